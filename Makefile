@@ -1,0 +1,46 @@
+# cellprobe: two commands on a fresh machine.
+#   make run   set up .venv and run the default pipeline end to end (offline, local profile)
+#   make test  set up .venv and run the tests, the Snakemake linter and a dry run
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.cellprobe-installed
+SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default
+PYTEST_ARGS ?=
+
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: help venv run test lint dry-run clean
+
+help:
+	@echo "make run    set up $(VENV) and run the default pipeline (report: results/report/index.html)"
+	@echo "make test   set up $(VENV), run pytest, snakemake --lint and a dry run"
+	@echo "make clean  remove results/ and Snakemake's state (keeps $(VENV))"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(SNAKEMAKE)
+	@echo "Report: $(CURDIR)/results/report/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory lint dry-run
+
+lint: $(STAMP)
+	$(SNAKEMAKE) --lint
+
+dry-run: $(STAMP)
+	$(SNAKEMAKE) --dry-run --quiet
+
+clean:
+	rm -rf results/benchmarks results/report .snakemake

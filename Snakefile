@@ -1,0 +1,33 @@
+# cellprobe: search, sample, train and dissect cell-based NAS architectures.
+# Run: `make run` (local) or `snakemake --workflow-profile workflow/profiles/slurm` (cluster).
+import sys
+
+from snakemake.utils import min_version
+
+from cellprobe.config import load_schema, validate_params
+from cellprobe.errors import ParamsError
+
+min_version("9.0")
+
+
+configfile: "params.yaml"
+
+
+PARAMS_SCHEMA = "workflow/schemas/params.schema.yaml"
+try:
+    config.update(validate_params(config, load_schema(workflow.source_path(PARAMS_SCHEMA))))
+except ParamsError as exc:
+    sys.exit(f"cellprobe: error: invalid config (params.yaml): {exc}")
+
+RESULTS = config["base"]["results"]
+
+
+include: "workflow/rules/benchmarks.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        rules.benchmarks_nb201.output.table,
+        rules.report.output.html,
+    default_target: True

@@ -1,0 +1,5 @@
+import sys
+
+from cellprobe.cli import main
+
+sys.exit(main())

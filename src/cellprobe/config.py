@@ -1,0 +1,78 @@
+"""Loading and validating ``params.yaml`` against its JSON Schema (defaults filled in).
+
+Validation errors are one line naming the offending key, e.g.
+``base.seed: 'x' is not of type 'integer'``.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from cellprobe.errors import ParamsError
+
+__all__ = ["load_schema", "validate_params", "load_params"]
+
+
+def _read_yaml(path: Path, what: str):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: {what} not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParamsError(f"{path}: invalid YAML{where}: {problem}") from None
+
+
+def load_schema(path) -> dict:
+    schema = _read_yaml(Path(path), "params schema")
+    if not isinstance(schema, dict):
+        raise ParamsError(f"{path}: a JSON Schema must be a mapping")
+    return schema
+
+
+def _fill_defaults(instance, schema) -> None:
+    """Insert the schema's defaults for absent keys, recursively (objects only)."""
+    if not isinstance(instance, dict) or schema.get("type") != "object":
+        return
+    for key, sub in schema.get("properties", {}).items():
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if key in instance:
+            _fill_defaults(instance[key], sub)
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
+
+
+def validate_params(params, schema: dict) -> dict:
+    """Return a validated copy of ``params`` with defaults filled in; raise :class:`ParamsError`."""
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise ParamsError(f"expected a mapping of stage groups, got {type(params).__name__}")
+    params = copy.deepcopy(params)
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator = validator_cls(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(params))
+    if error is not None:
+        raise ParamsError(f"{_key_path(error)}: {error.message}")
+    _fill_defaults(params, schema)
+    return params
+
+
+def load_params(path, schema_path) -> dict:
+    """Read ``params.yaml`` at ``path`` and validate it against the schema at ``schema_path``."""
+    path = Path(path)
+    params = _read_yaml(path, "params file")
+    try:
+        return validate_params(params, load_schema(schema_path))
+    except ParamsError as exc:
+        raise ParamsError(f"{path}: {exc}") from None

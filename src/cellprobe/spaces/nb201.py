@@ -1,0 +1,228 @@
+"""The NAS-Bench-201 (NB201) search space: one cell of 4 nodes and 6 edges.
+
+Node 0 is the cell input, node 3 its output; every edge ``i → j`` (``i < j``) carries one of 5 ops.
+The benchmark's string form lists, for nodes 1, 2, 3, each incoming edge as ``op~source``::
+
+    |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|
+
+>>> cell = NB201Genotype.parse("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")
+>>> cell.reachable, len(cell.neighbours())
+(True, 24)
+>>> NB201Genotype.parse("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|").reachable
+False
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import ClassVar
+
+import networkx as nx
+
+from cellprobe.errors import GenotypeError
+from cellprobe.spaces.base import Edit, OpVocabulary, stable_id
+
+__all__ = [
+    "OPS",
+    "EDGES",
+    "NB201Genotype",
+    "all_genotypes",
+    "benchmark_order",
+    "benchmark_index",
+    "info",
+]
+
+#: The 5 NB201 ops, in the benchmark's own order.
+OPS = OpVocabulary("nb201", ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"])
+#: ``(target, source)`` of the 6 edges, in the order of the string form.
+EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
+N_NODES = 4
+OUTPUT = N_NODES - 1
+#: The benchmark shuffled its enumeration with Python's ``random`` seeded by this value.
+BENCHMARK_SHUFFLE_SEED = 88
+_ZERO = "#"
+
+
+@dataclass(frozen=True)
+class NB201Genotype:
+    """An NB201 cell: the op of each of the 6 edges, in :data:`EDGES` order."""
+
+    ops: tuple[str, ...]
+    space: ClassVar[str] = "nb201"
+    vocabulary: ClassVar[OpVocabulary] = OPS
+
+    def __post_init__(self):
+        if isinstance(self.ops, str):
+            raise GenotypeError("NB201Genotype takes a sequence of 6 op names; use NB201Genotype.parse for strings")
+        ops = tuple(self.ops)
+        if len(ops) != len(EDGES):
+            raise GenotypeError(f"an NB201 cell has {len(EDGES)} edges, got {len(ops)} ops")
+        for e, op in enumerate(ops):
+            target, source = EDGES[e]
+            OPS.check(op, where=f"edge {source}->{target}")
+        object.__setattr__(self, "ops", ops)
+
+    # -- string form ------------------------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str) -> NB201Genotype:
+        """Parse the benchmark's string form, with a precise message for each kind of error."""
+        if not isinstance(text, str) or not text.strip():
+            raise GenotypeError("empty NB201 arch string")
+        text = text.strip()
+        nodes = text.split("+")
+        if len(nodes) != N_NODES - 1:
+            raise GenotypeError(
+                f"malformed NB201 arch string {text!r}: expected {N_NODES - 1} nodes separated by '+', got {len(nodes)}"
+            )
+        ops = []
+        for j, node in enumerate(nodes, start=1):
+            if not (node.startswith("|") and node.endswith("|") and len(node) > 1):
+                raise GenotypeError(f"malformed NB201 arch string: node {j} {node!r} must be written |op~src|...|")
+            items = node[1:-1].split("|")
+            if len(items) != j:
+                raise GenotypeError(f"malformed NB201 arch string: node {j} needs {j} incoming edge(s), got {len(items)}")
+            for expected_source, item in enumerate(items):
+                op, tilde, source = item.partition("~")
+                if not tilde or source != str(expected_source):
+                    raise GenotypeError(
+                        f"malformed NB201 arch string: edge {item!r} of node {j} should be op~{expected_source}"
+                    )
+                ops.append(op)
+        return cls(tuple(ops))
+
+    def to_str(self) -> str:
+        parts, e = [], 0
+        for j in range(1, N_NODES):
+            parts.append("|" + "|".join(f"{self.ops[e + i]}~{i}" for i in range(j)) + "|")
+            e += j
+        return "+".join(parts)
+
+    def __str__(self) -> str:
+        return self.to_str()
+
+    # -- identity --------------------------------------------------------------------------------------
+    @cached_property
+    def arch_id(self) -> str:
+        return stable_id(self.space, self.to_str())
+
+    @cached_property
+    def canonical_key(self) -> str:
+        """Isomorphism-invariant key: cells computing the same function get the same key (6,466 classes).
+
+        Each node's value is written as an expression in the cell input ``x``: ``skip_connect`` passes
+        its source's expression through, any other op wraps it (``(expr)@op``), and a node is the
+        sorted ``+``-sum of its incoming terms, so the order of edges and the numbering of nodes do
+        not matter. A ``none`` edge, or an edge leaving a node whose value is a single zero term,
+        contributes the zero term ``#``. This is the rule NAS-Bench-201 itself uses for its 6,466
+        unique cells; zero terms stay in sums, so it is slightly finer than full algebraic equality
+        (cells whose output is unreachable do not all share one key: test :attr:`reachable` for that).
+        """
+        values = {0: "x"}
+        for j in range(1, N_NODES):
+            terms = []
+            for (target, source), op in zip(EDGES, self.ops):
+                if target != j:
+                    continue
+                if op == "none" or values[source] == _ZERO:
+                    terms.append(_ZERO)
+                elif op == "skip_connect":
+                    terms.append(values[source])
+                else:
+                    terms.append(f"({values[source]})@{op}")
+            values[j] = "+".join(sorted(terms))
+        return values[OUTPUT]
+
+    @cached_property
+    def reachable(self) -> bool:
+        """Whether the output depends on the input at all (a path of non-``none`` edges 0 → 3)."""
+        live = {0}
+        for (target, source), op in zip(EDGES, self.ops):
+            if op != "none" and source in live:
+                live.add(target)
+        return OUTPUT in live
+
+    # -- neighbours ----------------------------------------------------------------------------------------
+    def edits(self) -> list[tuple[Edit, NB201Genotype]]:
+        """The 24 op-change neighbours (each edge to each of the 4 other ops)."""
+        out = []
+        for e, op in enumerate(self.ops):
+            for new_op in OPS:
+                if new_op != op:
+                    ops = list(self.ops)
+                    ops[e] = new_op
+                    out.append((Edit("cell", e, "op", op, new_op), NB201Genotype(tuple(ops))))
+        return out
+
+    def neighbours(self) -> list[NB201Genotype]:
+        return [g for _, g in self.edits()]
+
+    # -- graph ----------------------------------------------------------------------------------------------
+    def to_graph(self, encoding: str = "edge") -> nx.DiGraph:
+        """The cell as a labelled DAG without its ``none`` edges.
+
+        ``encoding="edge"``: nodes ``0..3`` labelled ``input``/``node``/``output``, edges labelled by op.
+        ``encoding="node"``: each op becomes a node ``("op", e)`` labelled by the op.
+        """
+        if encoding not in ("edge", "node"):
+            raise ValueError(f"encoding must be 'edge' or 'node', got {encoding!r}")
+        g = nx.DiGraph(space="nb201", encoding=encoding)
+        for n in range(N_NODES):
+            g.add_node(n, label="input" if n == 0 else "output" if n == OUTPUT else "node")
+        for e, ((target, source), op) in enumerate(zip(EDGES, self.ops)):
+            if op == "none":
+                continue
+            if encoding == "edge":
+                g.add_edge(source, target, label=op)
+            else:
+                g.add_node(("op", e), label=op)
+                g.add_edge(source, ("op", e), label="")
+                g.add_edge(("op", e), target, label="")
+        return g
+
+
+def all_genotypes() -> list[NB201Genotype]:
+    """All 15,625 cells in lexicographic order of the ops (the first edge varies slowest)."""
+    return [NB201Genotype(ops) for ops in itertools.product(OPS, repeat=len(EDGES))]
+
+
+@cache
+def _benchmark_order() -> tuple[NB201Genotype, ...]:
+    cells = all_genotypes()
+    random.Random(BENCHMARK_SHUFFLE_SEED).shuffle(cells)
+    return tuple(cells)
+
+
+def benchmark_order() -> list[NB201Genotype]:
+    """All 15,625 cells in the benchmark's own index order (position = benchmark index).
+
+    NAS-Bench-201 enumerated the cells lexicographically and shuffled the list once with
+    Python's ``random`` seeded by 88; the same shuffle reproduces its indices exactly.
+    """
+    return list(_benchmark_order())
+
+
+@cache
+def _index_map() -> dict[tuple[str, ...], int]:
+    return {g.ops: i for i, g in enumerate(_benchmark_order())}
+
+
+def benchmark_index(genotype: NB201Genotype) -> int:
+    """The benchmark's index of ``genotype``."""
+    return _index_map()[genotype.ops]
+
+
+def info() -> dict:
+    """Summary counts of the NB201 space (computed by enumeration, not hard-coded)."""
+    cells = all_genotypes()
+    return {
+        "space": "nb201",
+        "ops": list(OPS),
+        "edges": len(EDGES),
+        "cells": len(cells),
+        "isomorphism_classes": len({g.canonical_key for g in cells}),
+        "unreachable": sum(not g.reachable for g in cells),
+        "neighbours_per_genotype": len(EDGES) * (len(OPS) - 1),
+    }

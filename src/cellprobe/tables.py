@@ -1,0 +1,242 @@
+"""Every artifact's Parquet schema, and the one way to write and read them.
+
+Each table is declared once as a :class:`TableSchema` (name, version, typed fields). The schema's
+name and version are stored in the Parquet file's metadata, so a reader knows exactly what it holds.
+
+* :func:`write_table` refuses undeclared, missing and mistyped columns and nulls in non-nullable
+  columns, and writes atomically (temporary file in the same folder, then rename): a failed write
+  leaves no partial file and an older file, if any, untouched.
+* :func:`read_table` checks that the file is readable Parquet, was written under the expected schema
+  and version, and has the declared columns and types; any problem is one :class:`TableError` line.
+
+>>> import pandas as pd, tempfile, os
+>>> demo = TableSchema("demo", 1, (pa.field("x", pa.int64(), nullable=False),), "a demo table")
+>>> path = os.path.join(tempfile.mkdtemp(), "demo.parquet")
+>>> _ = write_table(pd.DataFrame({"x": [1, 2]}), path, demo)
+>>> read_frame(path, demo)["x"].tolist()
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cellprobe.errors import TableError
+from cellprobe.io import atomic_output
+
+__all__ = [
+    "TableSchema",
+    "SCHEMAS",
+    "register",
+    "get_schema",
+    "write_table",
+    "read_table",
+    "read_frame",
+    "read_metadata",
+    "NB201_BENCHMARK",
+]
+
+_KEY_NAME = b"cellprobe.schema"
+_KEY_VERSION = b"cellprobe.schema_version"
+_KEY_META = b"cellprobe.metadata"
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A declared table: ``name`` and ``version`` identify it, ``fields`` type its columns."""
+
+    name: str
+    version: int
+    fields: tuple[pa.Field, ...]
+    description: str = ""
+
+    def __post_init__(self):
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError(f"schema {self.name!r} declares a column twice")
+        if not isinstance(self.version, int) or self.version < 1:
+            raise ValueError(f"schema {self.name!r}: version must be a positive integer")
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def arrow_schema(self, metadata: dict | None = None) -> pa.Schema:
+        meta = {_KEY_NAME: self.name.encode(), _KEY_VERSION: str(self.version).encode()}
+        if metadata:
+            meta[_KEY_META] = json.dumps(metadata, sort_keys=True).encode()
+        return pa.schema(list(self.fields), metadata=meta)
+
+
+SCHEMAS: dict[str, TableSchema] = {}
+
+
+def register(schema: TableSchema) -> TableSchema:
+    """Add a schema to :data:`SCHEMAS`; a second schema of the same name is refused."""
+    if schema.name in SCHEMAS:
+        raise ValueError(f"a table schema named {schema.name!r} is already registered")
+    SCHEMAS[schema.name] = schema
+    return schema
+
+
+def get_schema(name: str) -> TableSchema:
+    try:
+        return SCHEMAS[name]
+    except KeyError:
+        raise TableError(f"unknown table schema {name!r}; known: {', '.join(sorted(SCHEMAS))}") from None
+
+
+# -- type checks -------------------------------------------------------------------------------------------
+
+
+def _compatible(actual: pa.DataType, declared: pa.DataType, n_rows: int) -> bool:
+    """Whether a column inferred as ``actual`` may be stored as ``declared`` without loss of meaning."""
+    if actual == declared:
+        return True
+    if pa.types.is_null(actual):  # an all-null or empty column: nullability is checked separately
+        return True
+    if pa.types.is_integer(declared):
+        return pa.types.is_integer(actual)  # value range checked by a safe cast
+    if pa.types.is_floating(declared):
+        return pa.types.is_integer(actual) or pa.types.is_floating(actual)
+    if pa.types.is_string(declared) or pa.types.is_large_string(declared):
+        return pa.types.is_string(actual) or pa.types.is_large_string(actual)
+    if pa.types.is_list(declared) and pa.types.is_list(actual):
+        return _compatible(actual.value_type, declared.value_type, n_rows)
+    return False
+
+
+def _to_arrow(data, schema: TableSchema, where: str) -> pa.Table:
+    if isinstance(data, pd.DataFrame):
+        if data.columns.duplicated().any():
+            raise TableError(f"{where}: duplicate column names {sorted(set(data.columns[data.columns.duplicated()]))}")
+        try:
+            table = pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise TableError(f"{where}: cannot convert to Arrow: {exc}") from None
+    elif isinstance(data, pa.Table):
+        table = data
+    else:
+        raise TableError(f"{where}: expected a pandas DataFrame or a pyarrow Table, got {type(data).__name__}")
+
+    present = set(table.column_names)
+    undeclared = [c for c in table.column_names if c not in schema.columns]
+    if undeclared:
+        raise TableError(f"{where}: undeclared column(s) {undeclared} for table {schema.name!r} v{schema.version}")
+    missing = [c for c in schema.columns if c not in present]
+    if missing:
+        raise TableError(f"{where}: missing column(s) {missing} for table {schema.name!r} v{schema.version}")
+
+    arrays = []
+    for f in schema.fields:
+        column = table.column(f.name)
+        if not _compatible(column.type, f.type, table.num_rows):
+            raise TableError(f"{where}: column {f.name!r} has type {column.type}, schema {schema.name!r} declares {f.type}")
+        if not f.nullable and column.null_count:
+            raise TableError(f"{where}: column {f.name!r} has {column.null_count} null value(s) but is not nullable")
+        try:
+            arrays.append(column.cast(f.type, safe=True))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise TableError(f"{where}: column {f.name!r} does not fit {f.type}: {exc}") from None
+    return pa.Table.from_arrays(arrays, schema=schema.arrow_schema())
+
+
+# -- write / read ---------------------------------------------------------------------------------------------
+
+
+def write_table(data, path, schema: TableSchema, metadata: dict | None = None) -> Path:
+    """Validate ``data`` against ``schema`` and write it to ``path`` atomically.
+
+    ``metadata`` (JSON-serialisable) is stored with the table, e.g. the seed or the split recipe.
+    Returns the path written.
+    """
+    path = Path(path)
+    table = _to_arrow(data, schema, str(path))
+    try:
+        table = table.replace_schema_metadata(schema.arrow_schema(metadata).metadata)
+    except TypeError as exc:
+        raise TableError(f"{path}: metadata is not JSON-serialisable: {exc}") from None
+    with atomic_output(path) as tmp:
+        pq.write_table(table, tmp)
+    return path
+
+
+def _open_schema(path: Path) -> pa.Schema:
+    if not path.exists():
+        raise TableError(f"{path}: file not found")
+    if not path.is_file():
+        raise TableError(f"{path}: not a file")
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TableError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+
+
+def read_table(path, schema: TableSchema) -> pa.Table:
+    """Read ``path`` and check that it holds ``schema``'s table, of the same version, with its columns."""
+    path = Path(path)
+    found = _open_schema(path)
+    meta = found.metadata or {}
+    name = meta.get(_KEY_NAME, b"").decode()
+    version = meta.get(_KEY_VERSION, b"").decode()
+    if not name:
+        raise TableError(f"{path}: not a cellprobe table (no schema tag); expected {schema.name!r} v{schema.version}")
+    if name != schema.name:
+        raise TableError(f"{path}: holds table {name!r} v{version}, expected {schema.name!r}")
+    if version != str(schema.version):
+        raise TableError(
+            f"{path}: written under {name!r} v{version}, this cellprobe reads v{schema.version}; "
+            "rerun the stage that makes it"
+        )
+    for f in schema.fields:
+        if f.name not in found.names:
+            raise TableError(f"{path}: column {f.name!r} is missing (table {name!r} v{version})")
+        if found.field(f.name).type != f.type:
+            raise TableError(f"{path}: column {f.name!r} is {found.field(f.name).type}, schema declares {f.type}")
+    extra = [n for n in found.names if n not in schema.columns]
+    if extra:
+        raise TableError(f"{path}: undeclared column(s) {extra} in table {name!r} v{version}")
+    try:
+        return pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise TableError(f"{path}: corrupt Parquet data ({str(exc).splitlines()[0]})") from None
+
+
+def read_frame(path, schema: TableSchema) -> pd.DataFrame:
+    """:func:`read_table` as a pandas DataFrame (without the Arrow metadata)."""
+    return read_table(path, schema).to_pandas()
+
+
+def read_metadata(path) -> dict:
+    """The metadata dict stored by :func:`write_table` (empty if none)."""
+    meta = _open_schema(Path(path)).metadata or {}
+    raw = meta.get(_KEY_META)
+    return json.loads(raw) if raw else {}
+
+
+# -- the declared tables ---------------------------------------------------------------------------------------
+
+NB201_BENCHMARK = register(
+    TableSchema(
+        "nb201_benchmark",
+        1,
+        (
+            pa.field("index", pa.int32(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("arch_str", pa.string(), nullable=False),
+            pa.field("canonical_key", pa.string(), nullable=False),
+            pa.field("reachable", pa.bool_(), nullable=False),
+            pa.field("cifar10_test_acc", pa.float64(), nullable=False),
+            pa.field("cifar100_test_acc", pa.float64(), nullable=False),
+            pa.field("imagenet16_120_test_acc", pa.float64(), nullable=False),
+        ),
+        "NAS-Bench-201 test accuracies (%) of all 15,625 cells, in the benchmark's index order, "
+        "with each cell's isomorphism key and whether its output is reachable.",
+    )
+)

@@ -1,0 +1,15 @@
+# Benchmark tables used as ground truth (NAS-Bench-201 accuracies of all 15,625 cells).
+
+
+rule benchmarks_nb201:
+    input:
+        csv=config["benchmarks"]["nb201"]["source"],
+    output:
+        table=f"{RESULTS}/benchmarks/nb201.parquet",
+    log:
+        f"{RESULTS}/benchmarks/logs/nb201.log",
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "cellprobe benchmarks nb201 --source {input.csv} --out {output.table} 2> {log}"

@@ -1,0 +1,21 @@
+# The HTML report: one page from the tables that exist.
+
+
+rule report:
+    input:
+        nb201=rules.benchmarks_nb201.output.table,
+        params="params.yaml",
+        schema=PARAMS_SCHEMA,
+    output:
+        html=f"{RESULTS}/report/index.html",
+    params:
+        title=config["report"]["title"],
+        top_k=config["report"]["nb201_top_k"],
+    log:
+        f"{RESULTS}/report/logs/report.log",
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "cellprobe report --out {output.html} --nb201 {input.nb201} --nb201-top-k {params.top_k}"
+        " --title {params.title:q} --params {input.params} --schema {input.schema} 2> {log}"
