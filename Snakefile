@@ -4,20 +4,28 @@ import sys
 
 from snakemake.utils import min_version
 
-from cellprobe.config import load_schema, validate_params
+from cellprobe.config import load_params, load_schema, validate_params
 from cellprobe.errors import ParamsError
 
 min_version("9.0")
+
+PARAMS_SCHEMA = "workflow/schemas/params.schema.yaml"
+
+# A broken params.yaml gets one clear line here instead of Snakemake's generic parse error.
+try:
+    load_params("params.yaml", workflow.source_path(PARAMS_SCHEMA))
+except ParamsError as exc:
+    sys.exit(f"cellprobe: error: {exc}")
 
 
 configfile: "params.yaml"
 
 
-PARAMS_SCHEMA = "workflow/schemas/params.schema.yaml"
+# Validate what Snakemake merged (params.yaml, --configfile, --config) and fill in the defaults.
 try:
     config.update(validate_params(config, load_schema(workflow.source_path(PARAMS_SCHEMA))))
 except ParamsError as exc:
-    sys.exit(f"cellprobe: error: invalid config (params.yaml): {exc}")
+    sys.exit(f"cellprobe: error: invalid config: {exc}")
 
 RESULTS = config["base"]["results"]
 

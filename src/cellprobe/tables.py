@@ -97,7 +97,7 @@ def get_schema(name: str) -> TableSchema:
 
 def _compatible(actual: pa.DataType, declared: pa.DataType, n_rows: int) -> bool:
     """Whether a column inferred as ``actual`` may be stored as ``declared`` without loss of meaning."""
-    if actual == declared:
+    if actual == declared or n_rows == 0:
         return True
     if pa.types.is_null(actual):  # an all-null or empty column: nullability is checked separately
         return True

@@ -8,6 +8,8 @@ rule benchmarks_nb201:
         table=f"{RESULTS}/benchmarks/nb201.parquet",
     log:
         f"{RESULTS}/benchmarks/logs/nb201.log",
+    conda:
+        "../envs/cellprobe.yaml"
     resources:
         mem_mb=1000,
         runtime=5,

@@ -13,6 +13,8 @@ rule report:
         top_k=config["report"]["nb201_top_k"],
     log:
         f"{RESULTS}/report/logs/report.log",
+    conda:
+        "../envs/cellprobe.yaml"
     resources:
         mem_mb=1000,
         runtime=5,

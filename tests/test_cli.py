@@ -1,0 +1,120 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cellprobe.cli import main
+
+CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
+DARTS_V2 = (
+    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
+    "('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=range(2, 6), "
+    "reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))"
+)
+NB201_ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([CELLPROBE, *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_space_info_nb201():
+    result = run("space", "info", "nb201")
+    assert result.returncode == 0, result.stderr
+    assert "cells: 15,625" in result.stdout
+    assert "isomorphism classes: 6,466" in result.stdout
+    assert "cells with unreachable output: 341" in result.stdout
+
+
+def test_space_info_darts(capsys):
+    assert main(["space", "info", "darts"]) == 0
+    out = capsys.readouterr().out
+    assert "cells per cell type (without none): 1,037,664,180" in out
+    assert main(["space", "info", "darts", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells_per_type_without_none"] == 1_037_664_180
+
+
+def test_neighbours_one_per_line(capsys):
+    assert main(["space", "neighbours", "--space", "darts", DARTS_V2]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(set(lines)) == 120
+    assert all(line.startswith("normal=") for line in lines)
+    assert main(["space", "neighbours", "--space", "nb201", "--edits", NB201_ARCH]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 24 and rows[0][:3] == ["cell", "0", "op"]
+
+
+def test_canonical(capsys):
+    assert main(["space", "canonical", "--space", "nb201", NB201_ARCH]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("arch_id: nb201-") and "canonical_key: " in out
+    compact_swapped = (
+        "normal=sep_conv_3x3~1,sep_conv_3x3~0|sep_conv_3x3~0,sep_conv_3x3~1|sep_conv_3x3~1,skip_connect~0|"
+        "skip_connect~0,dil_conv_3x3~2;reduce=max_pool_3x3~0,max_pool_3x3~1|skip_connect~2,max_pool_3x3~1|"
+        "max_pool_3x3~0,skip_connect~2|skip_connect~2,max_pool_3x3~1"
+    )
+    assert main(["space", "canonical", "--space", "darts", DARTS_V2]) == 0
+    first = capsys.readouterr().out
+    assert main(["space", "canonical", "--space", "darts", compact_swapped]) == 0
+    assert capsys.readouterr().out == first
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["space", "neighbours", "--space", "nb201", "|nor_conv_3x3~0|+|oops~0|none~1|+|none~0|none~1|none~2|"], "unknown op 'oops'"),
+        (["space", "canonical", "--space", "darts", DARTS_V2.replace("'dil_conv_3x3', 2", "'dil_conv_3x3', 9")], "input 9 out of range"),
+        (["space", "canonical", "--space", "darts", "Genotype(normal=["], "malformed Genotype(...) string"),
+        (["params", "check", "missing.yaml"], "missing.yaml: params file not found"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(args, message):
+    result = run(*args)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cellprobe: error: ") and message in lines[0]
+
+
+def test_usage_errors_exit_2():
+    assert run("space", "info", "nasbench101").returncode == 2
+    assert run().returncode == 2
+
+
+def test_benchmarks_and_report_commands(tmp_path, nb201_csv, root):
+    csv = tmp_path / "small.csv"
+    nb201_csv.head(200).to_csv(csv, index=False)
+    out = tmp_path / "bench" / "nb201.parquet"
+    result = run("benchmarks", "nb201", "--source", str(csv), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    html = tmp_path / "report" / "index.html"
+    result = run(
+        "report", "--out", str(html), "--nb201", str(out), "--params", str(root / "params.yaml"),
+        "--schema", str(root / "workflow/schemas/params.schema.yaml"), "--title", "small <test>",
+    )
+    assert result.returncode == 0, result.stderr
+    text = html.read_text()
+    assert "<title>small &lt;test&gt;</title>" in text and "NAS-Bench-201" in text
+
+
+def test_benchmarks_command_leaves_nothing_on_bad_input(tmp_path, nb201_csv):
+    csv = tmp_path / "bad.csv"
+    df = nb201_csv.head(20).copy()
+    df.loc[10, "arch_str"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|"
+    df.to_csv(csv, index=False)
+    out = tmp_path / "bench" / "nb201.parquet"
+    result = run("benchmarks", "nb201", "--source", str(csv), "--out", str(out))
+    assert result.returncode == 1
+    assert "row 12" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists() and not (out.parent.exists() and any(out.parent.iterdir()))
+
+
+def test_report_refuses_wrong_table(tmp_path):
+    bogus = tmp_path / "nb201.parquet"
+    bogus.write_bytes(b"garbage")
+    result = run("report", "--out", str(tmp_path / "r.html"), "--nb201", str(bogus))
+    assert result.returncode == 1 and "not a readable Parquet file" in result.stderr
+    assert not (tmp_path / "r.html").exists()

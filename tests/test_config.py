@@ -1,0 +1,66 @@
+import pytest
+import yaml
+
+from cellprobe.config import load_params, load_schema, validate_params
+from cellprobe.errors import ParamsError
+
+
+@pytest.fixture(scope="module")
+def schema(root):
+    return load_schema(root / "workflow" / "schemas" / "params.schema.yaml")
+
+
+@pytest.fixture(scope="module")
+def params(root):
+    return yaml.safe_load((root / "params.yaml").read_text())
+
+
+def test_shipped_params_are_valid(root, params, schema):
+    assert validate_params(params, schema) == params  # every key is given explicitly
+    assert load_params(root / "params.yaml", root / "workflow/schemas/params.schema.yaml")["base"]["seed"] == 0
+
+
+def test_defaults_are_filled_in(schema):
+    filled = validate_params({}, schema)
+    assert filled["base"] == {"results": "results", "seed": 0, "device": "auto"}
+    assert filled["report"]["nb201_top_k"] == 10
+    assert filled["benchmarks"]["nb201"]["source"].endswith("nb201_test_accuracy.csv")
+
+
+def test_every_schema_property_is_documented(schema):
+    def walk(node, path):
+        for key, sub in node.get("properties", {}).items():
+            assert "description" in sub or sub.get("type") == "object", f"{path}{key} has no description"
+            assert "default" in sub, f"{path}{key} has no default"
+            walk(sub, f"{path}{key}.")
+
+    walk(schema, "")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"base": {"seed": "x"}}, "base.seed: 'x' is not of type 'integer'"),
+        ({"base": {"seed": -1}}, "base.seed: -1 is less than the minimum of 0"),
+        ({"base": {"device": "tpu"}}, "base.device: 'tpu' is not one of ['auto', 'cpu', 'cuda']"),
+        ({"reprot": {}}, "(top level): Additional properties are not allowed ('reprot' was unexpected)"),
+        ({"report": {"nb201_top_k": 0}}, "report.nb201_top_k: 0 is less than the minimum of 1"),
+    ],
+)
+def test_invalid_params_give_one_line(schema, change, message):
+    with pytest.raises(ParamsError) as info:
+        validate_params(change, schema)
+    assert str(info.value) == message
+
+
+def test_params_file_errors(tmp_path, root):
+    schema = root / "workflow/schemas/params.schema.yaml"
+    with pytest.raises(ParamsError, match="params file not found"):
+        load_params(tmp_path / "missing.yaml", schema)
+    bad = tmp_path / "params.yaml"
+    bad.write_text("base:\n  seed: [1\n")
+    with pytest.raises(ParamsError, match=r"invalid YAML \(line \d+, column \d+\)"):
+        load_params(bad, schema)
+    bad.write_text("- just\n- a list\n")
+    with pytest.raises(ParamsError, match="expected a mapping of stage groups, got list"):
+        load_params(bad, schema)

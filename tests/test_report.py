@@ -1,0 +1,56 @@
+import re
+
+import pytest
+
+from cellprobe.benchmarks import nb201_table, read_nb201_csv
+from cellprobe.report import Section, provenance, render_report
+from cellprobe.report.benchmark_section import nb201_section
+from cellprobe.tables import NB201_BENCHMARK, write_table
+
+
+@pytest.fixture(scope="module")
+def table(nb201_csv):
+    import io
+
+    return nb201_table(read_nb201_csv(io.StringIO(nb201_csv.to_csv(index=False))))
+
+
+def test_nb201_section_counts_and_figures(table):
+    section = nb201_section(table, top_k=5)
+    assert "15,625 cells in 6,466 isomorphism classes; 341 cells cannot reach their output" in section.summary
+    assert section.body.count("<svg") == 2
+    best = table.nlargest(5, "cifar10_test_acc")["arch_str"]
+    assert all(arch in section.body for arch in best)
+    # mean accuracy of the unreachable cells is shown (the benchmark puts them all at 10%)
+    assert "<td>10.00</td>" in section.body
+
+
+def test_report_is_deterministic_and_self_contained(table, tmp_path):
+    source = write_table(table, tmp_path / "nb201.parquet", NB201_BENCHMARK)
+    pages = []
+    for name in ("a.html", "b.html"):
+        prov = provenance({"nb201_benchmark": source}, {"base": {"seed": 0}})
+        pages.append(render_report([nb201_section(table)], tmp_path / name, title="T", provenance=prov).read_text())
+    assert pages[0] == pages[1]
+    page = pages[0]
+    assert re.search(r"<(img|script|link)[^>]+(src|href)=\"http", page) is None  # nothing fetched from outside
+    assert "seed: 0" in page and source.name in page
+    assert 'href="#nb201"' in page and 'id="provenance"' in page
+
+
+def test_sections_are_escaped_where_text_and_trusted_where_html(tmp_path):
+    section = Section("x", "A <b>title</b>", "<p>body</p>", summary="1 < 2")
+    page = render_report([section], tmp_path / "r.html", title="t", provenance=provenance({}, None)).read_text()
+    assert "A &lt;b&gt;title&lt;/b&gt;" in page and "<p>body</p>" in page and "1 &lt; 2" in page
+
+
+def test_empty_report_says_so(tmp_path):
+    page = render_report([], tmp_path / "r.html", title="t", provenance=provenance({}, None)).read_text()
+    assert "No stage has produced a table yet." in page
+
+
+def test_small_table_renders(table):
+    section = nb201_section(table.head(30), top_k=50)
+    assert "Top 30 cells" in section.body
+    unreachable_only = table[~table["reachable"]].head(5)
+    assert "No reachable cell" in nb201_section(unreachable_only).body
