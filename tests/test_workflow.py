@@ -26,10 +26,10 @@ def workdir(root, tmp_path):
     return tmp_path
 
 
-def snakemake(workdir, *args):
+def snakemake(workdir, *args, profile="default"):
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "MPLBACKEND": "Agg"}
     return subprocess.run(
-        [str(BIN / "snakemake"), "--workflow-profile", "workflow/profiles/default", "--cores", "2", *args],
+        [str(BIN / "snakemake"), "--workflow-profile", f"workflow/profiles/{profile}", "--cores", "2", *args],
         cwd=workdir, env=env, capture_output=True, text=True,
     )
 
@@ -82,3 +82,10 @@ def test_failing_stage_leaves_no_output(workdir):
     bench = workdir / "results/benchmarks"
     assert not (bench / "nb201.parquet").exists()
     assert [p.name for p in bench.iterdir() if p.is_file()] == []
+
+
+def test_slurm_profile_plans_every_rule(workdir):
+    result = snakemake(workdir, "--dry-run", profile="slurm")
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-3000:]
+    assert "benchmarks_nb201" in out and "report" in out

@@ -37,17 +37,17 @@ def _class_size_figure(sizes: pd.Series) -> str:
     counts = sizes.value_counts().sort_index()
     fig, axes = new_figure(width=6.0, height=2.6)
     ax = axes[0][0]
-    ax.bar(counts.index.astype(str), counts.to_numpy(), color="#55a868")
+    ax.bar(counts.index.to_numpy(), counts.to_numpy(), width=0.8, color="#55a868")
     ax.set_yscale("log")
     ax.set_xlabel("cells per isomorphism class")
     ax.set_ylabel("classes (log scale)")
-    if len(counts) > 20:
-        ax.set_xticks(ax.get_xticks()[:: max(1, len(counts) // 20)])
     return svg(fig)
 
 
 def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, classes="data", border=0, float_format=lambda v: f"{v:.2f}", escape=True)
+    html = df.to_html(index=False, classes="data", border=0, float_format=lambda v: f"{v:.2f}", escape=True)
+    return f'<div class="table-wrap">{html}</div>'
+
 
 
 def nb201_section(df: pd.DataFrame, top_k: int = 10) -> Section:
@@ -81,7 +81,9 @@ def nb201_section(df: pd.DataFrame, top_k: int = 10) -> Section:
         }
     )
     best = df.assign(class_size=class_sizes).nlargest(top_k, "cifar10_test_acc")
-    best = best[["index", "arch_str", *NB201_ACCURACY_COLUMNS, "class_size"]].rename(columns=_LABELS)
+    best = best[["index", "arch_str", *NB201_ACCURACY_COLUMNS, "class_size"]].rename(
+        columns={**_LABELS, "class_size": "class size"}
+    )
 
     body = "\n".join(
         [
