@@ -40,6 +40,9 @@ __all__ = [
     "read_frame",
     "read_metadata",
     "NB201_BENCHMARK",
+    "IMAGE_SPLIT",
+    "SAMPLE_SET",
+    "TRAIN_RESULT",
 ]
 
 _KEY_NAME = b"cellprobe.schema"
@@ -238,5 +241,63 @@ NB201_BENCHMARK = register(
         ),
         "NAS-Bench-201 test accuracies (%) of all 15,625 cells, in the benchmark's index order, "
         "with each cell's isomorphism key and whether its output is reachable.",
+    )
+)
+
+IMAGE_SPLIT = register(
+    TableSchema(
+        "image_split",
+        1,
+        (
+            pa.field("source_index", pa.int32(), nullable=False),
+            pa.field("image", pa.binary(), nullable=False),
+            pa.field("label", pa.int16(), nullable=False),
+        ),
+        "One split (train/valid/test) of a prepared image dataset: each row one image as raw C×H×W bytes "
+        "(dtype, shape, normalisation, split seed and corruption recipe in the table metadata).",
+    )
+)
+
+SAMPLE_SET = register(
+    TableSchema(
+        "sample_set",
+        1,
+        (
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("sampler", pa.string(), nullable=False),
+            pa.field("seed", pa.int64(), nullable=False),
+        ),
+        "A named set of architectures drawn by one sampler (compact genotype strings, unique arch_id).",
+    )
+)
+
+TRAIN_RESULT = register(
+    TableSchema(
+        "train_result",
+        1,
+        (
+            pa.field("sample", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("sampler", pa.string(), nullable=False),
+            pa.field("dataset", pa.string(), nullable=False),
+            pa.field("seed", pa.int64(), nullable=False),
+            pa.field("epochs", pa.int32(), nullable=False),
+            pa.field("train_acc", pa.float64(), nullable=False),
+            pa.field("train_loss", pa.float64(), nullable=False),
+            pa.field("valid_acc", pa.float64(), nullable=False),
+            pa.field("valid_loss", pa.float64(), nullable=False),
+            pa.field("test_acc", pa.float64(), nullable=False),
+            pa.field("test_loss", pa.float64(), nullable=False),
+            pa.field("params_m", pa.float64(), nullable=False),
+            pa.field("flops_m", pa.float64(), nullable=False),
+            pa.field("wall_s", pa.float64(), nullable=False),
+            pa.field("device", pa.string(), nullable=False),
+        ),
+        "One architecture trained from scratch with one seed: accuracies (%) and mean cross-entropy losses "
+        "after the last epoch, size (M params, M multiply-accumulates) and wall-clock seconds.",
     )
 )
