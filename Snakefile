@@ -1,5 +1,7 @@
 # cellprobe: search, sample, train and dissect cell-based NAS architectures.
 # Run: `make run` (local) or `snakemake --workflow-profile workflow/profiles/slurm` (cluster).
+import json
+import re
 import sys
 
 from snakemake.utils import min_version
@@ -28,14 +30,24 @@ except ParamsError as exc:
     sys.exit(f"cellprobe: error: invalid config: {exc}")
 
 RESULTS = config["base"]["results"]
+PREPARED = config["base"]["prepared"]
+
+
+wildcard_constraints:
+    dataset="|".join(map(re.escape, config["prep"]["datasets"])) or "^$",
+    name="|".join(map(re.escape, config["sample"]["sets"])) or "^$",
 
 
 include: "workflow/rules/benchmarks.smk"
+include: "workflow/rules/prep.smk"
+include: "workflow/rules/sample.smk"
+include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
         rules.benchmarks_nb201.output.table,
+        expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         rules.report.output.html,
     default_target: True

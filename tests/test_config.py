@@ -22,7 +22,7 @@ def test_shipped_params_are_valid(root, params, schema):
 
 def test_defaults_are_filled_in(schema):
     filled = validate_params({}, schema)
-    assert filled["base"] == {"results": "results", "seed": 0, "device": "auto"}
+    assert filled["base"] == {"results": "results", "prepared": "data/prepared", "seed": 0, "device": "auto"}
     assert filled["report"]["nb201_top_k"] == 10
     assert filled["benchmarks"]["nb201"]["source"].endswith("nb201_test_accuracy.csv")
 

@@ -97,8 +97,90 @@ def _cmd_report(args) -> None:
     if args.nb201:
         sections.append(nb201_section(read_frame(args.nb201, NB201_BENCHMARK), top_k=args.nb201_top_k))
         inputs["nb201_benchmark"] = Path(args.nb201)
+    if args.train:
+        import pandas as pd
+
+        from cellprobe.report.train_section import train_section
+        from cellprobe.tables import TRAIN_RESULT
+
+        frames = [read_frame(path, TRAIN_RESULT) for path in args.train]
+        sections.append(train_section(pd.concat(frames, ignore_index=True)))
+        inputs.update({f"train_result ({Path(p).stem})": Path(p) for p in args.train})
     out = render_report(sections, args.out, title=args.title, provenance=provenance(inputs, params))
     print(f"wrote {out}", file=sys.stderr)
+
+
+def _cmd_prep(args) -> None:
+    from cellprobe.data import prepare_dataset
+
+    options = _json_arg(args.options, "--options")
+    paths = prepare_dataset(args.dataset, args.out_dir, seed=args.seed, **options)
+    print(f"wrote {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
+
+
+def _cmd_sample(args) -> None:
+    from cellprobe.sampling import sample_table
+    from cellprobe.tables import SAMPLE_SET, write_table
+
+    table = sample_table(args.sampler, args.size, args.seed)
+    write_table(table, args.out, SAMPLE_SET, metadata={"name": args.name, "sampler": args.sampler, "seed": args.seed})
+    print(f"wrote {args.out}: {len(table)} architectures ({args.sampler})", file=sys.stderr)
+
+
+def _cmd_train_shard(args) -> None:
+    import torch
+
+    from cellprobe.tables import SAMPLE_SET, TRAIN_RESULT, read_frame, write_table
+    from cellprobe.train import TrainSettings, resolve_device, train_shard
+
+    train_settings = TrainSettings.from_dict(_json_arg(args.settings, "--settings"))
+    device = resolve_device(args.device)
+    torch.set_num_threads(max(1, args.threads))
+    sample = read_frame(args.sample, SAMPLE_SET)
+    if sample.empty:
+        raise CellprobeError(f"{args.sample}: the sample set holds no architecture")
+    table = train_shard(
+        sample, sample_name=args.sample_name or Path(args.sample).stem, data_dir=args.data, shard=args.shard,
+        shards=args.shards, seeds=args.seeds, settings=train_settings, device=device,
+        checkpoint_dir=args.checkpoints, workers=args.workers,
+    )
+    write_table(table, args.out, TRAIN_RESULT, metadata={"shard": args.shard, "shards": args.shards})
+    print(f"wrote {args.out}: {len(table)} trained architecture/seed pairs", file=sys.stderr)
+
+
+def _cmd_train_gather(args) -> None:
+    from cellprobe.tables import TRAIN_RESULT, read_frame, write_table
+    from cellprobe.train import gather_shards
+
+    table = gather_shards([read_frame(p, TRAIN_RESULT) for p in args.shards])
+    write_table(table, args.out, TRAIN_RESULT, metadata={"shards": len(args.shards)})
+    print(f"wrote {args.out}: {len(table)} rows from {len(args.shards)} shard(s)", file=sys.stderr)
+
+
+def _cmd_model_summary(args) -> None:
+    from cellprobe.nn import summarize
+    from cellprobe.spaces import parse_genotype
+
+    genotype = parse_genotype(args.space, args.arch)
+    info = summarize(genotype, args.preset)
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return
+    print(f"arch_id: {genotype.arch_id}")
+    for key, value in info.items():
+        print(f"{key}: {value:.6f}" if isinstance(value, float) else f"{key}: {value}")
+
+
+def _json_arg(text: str | None, name: str) -> dict:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CellprobeError(f"{name} is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    if not isinstance(value, dict):
+        raise CellprobeError(f"{name} must be a JSON object")
+    return value
 
 
 def _cmd_params_check(args) -> None:
@@ -145,10 +227,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="output HTML file")
     p.add_argument("--nb201", type=Path, help="nb201_benchmark table")
     p.add_argument("--nb201-top-k", type=int, default=10, help="rows of the best-cells table (default 10)")
+    p.add_argument("--train", type=Path, nargs="*", default=[], help="train_result tables (one per sample set)")
     p.add_argument("--title", default="cellprobe report")
     p.add_argument("--params", type=Path, help="params.yaml to record in the provenance block")
     p.add_argument("--schema", type=Path, default=Path(DEFAULT_SCHEMA), help=f"params schema (default {DEFAULT_SCHEMA})")
     p.set_defaults(func=_cmd_report)
+
+    p = stages.add_parser("prep", help="prepare a dataset as train/valid/test Parquet splits")
+    p.add_argument("--dataset", required=True, help="dataset name (digits, digits-hard, cifar10)")
+    p.add_argument("--out-dir", required=True, type=Path, help="folder for train/valid/test.parquet")
+    p.add_argument("--seed", type=int, default=0, help="split seed")
+    p.add_argument("--options", help="JSON object of dataset options (fractions, corruption, root, download)")
+    p.set_defaults(func=_cmd_prep)
+
+    p = stages.add_parser("sample", help="draw a named set of distinct architectures")
+    p.add_argument("--sampler", required=True, help="sampler name (uniform, prim, skip, primskip, nb201, nb201-iso)")
+    p.add_argument("--size", required=True, type=int, help="number of architectures")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--name", default="", help="name of the set, recorded in the table metadata")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_sample)
+
+    train = stages.add_parser("train", help="train sampled architectures from scratch")
+    train_cmds = train.add_subparsers(dest="train_command", required=True, metavar="<subcommand>")
+    p = train_cmds.add_parser("shard", help="train one shard of a sample set")
+    p.add_argument("--sample", required=True, type=Path, help="sample_set table")
+    p.add_argument("--sample-name", help="name recorded in the rows (default: the file's stem)")
+    p.add_argument("--data", required=True, type=Path, help="prepared dataset folder (train/valid/test.parquet)")
+    p.add_argument("--shard", required=True, type=int)
+    p.add_argument("--shards", required=True, type=int)
+    p.add_argument("--settings", required=True, help="JSON object: train.settings of params.yaml")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (each architecture once per seed)")
+    p.add_argument("--workers", type=int, default=1, help="single-threaded worker processes (CPU)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--checkpoints", required=True, type=Path, help="folder for per-architecture checkpoints")
+    p.add_argument("--threads", type=int, default=1, help="torch threads of this process")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_train_shard)
+    p = train_cmds.add_parser("gather", help="gather shard tables into one")
+    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("shards", nargs="+", type=Path)
+    p.set_defaults(func=_cmd_train_gather)
+
+    model = stages.add_parser("model", help="inspect the network built from an architecture")
+    model_cmds = model.add_subparsers(dest="model_command", required=True, metavar="<subcommand>")
+    p = model_cmds.add_parser("summary", help="parameters (M) and FLOPs (M multiply-accumulates) of a network")
+    p.add_argument("--space", required=True, choices=sorted(SPACES))
+    p.add_argument("arch")
+    p.add_argument("--preset", default="standard", help="standard (benchmark/paper setting) or tiny (offline default)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_model_summary)
 
     params = stages.add_parser("params", help="check a params.yaml")
     params_cmds = params.add_subparsers(dest="params_command", required=True, metavar="<subcommand>")

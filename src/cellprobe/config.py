@@ -14,7 +14,7 @@ import yaml
 
 from cellprobe.errors import ParamsError
 
-__all__ = ["load_schema", "validate_params", "load_params"]
+__all__ = ["load_schema", "validate_params", "load_params", "check_references"]
 
 
 def _read_yaml(path: Path, what: str):
@@ -41,11 +41,17 @@ def _fill_defaults(instance, schema) -> None:
     """Insert the schema's defaults for absent keys, recursively (objects only)."""
     if not isinstance(instance, dict) or schema.get("type") != "object":
         return
-    for key, sub in schema.get("properties", {}).items():
+    properties = schema.get("properties", {})
+    for key, sub in properties.items():
         if key not in instance and "default" in sub:
             instance[key] = copy.deepcopy(sub["default"])
         if key in instance:
             _fill_defaults(instance[key], sub)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, value in instance.items():
+            if key not in properties:
+                _fill_defaults(value, extra)
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:
@@ -65,6 +71,7 @@ def validate_params(params, schema: dict) -> dict:
     if error is not None:
         raise ParamsError(f"{_key_path(error)}: {error.message}")
     _fill_defaults(params, schema)
+    check_references(params)
     return params
 
 
@@ -76,3 +83,17 @@ def load_params(path, schema_path) -> dict:
         return validate_params(params, load_schema(schema_path))
     except ParamsError as exc:
         raise ParamsError(f"{path}: {exc}") from None
+
+
+def check_references(params: dict) -> None:
+    """Cross-group checks a JSON Schema cannot express: names that must exist in another group."""
+    datasets = params.get("prep", {}).get("datasets", {})
+    sets = params.get("sample", {}).get("sets", {})
+    train = params.get("train", {})
+    if train.get("sets") and train.get("dataset") not in datasets:
+        raise ParamsError(
+            f"train.dataset: {train.get('dataset')!r} is not a prepared dataset (prep.datasets has: {', '.join(datasets) or 'none'})"
+        )
+    for name in train.get("sets", []):
+        if name not in sets:
+            raise ParamsError(f"train.sets: {name!r} is not a sample set (sample.sets has: {', '.join(sets) or 'none'})")

@@ -4,6 +4,7 @@
 rule report:
     input:
         nb201=rules.benchmarks_nb201.output.table,
+        train=expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         params="params.yaml",
         schema=PARAMS_SCHEMA,
     output:
@@ -20,4 +21,5 @@ rule report:
         runtime=5,
     shell:
         "cellprobe report --out {output.html} --nb201 {input.nb201} --nb201-top-k {params.top_k}"
+        " --train {input.train}"
         " --title {params.title:q} --params {input.params} --schema {input.schema} 2> {log}"

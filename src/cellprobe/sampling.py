@@ -1,0 +1,159 @@
+"""Architecture samplers: named, seeded ways of drawing sets of distinct architectures.
+
+DARTS space (each cell drawn independently, every node fed by two distinct earlier nodes):
+
+* ``uniform``  — wiring and ops (any non-``none`` primitive) uniformly at random;
+* ``prim``     — random wiring, ops only from {skip_connect, sep_conv_3x3, sep_conv_5x5};
+* ``skip``     — the first intermediate node is fed by ``skip_connect`` from both cell inputs (a residual
+  link); the other nodes are wired at random with any non-``none`` op;
+* ``primskip`` — the ``skip`` wiring, all other ops separable convolutions (sep_conv_3x3 / sep_conv_5x5).
+
+These are the constrained samplers of the redundancy paper (Wan et al., ICLR 2022).
+
+NB201 space:
+
+* ``nb201``     — uniformly over all 15,625 cells;
+* ``nb201-iso`` — uniformly over the 6,466 isomorphism classes (one representative per class: the
+  member with the lowest benchmark index).
+
+Every sampler de-duplicates by ``arch_id`` (order-free canonical id), so a set holds distinct architectures.
+
+>>> [g.arch_id for g in sample_architectures("primskip", 2, seed=0)] == \\
+...     [g.arch_id for g in sample_architectures("primskip", 2, seed=0)]
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from cellprobe.errors import CellprobeError
+from cellprobe.spaces import DartsCell, DartsGenotype, NB201Genotype
+from cellprobe.spaces.darts import N_INPUTS, N_NODES, NEIGHBOUR_OPS
+from cellprobe.spaces.nb201 import OPS as NB201_OPS
+from cellprobe.spaces.nb201 import benchmark_order
+
+__all__ = ["Sampler", "SAMPLERS", "SamplingError", "get_sampler", "sample_architectures", "sample_table"]
+
+PRIM_OPS = ("skip_connect", "sep_conv_3x3", "sep_conv_5x5")
+SEP_OPS = ("sep_conv_3x3", "sep_conv_5x5")
+_MAX_ATTEMPTS_PER_ARCH = 200
+
+
+class SamplingError(CellprobeError):
+    """An impossible or malformed sampling request."""
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """A named way of drawing one architecture from a random generator."""
+
+    name: str
+    space: str
+    draw: Callable[[np.random.Generator], object]
+    description: str
+    population: int | None = None  # number of distinct architectures it can produce, when small
+
+
+def _random_inputs(rng: np.random.Generator, node: int) -> tuple[int, int]:
+    a, b = rng.choice(node + N_INPUTS, size=2, replace=False)
+    return int(a), int(b)
+
+
+def _darts_cell(rng: np.random.Generator, ops: tuple[str, ...], skip_first: bool) -> DartsCell:
+    edges = []
+    for node in range(N_NODES):
+        if node == 0 and skip_first:
+            edges += [("skip_connect", 0), ("skip_connect", 1)]
+            continue
+        for inp in _random_inputs(rng, node):
+            edges.append((ops[int(rng.integers(len(ops)))], inp))
+    return DartsCell(tuple(edges))
+
+
+def _darts_sampler(ops: tuple[str, ...], skip_first: bool = False):
+    def draw(rng: np.random.Generator) -> DartsGenotype:
+        return DartsGenotype(_darts_cell(rng, ops, skip_first), _darts_cell(rng, ops, skip_first))
+
+    return draw
+
+
+def _nb201_uniform(rng: np.random.Generator) -> NB201Genotype:
+    return NB201Genotype(tuple(str(NB201_OPS[i]) for i in rng.integers(len(NB201_OPS), size=6)))
+
+
+@cache
+def _class_representatives() -> tuple[NB201Genotype, ...]:
+    seen, reps = set(), []
+    for g in benchmark_order():
+        if g.canonical_key not in seen:
+            seen.add(g.canonical_key)
+            reps.append(g)
+    return tuple(reps)
+
+
+def _nb201_per_class(rng: np.random.Generator) -> NB201Genotype:
+    reps = _class_representatives()
+    return reps[int(rng.integers(len(reps)))]
+
+
+SAMPLERS: dict[str, Sampler] = {}
+
+
+def _register(sampler: Sampler) -> None:
+    if sampler.name in SAMPLERS:
+        raise ValueError(f"sampler {sampler.name!r} registered twice")
+    SAMPLERS[sampler.name] = sampler
+
+
+_register(Sampler("uniform", "darts", _darts_sampler(NEIGHBOUR_OPS), "uniform wiring and non-none ops"))
+_register(Sampler("prim", "darts", _darts_sampler(PRIM_OPS), "random wiring, ops from skip/sep3/sep5"))
+_register(Sampler("skip", "darts", _darts_sampler(NEIGHBOUR_OPS, skip_first=True), "residual first node, rest uniform"))
+_register(Sampler("primskip", "darts", _darts_sampler(SEP_OPS, skip_first=True), "residual first node, sep convs"))
+_register(Sampler("nb201", "nb201", _nb201_uniform, "uniform over all NB201 cells", population=5**6))
+_register(Sampler("nb201-iso", "nb201", _nb201_per_class, "uniform over NB201 isomorphism classes", population=6_466))
+
+
+def get_sampler(name: str) -> Sampler:
+    try:
+        return SAMPLERS[name]
+    except KeyError:
+        raise SamplingError(f"unknown sampler {name!r}; known samplers: {', '.join(SAMPLERS)}") from None
+
+
+def sample_architectures(sampler: str, n: int, seed: int) -> list:
+    """``n`` distinct architectures (by ``arch_id``) drawn by ``sampler`` from a generator seeded with ``seed``."""
+    spec = get_sampler(sampler)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise SamplingError(f"sample size must be a positive integer, got {n!r}")
+    if spec.population is not None and n > spec.population:
+        raise SamplingError(f"sampler {sampler!r} can produce only {spec.population:,} distinct architectures, asked for {n:,}")
+    rng = np.random.default_rng(seed)
+    out, seen = [], set()
+    for _ in range(_MAX_ATTEMPTS_PER_ARCH * n):
+        g = spec.draw(rng)
+        if g.arch_id not in seen:
+            seen.add(g.arch_id)
+            out.append(g)
+            if len(out) == n:
+                return out
+    raise SamplingError(f"sampler {sampler!r} found only {len(out)} distinct architectures in {_MAX_ATTEMPTS_PER_ARCH * n} draws")
+
+
+def sample_table(sampler: str, n: int, seed: int) -> pd.DataFrame:
+    """A ``sample_set`` table: one row per sampled architecture, in draw order."""
+    genotypes = sample_architectures(sampler, n, seed)
+    return pd.DataFrame(
+        {
+            "arch_id": [g.arch_id for g in genotypes],
+            "space": [g.space for g in genotypes],
+            "genotype": [g.to_str() for g in genotypes],
+            "sampler": sampler,
+            "seed": np.full(len(genotypes), seed, dtype="int64"),
+        }
+    )

@@ -1,0 +1,399 @@
+"""Train and evaluate discrete architectures from scratch, with exact resume.
+
+One architecture, one seed: :func:`train_architecture`. SGD (Nesterov momentum) with a per-epoch cosine
+learning rate, weight decay, gradient clipping, optional auxiliary head and drop-path; AMP on CUDA.
+Every epoch is a pure function of (weights, optimiser state, seed, epoch): the batch order, the
+augmentation and drop-path masks are drawn from generators seeded by ``(seed, arch_id, epoch)``. A
+checkpoint written after every epoch therefore resumes a killed job to the identical result (on CPU).
+
+A shard of a sample set — :func:`train_shard` — is one process that trains its architectures in turn
+(or in a small pool of single-threaded worker processes); finished architectures are kept in their
+checkpoints, so a rerun after a kill skips them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from functools import cache
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from cellprobe.errors import CellprobeError
+from cellprobe.io import atomic_output
+from cellprobe.spaces import parse_genotype
+from cellprobe.tables import TRAIN_RESULT
+
+__all__ = [
+    "NetworkSettings",
+    "TrainSettings",
+    "TrainError",
+    "resolve_device",
+    "derive_seed",
+    "train_architecture",
+    "train_shard",
+    "shard_rows",
+    "gather_shards",
+    "kendall_tau_between_seeds",
+]
+
+
+class TrainError(CellprobeError):
+    """Invalid training settings or inputs."""
+
+
+def _from_dict(cls, data: dict, where: str):
+    if not isinstance(data, dict):
+        raise TrainError(f"{where}: expected a mapping, got {type(data).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise TrainError(f"{where}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as exc:
+        raise TrainError(f"{where}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Size of the evaluation network: ``C`` channels; ``layers`` cells (DARTS) or ``N`` cells per stage (NB201)."""
+
+    C: int = 8
+    layers: int = 3
+    N: int = 1
+    auxiliary: bool = False
+
+    def __post_init__(self):
+        for name in ("C", "layers", "N"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"network.{name} must be a positive integer")
+
+    def build(self, genotype, num_classes: int, in_channels: int) -> torch.nn.Module:
+        from cellprobe.nn import build_network
+
+        if genotype.space == "darts":
+            return build_network(genotype, C=self.C, layers=self.layers, num_classes=num_classes,
+                                 in_channels=in_channels, auxiliary=self.auxiliary)
+        return build_network(genotype, C=self.C, N=self.N, num_classes=num_classes, in_channels=in_channels)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that decides a training result (the ``train`` group of ``params.yaml``)."""
+
+    epochs: int = 6
+    batch_size: int = 64
+    lr: float = 0.05
+    lr_min: float = 0.0
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    augment: str = "digits"
+    auxiliary_weight: float = 0.4
+    drop_path_prob: float = 0.0
+    eval_batch_size: int = 512
+    amp: bool = True
+    channels_last: bool = True
+    network: NetworkSettings = field(default_factory=NetworkSettings)
+
+    def __post_init__(self):
+        if isinstance(self.network, dict):
+            object.__setattr__(self, "network", _from_dict(NetworkSettings, self.network, "train.network"))
+        if self.epochs < 1 or self.batch_size < 2 or self.eval_batch_size < 1:
+            raise ValueError("epochs must be ≥ 1, batch_size ≥ 2 and eval_batch_size ≥ 1")
+        if not 0 <= self.drop_path_prob < 1:
+            raise ValueError("drop_path_prob must lie in [0, 1)")
+        if self.lr <= 0 or self.lr_min < 0 or self.lr_min > self.lr:
+            raise ValueError("need 0 ≤ lr_min ≤ lr and lr > 0")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainSettings:
+        return _from_dict(cls, data, "train settings")
+
+    def digest(self) -> str:
+        return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
+
+    def lr_at(self, epoch: int) -> float:
+        """Cosine schedule over epochs (the rate used during epoch ``epoch``, 0-based)."""
+        return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1 + math.cos(math.pi * epoch / self.epochs))
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto`` → CUDA when available, else CPU; ``cpu``/``cuda`` as given (cuda must exist)."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise TrainError("device 'cuda' requested but no CUDA device is available")
+    if name not in ("cpu", "cuda"):
+        raise TrainError(f"unknown device {name!r}; use auto, cpu or cuda")
+    return torch.device(name)
+
+
+def derive_seed(*parts) -> int:
+    """A 63-bit seed determined by ``parts`` (stable across machines and Python runs)."""
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & (2**63 - 1)
+
+
+# -- one architecture ------------------------------------------------------------------------------------
+
+
+def _evaluate(model, x, y, batch_size, device, channels_last) -> tuple[float, float]:
+    model.eval()
+    total_loss, correct = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(x), batch_size):
+            xb = x[start : start + batch_size].to(device, non_blocking=True)
+            if channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            yb = y[start : start + batch_size].to(device, non_blocking=True)
+            logits = model(xb).float()
+            total_loss += F.cross_entropy(logits, yb, reduction="sum").item()
+            correct += (logits.argmax(1) == yb).sum().item()
+    return 100.0 * correct / len(x), total_loss / len(x)
+
+
+def _save_checkpoint(path: Path, state: dict) -> None:
+    with atomic_output(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _load_checkpoint(path: Path | None, tag: dict) -> dict | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # an unreadable checkpoint is only a lost head start: train from scratch
+        return None
+    return state if state.get("tag") == tag else None
+
+
+def train_architecture(
+    genotype,
+    splits: dict,
+    settings: TrainSettings,
+    seed: int,
+    device: torch.device,
+    *,
+    checkpoint: Path | None = None,
+    dataset: str = "",
+    stop_after_epoch: int | None = None,
+    on_epoch: Callable[[int, dict], None] | None = None,
+) -> dict:
+    """Train ``genotype`` from scratch on ``splits['train']`` and evaluate on valid and test.
+
+    ``splits`` maps ``train``/``valid``/``test`` to objects with ``x`` (float tensor N×C×H×W), ``y``
+    (int64 tensor) and ``meta`` (with ``num_classes``). Returns the result row (a dict of the
+    ``train_result`` columns except ``sample``/``sampler``). ``stop_after_epoch`` ends the run after that
+    many epochs without a result (used to simulate a killed job in tests).
+    """
+    from cellprobe.data import AUGMENT_PRESETS
+    from cellprobe.nn import count_flops, count_params
+
+    train, valid, test = splits["train"], splits["valid"], splits["test"]
+    num_classes = int(train.meta["num_classes"])
+    in_shape = tuple(train.x.shape[1:])
+    if settings.augment not in AUGMENT_PRESETS:
+        raise TrainError(f"unknown augmentation {settings.augment!r}; known: {', '.join(AUGMENT_PRESETS)}")
+    augment = AUGMENT_PRESETS[settings.augment]
+    tag = {"arch_id": genotype.arch_id, "seed": int(seed), "settings": settings.digest(), "dataset": dataset}
+    checkpoint = Path(checkpoint) if checkpoint else None
+
+    state = _load_checkpoint(checkpoint, tag)
+    if state is not None and state.get("result") is not None:
+        return state["result"]
+
+    torch.manual_seed(derive_seed(seed, genotype.arch_id, "init"))
+    model = settings.network.build(genotype, num_classes, in_shape[0])
+    params_m = count_params(model) / 1e6
+    flops_m = count_flops(model, in_shape) / 1e6
+    model = model.to(device)
+    if settings.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=settings.lr, momentum=settings.momentum, nesterov=settings.momentum > 0,
+        weight_decay=settings.weight_decay,
+    )
+    use_amp = settings.amp and device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    start_epoch, wall, history = 0, 0.0, []
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        if use_amp and state.get("scaler"):
+            scaler.load_state_dict(state["scaler"])
+        start_epoch, wall, history = state["epoch"], state["wall_s"], list(state["history"])
+
+    n = len(train.x)
+    for epoch in range(start_epoch, settings.epochs):
+        began = time.perf_counter()
+        model.train()
+        model.drop_path_prob = settings.drop_path_prob * epoch / settings.epochs
+        for group in optimizer.param_groups:
+            group["lr"] = settings.lr_at(epoch)
+        generator = torch.Generator().manual_seed(derive_seed(seed, genotype.arch_id, epoch, "data"))
+        torch.manual_seed(derive_seed(seed, genotype.arch_id, epoch, "model"))
+        order = torch.randperm(n, generator=generator)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for start in range(0, n, settings.batch_size):
+            idx = order[start : start + settings.batch_size]
+            if len(idx) < 2:  # batch norm needs two samples
+                continue
+            xb = augment(train.x[idx], generator).to(device, non_blocking=True)
+            if settings.channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            yb = train.y[idx].to(device, non_blocking=True)
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+                logits, aux = model.forward_with_aux(xb)
+                loss = F.cross_entropy(logits, yb)
+                if aux is not None and settings.auxiliary_weight > 0:
+                    loss = loss + settings.auxiliary_weight * F.cross_entropy(aux, yb)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+            scaler.step(optimizer)
+            scaler.update()
+            loss_sum += F.cross_entropy(logits.detach().float(), yb, reduction="sum").item()
+            correct += (logits.detach().argmax(1) == yb).sum().item()
+            seen += len(idx)
+        valid_acc, valid_loss = _evaluate(model, valid.x, valid.y, settings.eval_batch_size, device, settings.channels_last)
+        wall += time.perf_counter() - began
+        record = {"epoch": epoch + 1, "train_acc": 100.0 * correct / max(seen, 1), "train_loss": loss_sum / max(seen, 1),
+                  "valid_acc": valid_acc, "valid_loss": valid_loss}
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, record)
+        if checkpoint is not None:
+            _save_checkpoint(checkpoint, {"tag": tag, "epoch": epoch + 1, "wall_s": wall, "history": history,
+                                          "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                          "scaler": scaler.state_dict() if use_amp else {}, "result": None})
+        if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
+            return {}
+
+    test_acc, test_loss = _evaluate(model, test.x, test.y, settings.eval_batch_size, device, settings.channels_last)
+    last = history[-1]
+    result = {
+        "arch_id": genotype.arch_id, "space": genotype.space, "genotype": genotype.to_str(), "dataset": dataset,
+        "seed": int(seed), "epochs": settings.epochs,
+        "train_acc": last["train_acc"], "train_loss": last["train_loss"],
+        "valid_acc": last["valid_acc"], "valid_loss": last["valid_loss"],
+        "test_acc": test_acc, "test_loss": test_loss,
+        "params_m": params_m, "flops_m": flops_m, "wall_s": wall, "device": device.type,
+    }
+    if checkpoint is not None:
+        _save_checkpoint(checkpoint, {"tag": tag, "epoch": settings.epochs, "wall_s": wall, "history": history,
+                                      "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                      "scaler": {}, "result": result})
+    return result
+
+
+# -- shards -------------------------------------------------------------------------------------------------
+
+
+def shard_rows(sample: pd.DataFrame, shard: int, shards: int) -> pd.DataFrame:
+    """Rows of ``sample`` that belong to ``shard`` (round robin, so samplers spread evenly)."""
+    if shards < 1 or not 0 <= shard < shards:
+        raise TrainError(f"shard {shard} is not in 0..{shards - 1}")
+    return sample.iloc[shard::shards]
+
+
+@cache
+def _splits(data_dir: str) -> dict:
+    from cellprobe.data import load_split
+
+    return {name: load_split(Path(data_dir) / f"{name}.parquet") for name in ("train", "valid", "test")}
+
+
+def _job(args: tuple) -> dict:
+    genotype_str, space, seed, data_dir, settings_dict, device_name, checkpoint, dataset = args
+    genotype = parse_genotype(space, genotype_str)
+    settings = TrainSettings.from_dict(settings_dict)
+    return train_architecture(genotype, _splits(data_dir), settings, seed, torch.device(device_name),
+                              checkpoint=Path(checkpoint), dataset=dataset)
+
+
+def _init_worker() -> None:
+    torch.set_num_threads(1)
+
+
+def train_shard(
+    sample: pd.DataFrame,
+    *,
+    sample_name: str,
+    data_dir: Path,
+    shard: int,
+    shards: int,
+    seeds: list[int],
+    settings: TrainSettings,
+    device: torch.device,
+    checkpoint_dir: Path,
+    workers: int = 1,
+    progress=sys.stderr,
+) -> pd.DataFrame:
+    """Train every architecture of one shard with every seed; return ``train_result`` rows."""
+    from tqdm import tqdm
+
+    rows = shard_rows(sample, shard, shards)
+    dataset = Path(data_dir).name
+    _splits(str(data_dir))  # fail early (and once) on missing or malformed data
+    jobs, labels = [], []
+    for row in rows.itertuples(index=False):
+        for seed in seeds:
+            ckpt = Path(checkpoint_dir) / f"{row.arch_id}-seed{seed}.pt"
+            jobs.append((row.genotype, row.space, int(seed), str(data_dir), asdict(settings), device.type, str(ckpt), dataset))
+            labels.append((row.arch_id, row.sampler))
+    results = []
+    bar = tqdm(total=len(jobs), desc=f"{sample_name} shard {shard}/{shards}", file=progress, mininterval=2.0,
+               disable=progress is None)
+    if workers > 1 and len(jobs) > 1 and device.type == "cpu":
+        import multiprocessing
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker) as pool:
+            for result in pool.map(_job, jobs):
+                results.append(result)
+                bar.update()
+    else:
+        for job in jobs:
+            results.append(_job(job))
+            bar.update()
+            bar.set_postfix(valid_acc=f"{results[-1]['valid_acc']:.1f}")
+    bar.close()
+    out = pd.DataFrame(results, columns=[c for c in TRAIN_RESULT.columns if c not in ("sample", "sampler")])
+    out.insert(0, "sample", sample_name)
+    out.insert(4, "sampler", [sampler for _, sampler in labels])
+    return out[TRAIN_RESULT.columns]
+
+
+def gather_shards(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate shard tables into one, in a stable order (arch_id, seed)."""
+    if not frames:
+        raise TrainError("no shard tables to gather")
+    table = pd.concat(frames, ignore_index=True)
+    duplicated = table.duplicated(["sample", "arch_id", "seed"])
+    if duplicated.any():
+        raise TrainError(f"{int(duplicated.sum())} architecture/seed pair(s) appear in more than one shard")
+    return table.sort_values(["sample", "arch_id", "seed"], kind="stable").reset_index(drop=True)
+
+
+def kendall_tau_between_seeds(results: pd.DataFrame, metric: str = "valid_acc") -> float:
+    """Kendall τ between the first two seeds' ``metric`` over the architectures trained with both."""
+    from scipy.stats import kendalltau
+
+    seeds = sorted(results["seed"].unique())
+    if len(seeds) < 2:
+        return float("nan")
+    wide = results.pivot_table(index="arch_id", columns="seed", values=metric)[[seeds[0], seeds[1]]].dropna()
+    if len(wide) < 3:
+        return float("nan")
+    return float(kendalltau(wide[seeds[0]], wide[seeds[1]]).statistic)

@@ -1,0 +1,58 @@
+# Train sampled architectures from scratch, sharded: one job per shard (a GPU job on SLURM),
+# gathered into results/train/<sample>.parquet.
+
+TRAIN_DATA = f"{PREPARED}/{config['train']['dataset']}"
+
+
+rule train_shard:
+    input:
+        sample=rules.sample_set.output.table,
+        train=f"{TRAIN_DATA}/train.parquet",
+        valid=f"{TRAIN_DATA}/valid.parquet",
+        test=f"{TRAIN_DATA}/test.parquet",
+    output:
+        table=f"{RESULTS}/train/{{name}}/shards/{{shard}}.parquet",
+    params:
+        data=TRAIN_DATA,
+        shards=config["train"]["shards"],
+        settings=json.dumps(config["train"]["settings"], sort_keys=True),
+        seeds=" ".join(map(str, config["train"]["seeds"])),
+        workers=config["train"]["workers"],
+        device=config["base"]["device"],
+        checkpoints=f"{RESULTS}/train/{{name}}/checkpoints",
+    log:
+        f"{RESULTS}/train/logs/{{name}}-{{shard}}.log",
+    benchmark:
+        f"{RESULTS}/train/benchmarks/{{name}}-{{shard}}.tsv"
+    wildcard_constraints:
+        shard=r"\d+",
+    threads: config["train"]["threads"]
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=240,
+    shell:
+        "cellprobe train shard --sample {input.sample} --sample-name {wildcards.name} --data {params.data}"
+        " --shard {wildcards.shard} --shards {params.shards} --settings {params.settings:q}"
+        " --seeds {params.seeds} --workers {params.workers} --device {params.device}"
+        " --checkpoints {params.checkpoints} --threads {threads} --out {output.table} 2> {log}"
+
+
+rule train_gather:
+    input:
+        shards=expand(
+            rules.train_shard.output.table, shard=range(config["train"]["shards"]), allow_missing=True
+        ),
+    output:
+        table=f"{RESULTS}/train/{{name}}.parquet",
+    log:
+        f"{RESULTS}/train/logs/{{name}}-gather.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "cellprobe train gather --out {output.table} {input.shards} 2> {log}"
