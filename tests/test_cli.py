@@ -118,3 +118,52 @@ def test_report_refuses_wrong_table(tmp_path):
     result = run("report", "--out", str(tmp_path / "r.html"), "--nb201", str(bogus))
     assert result.returncode == 1 and "not a readable Parquet file" in result.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_sample_command_and_its_bad_input(tmp_path):
+    out = tmp_path / "s.parquet"
+    result = run("sample", "--sampler", "skip", "--size", "4", "--seed", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for args, message in [
+        (["--sampler", "skip", "--size", "0"], "sample size must be a positive integer, got 0"),
+        (["--sampler", "fancy", "--size", "3"], "unknown sampler 'fancy'"),
+    ]:
+        bad = tmp_path / "bad.parquet"
+        result = run("sample", *args, "--out", str(bad))
+        assert result.returncode == 1 and message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and not bad.exists()
+
+
+def test_prep_command_refuses_unknown_dataset_and_bad_options(tmp_path):
+    result = run("prep", "--dataset", "mnist", "--out-dir", str(tmp_path / "m"))
+    assert result.returncode == 1 and "unknown dataset 'mnist'" in result.stderr.lower()
+    result = run("prep", "--dataset", "digits", "--out-dir", str(tmp_path / "d"), "--options", "{not json")
+    assert result.returncode == 1 and "--options is not valid JSON" in result.stderr
+    assert not (tmp_path / "m").exists() and not (tmp_path / "d").exists()
+
+
+def test_train_refuses_a_genotype_that_does_not_parse(tmp_path):
+    from cellprobe.sampling import sample_table
+    from cellprobe.tables import SAMPLE_SET, write_table
+
+    table = sample_table("uniform", 2, 0)
+    table.loc[1, "genotype"] = table.loc[1, "genotype"].replace("~0", "~7", 1)
+    sample = write_table(table, tmp_path / "s.parquet", SAMPLE_SET)
+    data = tmp_path / "data"
+    assert run("prep", "--dataset", "digits", "--out-dir", str(data)).returncode == 0
+    out = tmp_path / "out.parquet"
+    result = run("train", "shard", "--sample", str(sample), "--data", str(data), "--shard", "0", "--shards", "1",
+                 "--settings", "{}", "--checkpoints", str(tmp_path / "ckpt"), "--out", str(out))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sample row 1" in lines[0] and "out of range" in lines[0]
+    assert not out.exists() and not (tmp_path / "ckpt").exists()
+
+
+def test_model_summary(capsys):
+    assert main(["model", "summary", "--space", "nb201", "--preset", "standard",
+                 "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"]) == 0
+    out = capsys.readouterr().out
+    assert "params_m: 1.531546" in out and "flops_m: 220.119690" in out
+    assert main(["model", "summary", "--space", "darts", DARTS_V2, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["params"] == 3_349_342

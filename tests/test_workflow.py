@@ -6,12 +6,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
 pytestmark = pytest.mark.workflow
 
 BIN = Path(sys.executable).parent
 COPY = ["Snakefile", "params.yaml", "workflow", "data/benchmarks"]
+
+
+def tiny_params(params: dict) -> dict:
+    """The default pipeline, shrunk: two small sample sets, one epoch, a 4-channel network."""
+    params["sample"]["sets"] = {
+        "uniform": {"sampler": "uniform", "size": 2, "seed": 0},
+        "primskip": {"sampler": "primskip", "size": 3, "seed": 1},
+    }
+    params["train"].update({"sets": ["uniform", "primskip"], "seeds": [0, 1], "shards": 2})
+    params["train"]["settings"].update({"epochs": 1, "network": {"C": 4, "layers": 3, "N": 1, "auxiliary": False}})
+    return params
 
 
 @pytest.fixture
@@ -23,6 +36,8 @@ def workdir(root, tmp_path):
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
+    params = tiny_params(yaml.safe_load((root / "params.yaml").read_text()))
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return tmp_path
 
 
@@ -38,7 +53,13 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     first = snakemake(workdir)
     assert first.returncode == 0, first.stderr[-3000:]
     assert (workdir / "results/benchmarks/nb201.parquet").stat().st_size > 100_000
-    assert "6,466 isomorphism classes" in (workdir / "results/report/index.html").read_text()
+    for split in ("train", "valid", "test"):
+        assert (workdir / f"data/prepared/digits-hard/{split}.parquet").exists()
+    trained = pd.read_parquet(workdir / "results/train/primskip.parquet")
+    assert len(trained) == 3 * 2 and sorted(trained["seed"].unique()) == [0, 1]
+    assert sorted(p.name for p in (workdir / "results/train/primskip/shards").iterdir()) == ["0.parquet", "1.parquet"]
+    page = (workdir / "results/report/index.html").read_text()
+    assert "6,466 isomorphism classes" in page and "Architectures trained from scratch" in page
     second = snakemake(workdir)
     assert second.returncode == 0
     assert "Nothing to be done" in second.stdout + second.stderr
@@ -48,10 +69,19 @@ def test_parameter_change_reruns_only_the_affected_rule(workdir):
     assert snakemake(workdir).returncode == 0
     params = workdir / "params.yaml"
     params.write_text(params.read_text().replace("nb201_top_k: 10", "nb201_top_k: 3"))
+    assert "nb201_top_k: 3" in params.read_text()
     dry = snakemake(workdir, "--dry-run", "--quiet", "rules")
     out = dry.stdout + dry.stderr
     assert dry.returncode == 0
-    assert "report" in out and "benchmarks_nb201" not in out
+    assert "report" in out
+    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set", "train_shard", "train_gather"):
+        assert rule not in out, rule
+    params.write_text(params.read_text().replace("epochs: 1", "epochs: 2"))
+    dry = snakemake(workdir, "--dry-run", "--quiet", "rules")
+    out = dry.stdout + dry.stderr
+    assert "train_shard" in out and "train_gather" in out and "report" in out
+    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set"):
+        assert rule not in out, rule
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,8 @@ def _cmd_report(args) -> None:
     from cellprobe.tables import NB201_BENCHMARK, read_frame
 
     params = load_params(args.params, args.schema) if args.params else None
+    if args.config_json:
+        params = _json_arg(args.config_json, "--config-json")
     inputs, sections = {}, []
     if args.nb201:
         sections.append(nb201_section(read_frame(args.nb201, NB201_BENCHMARK), top_k=args.nb201_top_k))
@@ -162,11 +164,13 @@ def _cmd_model_summary(args) -> None:
     from cellprobe.spaces import parse_genotype
 
     genotype = parse_genotype(args.space, args.arch)
-    info = summarize(genotype, args.preset)
+    try:
+        info = summarize(genotype, args.preset)
+    except ValueError as exc:
+        raise CellprobeError(str(exc)) from None
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return
-    print(f"arch_id: {genotype.arch_id}")
     for key, value in info.items():
         print(f"{key}: {value:.6f}" if isinstance(value, float) else f"{key}: {value}")
 
@@ -230,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--train", type=Path, nargs="*", default=[], help="train_result tables (one per sample set)")
     p.add_argument("--title", default="cellprobe report")
     p.add_argument("--params", type=Path, help="params.yaml to record in the provenance block")
+    p.add_argument("--config-json", help="the effective configuration as JSON (what Snakemake ran with), recorded instead")
     p.add_argument("--schema", type=Path, default=Path(DEFAULT_SCHEMA), help=f"params schema (default {DEFAULT_SCHEMA})")
     p.set_defaults(func=_cmd_report)
 

@@ -14,7 +14,7 @@ import yaml
 
 from cellprobe.errors import ParamsError
 
-__all__ = ["load_schema", "validate_params", "load_params", "check_references"]
+__all__ = ["load_schema", "validate_params", "load_params", "check_references", "apply_preset", "merge"]
 
 
 def _read_yaml(path: Path, what: str):
@@ -58,13 +58,39 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(top level)"
 
 
+def merge(base: dict, overrides: dict) -> dict:
+    """``base`` updated by ``overrides``: mappings merge key by key, anything else is replaced."""
+    out = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def apply_preset(params: dict) -> dict:
+    """Merge the preset named by ``params['preset']`` (from ``params['presets']``) over ``params``."""
+    name = params.get("preset")
+    if not name:
+        return params
+    presets = params.get("presets") or {}
+    if not isinstance(presets, dict) or name not in presets:
+        known = ", ".join(presets) if isinstance(presets, dict) and presets else "none"
+        raise ParamsError(f"preset: {name!r} is not defined under presets (defined: {known})")
+    if not isinstance(presets[name], dict):
+        raise ParamsError(f"presets.{name}: a preset must be a mapping of parameter groups")
+    overrides = {k: v for k, v in presets[name].items() if k not in ("preset", "presets")}
+    return merge(params, overrides)
+
+
 def validate_params(params, schema: dict) -> dict:
-    """Return a validated copy of ``params`` with defaults filled in; raise :class:`ParamsError`."""
+    """Return a validated copy of ``params`` (preset applied, defaults filled in); raise :class:`ParamsError`."""
     if params is None:
         params = {}
     if not isinstance(params, dict):
         raise ParamsError(f"expected a mapping of stage groups, got {type(params).__name__}")
-    params = copy.deepcopy(params)
+    params = apply_preset(copy.deepcopy(params))
     validator_cls = jsonschema.validators.validator_for(schema)
     validator = validator_cls(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(params))

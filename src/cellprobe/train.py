@@ -345,6 +345,13 @@ def train_shard(
     from tqdm import tqdm
 
     rows = shard_rows(sample, shard, shards)
+    for i, row in enumerate(sample.itertuples(index=False)):  # refuse a bad table before any training
+        try:
+            genotype = parse_genotype(row.space, row.genotype)
+        except CellprobeError as exc:
+            raise TrainError(f"sample row {i} ({row.arch_id}): {exc}") from None
+        if genotype.arch_id != row.arch_id:
+            raise TrainError(f"sample row {i}: arch_id {row.arch_id} does not match its genotype ({genotype.arch_id})")
     dataset = Path(data_dir).name
     _splits(str(data_dir))  # fail early (and once) on missing or malformed data
     jobs, labels = [], []

@@ -5,13 +5,12 @@ rule report:
     input:
         nb201=rules.benchmarks_nb201.output.table,
         train=expand(rules.train_gather.output.table, name=config["train"]["sets"]),
-        params="params.yaml",
-        schema=PARAMS_SCHEMA,
     output:
         html=f"{RESULTS}/report/index.html",
     params:
         title=config["report"]["title"],
         top_k=config["report"]["nb201_top_k"],
+        config=json.dumps({k: v for k, v in config.items() if k != "presets"}, sort_keys=True),
     log:
         f"{RESULTS}/report/logs/report.log",
     conda:
@@ -22,4 +21,4 @@ rule report:
     shell:
         "cellprobe report --out {output.html} --nb201 {input.nb201} --nb201-top-k {params.top_k}"
         " --train {input.train}"
-        " --title {params.title:q} --params {input.params} --schema {input.schema} 2> {log}"
+        " --title {params.title:q} --config-json {params.config:q} 2> {log}"

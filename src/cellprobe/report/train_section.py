@@ -78,12 +78,19 @@ def train_section(results: pd.DataFrame, top_k: int = 5) -> Section:
         .agg(sampler=("sampler", "first"), architectures=("arch_id", "count"),
              valid_mean=("valid_acc", "mean"), valid_std=("valid_acc", "std"),
              valid_min=("valid_acc", "min"), valid_max=("valid_acc", "max"),
-             test_mean=("test_acc", "mean"), params_m=("params_m", "mean"), train_hours=("wall_s", "sum"))
+             test_mean=("test_acc", "mean"), params_m=("params_m", "mean"), train_min=("wall_s", "sum"))
         .reset_index()
     )
-    summary_table["train_hours"] /= 3600
+    summary_table["train_min"] /= 60
+    summary_table = summary_table.rename(columns={
+        "sample": "set", "valid_mean": "valid acc mean", "valid_std": "valid acc std", "valid_min": "valid acc min",
+        "valid_max": "valid acc max", "test_mean": "test acc mean", "params_m": "params (M)",
+        "train_min": "training time (min)",
+    })
     taus = _tau_table(results)
-    best = per_arch.nlargest(top_k, "valid_acc")[["sample", "genotype", "valid_acc", "test_acc", "params_m"]]
+    best = per_arch.nlargest(top_k, "valid_acc")[["sample", "genotype", "valid_acc", "test_acc", "params_m"]].rename(
+        columns={"sample": "set", "valid_acc": "valid acc", "test_acc": "test acc", "params_m": "params (M)"}
+    )
     meta = results.iloc[0]
     overall = taus.iloc[0]
     seeds = sorted(results["seed"].unique())
