@@ -165,3 +165,20 @@ def test_empty_sample_set_is_refused(data_dir, tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "holds no architecture" in lines[0]
     assert not out.exists()
+
+
+def test_worker_pool_gives_the_same_table_as_one_process(data_dir, tmp_path):
+    from cellprobe.train import train_shard
+
+    sample = sample_table("prim", 3, 4)
+    common = dict(sample_name="prim", data_dir=data_dir, shard=0, shards=1, seeds=[0], settings=FAST,
+                  device=torch.device("cpu"), progress=None)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers run single-threaded: compare like with like
+    try:
+        alone = train_shard(sample, checkpoint_dir=tmp_path / "a", workers=1, **common)
+    finally:
+        torch.set_num_threads(threads)
+    pooled = train_shard(sample, checkpoint_dir=tmp_path / "b", workers=2, **common)
+    pd.testing.assert_frame_equal(alone.drop(columns="wall_s"), pooled.drop(columns="wall_s"))
+    assert list(alone["arch_id"]) == list(sample["arch_id"])
