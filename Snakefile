@@ -1,6 +1,7 @@
 # cellprobe: search, sample, train and dissect cell-based NAS architectures.
 # Run: `make run` (local) or `snakemake --workflow-profile workflow/profiles/slurm` (cluster).
 import json
+import os
 import re
 import sys
 

@@ -9,7 +9,7 @@ rule prep_dataset:
     params:
         seed=lambda w: config["prep"]["datasets"][w.dataset]["seed"],
         options=lambda w: json.dumps(config["prep"]["datasets"][w.dataset]["options"], sort_keys=True),
-        out_dir=lambda w: f"{PREPARED}/{w.dataset}",
+        out_dir=lambda w, output: os.path.dirname(output.train),
     log:
         f"{RESULTS}/prep/logs/{{dataset}}.log",
     conda:

@@ -13,7 +13,7 @@ rule train_shard:
     output:
         table=f"{RESULTS}/train/{{name}}/shards/{{shard}}.parquet",
     params:
-        data=TRAIN_DATA,
+        data=lambda w, input: os.path.dirname(input.train),
         shards=config["train"]["shards"],
         settings=json.dumps(config["train"]["settings"], sort_keys=True),
         seeds=" ".join(map(str, config["train"]["seeds"])),
