@@ -39,8 +39,10 @@ wildcard_constraints:
     name="|".join(map(re.escape, config["sample"]["sets"])) or "^$",
 
 
+include: "workflow/rules/common.smk"
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/prep.smk"
+include: "workflow/rules/search.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/report.smk"
@@ -49,6 +51,7 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         rules.benchmarks_nb201.output.table,
+        search_targets("genotype.parquet"),
         expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         rules.report.output.html,
     default_target: True

@@ -34,3 +34,11 @@ def darts_cells(known_cells) -> dict:
 @pytest.fixture(scope="session")
 def nb201_csv() -> pd.DataFrame:
     return pd.read_csv(NB201_CSV)
+
+
+def pytest_configure(config):
+    # One torch thread per test process: the suite runs on 2 cores beside other processes (Snakemake
+    # jobs, a second shard), and oversubscribed OpenMP threads slow tiny networks down many times.
+    import torch
+
+    torch.set_num_threads(1)

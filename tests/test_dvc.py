@@ -12,14 +12,14 @@ DVC = str(Path(sys.executable).with_name("dvc"))
 def test_stages_read_existing_param_groups_and_build_their_outs(root):
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     params = yaml.safe_load((root / "params.yaml").read_text())
-    assert {"benchmarks", "prep", "sample", "train", "report"} <= set(stages)
+    assert {"benchmarks", "prep", "search", "sample", "train", "report"} <= set(stages)
     for name, stage in stages.items():
         for group in stage["params"]:
             assert group in params, f"stage {name} reads unknown params group {group}"
         assert stage["cmd"].startswith("snakemake ")
         for out in stage["outs"]:
             assert out.startswith(("results/", "data/prepared/")), (name, out)
-            assert out in stage["cmd"] or out.startswith("data/prepared/"), (name, out)
+            assert out in stage["cmd"] or out.startswith(("data/prepared/", "results/search")), (name, out)
         for dep in stage["deps"]:
             assert (root / dep).exists() or dep.startswith(("results/", "data/prepared/")), (name, dep)
 

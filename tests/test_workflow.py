@@ -21,8 +21,13 @@ def tiny_params(params: dict) -> dict:
     params["sample"]["sets"] = {
         "uniform": {"sampler": "uniform", "size": 2, "seed": 0},
         "primskip": {"sampler": "primskip", "size": 3, "seed": 1},
+        "search-darts": {"sampler": "search", "space": "darts"},
     }
-    params["train"].update({"sets": ["uniform", "primskip"], "seeds": [0, 1], "shards": 2})
+    params["search"]["runs"] = {"darts": ["spos"], "nb201": ["darts-1st"]}
+    params["search"]["spaces"] = {"darts": {"C": 4, "depth": 3, "epochs": 1}, "nb201": {"C": 4, "depth": 1, "epochs": 1}}
+    params["search"]["selection"].update({"perturbation_for": ["spos"],
+                                          "perturbation": {"tune_every": 0, "tune_steps": 0, "eval_images": 32}})
+    params["train"].update({"sets": ["uniform", "primskip", "search-darts"], "seeds": [0, 1], "shards": 2})
     params["train"]["settings"].update({"epochs": 1, "network": {"C": 4, "layers": 3, "N": 1, "auxiliary": False}})
     return params
 
@@ -60,6 +65,13 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     assert sorted(p.name for p in (workdir / "results/train/primskip/shards").iterdir()) == ["0.parquet", "1.parquet"]
     page = (workdir / "results/report/index.html").read_text()
     assert "6,466 isomorphism classes" in page and "Architectures trained from scratch" in page
+    assert "Supernet search and wiring evolution" in page
+    for name in ("trajectory", "history", "genotype"):
+        assert (workdir / f"results/search/nb201/darts-1st/0/{name}.parquet").exists()
+    selected = pd.read_parquet(workdir / "results/search/darts/spos/0/genotype.parquet")
+    assert selected["selection"].tolist() == ["perturbation"]
+    from_search = pd.read_parquet(workdir / "results/train/search-darts.parquet")
+    assert set(from_search["arch_id"]) == set(selected["arch_id"])
     second = snakemake(workdir)
     assert second.returncode == 0
     assert "Nothing to be done" in second.stdout + second.stderr
@@ -74,13 +86,15 @@ def test_parameter_change_reruns_only_the_affected_rule(workdir):
     out = dry.stdout + dry.stderr
     assert dry.returncode == 0
     assert "report" in out
-    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set", "train_shard", "train_gather"):
+    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set", "train_shard", "train_gather", "search_run"):
         assert rule not in out, rule
-    params.write_text(params.read_text().replace("epochs: 1", "epochs: 2"))
+    changed = yaml.safe_load(params.read_text())
+    changed["train"]["settings"]["epochs"] = 2
+    params.write_text(yaml.safe_dump(changed, sort_keys=False))
     dry = snakemake(workdir, "--dry-run", "--quiet", "rules")
     out = dry.stdout + dry.stderr
     assert "train_shard" in out and "train_gather" in out and "report" in out
-    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set"):
+    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set", "search_run", "search_select"):
         assert rule not in out, rule
 
 

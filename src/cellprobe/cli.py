@@ -99,6 +99,22 @@ def _cmd_report(args) -> None:
     if args.nb201:
         sections.append(nb201_section(read_frame(args.nb201, NB201_BENCHMARK), top_k=args.nb201_top_k))
         inputs["nb201_benchmark"] = Path(args.nb201)
+    if args.search_trajectory:
+        import pandas as pd
+
+        from cellprobe.report.search_section import search_section
+        from cellprobe.tables import SEARCH_GENOTYPES, SEARCH_HISTORY, SEARCH_TRAJECTORY, TRAIN_RESULT
+
+        def load(paths, schema):
+            return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True)
+
+        trained = load(args.train, TRAIN_RESULT) if args.train else None
+        nb201 = read_frame(args.nb201, NB201_BENCHMARK) if args.nb201 else None
+        sections.append(search_section(load(args.search_trajectory, SEARCH_TRAJECTORY),
+                                       load(args.search_history, SEARCH_HISTORY),
+                                       load(args.search_genotypes, SEARCH_GENOTYPES), nb201=nb201, trained=trained))
+        for p in [*args.search_trajectory, *args.search_history, *args.search_genotypes]:
+            inputs[f"{Path(p).parent.parent.parent.name}/{Path(p).parent.parent.name}/{Path(p).stem}"] = Path(p)
     if args.train:
         import pandas as pd
 
@@ -124,9 +140,24 @@ def _cmd_sample(args) -> None:
     from cellprobe.sampling import sample_table
     from cellprobe.tables import SAMPLE_SET, write_table
 
-    table = sample_table(args.sampler, args.size, args.seed)
-    write_table(table, args.out, SAMPLE_SET, metadata={"name": args.name, "sampler": args.sampler, "seed": args.seed})
-    print(f"wrote {args.out}: {len(table)} architectures ({args.sampler})", file=sys.stderr)
+    if args.from_search:
+        import pandas as pd
+
+        from cellprobe.sampling import table_from_search
+        from cellprobe.tables import SEARCH_GENOTYPES, read_frame
+
+        if not args.space:
+            raise CellprobeError("--from-search needs --space")
+        found = pd.concat([read_frame(p, SEARCH_GENOTYPES) for p in args.from_search], ignore_index=True)
+        table = table_from_search(found, args.space)
+        meta = {"name": args.name, "sampler": "search", "sources": [str(p) for p in args.from_search]}
+    else:
+        if not args.sampler or args.size is None:
+            raise CellprobeError("give --sampler and --size, or --from-search")
+        table = sample_table(args.sampler, args.size, args.seed)
+        meta = {"name": args.name, "sampler": args.sampler, "seed": args.seed}
+    write_table(table, args.out, SAMPLE_SET, metadata=meta)
+    print(f"wrote {args.out}: {len(table)} architectures", file=sys.stderr)
 
 
 def _cmd_train_shard(args) -> None:
@@ -157,6 +188,74 @@ def _cmd_train_gather(args) -> None:
     table = gather_shards([read_frame(p, TRAIN_RESULT) for p in args.shards])
     write_table(table, args.out, TRAIN_RESULT, metadata={"shards": len(args.shards)})
     print(f"wrote {args.out}: {len(table)} rows from {len(args.shards)} shard(s)", file=sys.stderr)
+
+
+def _search_inputs(args):
+    import torch
+
+    from cellprobe.data import load_split
+    from cellprobe.search.loop import SearchSettings
+    from cellprobe.train import resolve_device
+
+    settings = SearchSettings.from_dict({**_json_arg(args.settings, "--settings"), "method": args.method})
+    device = resolve_device(args.device)
+    torch.set_num_threads(max(1, args.threads))
+    splits = {name: load_split(Path(args.data) / f"{name}.parquet") for name in ("train", "valid")}
+    return settings, device, splits
+
+
+def _cmd_search_run(args) -> None:
+    import torch
+
+    from cellprobe.io import atomic_output
+    from cellprobe.search.loop import run_search
+    from cellprobe.tables import SEARCH_HISTORY, SEARCH_TRAJECTORY, write_table
+
+    settings, device, splits = _search_inputs(args)
+    state = run_search(args.space, splits, settings, args.seed, device, checkpoint=args.checkpoint,
+                       dataset=Path(args.data).name,
+                       on_epoch=lambda e, r: print(f"epoch {e}: valid acc {r['valid_acc']:.2f}%", file=sys.stderr))
+    keys = {"space": args.space, "method": args.method, "seed": args.seed}
+    meta = {"dataset": Path(args.data).name, "settings": json.loads(args.settings or "{}")}
+    write_table(state.trajectory.assign(**keys)[SEARCH_TRAJECTORY.columns], args.trajectory, SEARCH_TRAJECTORY, meta)
+    write_table(state.history.assign(**keys)[SEARCH_HISTORY.columns], args.history, SEARCH_HISTORY, meta)
+    with atomic_output(args.supernet) as tmp:
+        torch.save({"supernet": state.supernet.state_dict(),
+                    "alpha": {k: v.detach().cpu() for k, v in state.alpha.items()},
+                    "tag": {"seed": args.seed}, "trajectory": [], "history": []}, tmp)
+    print(f"wrote {args.trajectory}, {args.history}, {args.supernet}", file=sys.stderr)
+
+
+def _cmd_search_select(args) -> None:
+    import pandas as pd
+
+    from cellprobe.search.loop import load_search_state
+    from cellprobe.search.select import score_architectures, select_by_magnitude, select_by_perturbation
+    from cellprobe.tables import SEARCH_GENOTYPES, write_table
+
+    settings, device, splits = _search_inputs(args)
+    num_classes = int(splits["train"].meta["num_classes"])
+    state = load_search_state(args.supernet, args.space, settings, num_classes, int(splits["train"].x.shape[1]))
+    options = _json_arg(args.perturbation, "--perturbation")
+    chosen = []
+    for selection in args.selections:
+        if selection == "magnitude":
+            if not settings.weighting().learns_alpha:
+                continue  # uniform one-shot learns no α
+            chosen.append(("magnitude", select_by_magnitude(state)))
+        elif selection == "perturbation":
+            chosen.append(("perturbation", select_by_perturbation(state, splits, device, seed=args.seed, **options)))
+        else:
+            raise CellprobeError(f"unknown selection {selection!r}; use magnitude or perturbation")
+    scores = score_architectures(state, [g for _, g in chosen], splits, device)
+    table = pd.DataFrame({
+        "space": args.space, "method": args.method, "seed": args.seed,
+        "selection": [name for name, _ in chosen], "arch_id": scores["arch_id"], "genotype": scores["genotype"],
+        "supernet_valid_acc": scores["valid_acc"], "supernet_valid_loss": scores["valid_loss"],
+    })
+    write_table(table, args.out, SEARCH_GENOTYPES, {"dataset": Path(args.data).name})
+    for row in table.itertuples():
+        print(f"{row.selection}: {row.genotype} (supernet valid acc {row.supernet_valid_acc:.2f}%)", file=sys.stderr)
 
 
 def _cmd_model_summary(args) -> None:
@@ -232,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--nb201", type=Path, help="nb201_benchmark table")
     p.add_argument("--nb201-top-k", type=int, default=10, help="rows of the best-cells table (default 10)")
     p.add_argument("--train", type=Path, nargs="*", default=[], help="train_result tables (one per sample set)")
+    p.add_argument("--search-trajectory", type=Path, nargs="*", default=[], help="search_trajectory tables")
+    p.add_argument("--search-history", type=Path, nargs="*", default=[], help="search_history tables")
+    p.add_argument("--search-genotypes", type=Path, nargs="*", default=[], help="search_genotypes tables")
     p.add_argument("--title", default="cellprobe report")
     p.add_argument("--params", type=Path, help="params.yaml to record in the provenance block")
     p.add_argument("--config-json", help="the effective configuration as JSON (what Snakemake ran with), recorded instead")
@@ -246,8 +348,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_prep)
 
     p = stages.add_parser("sample", help="draw a named set of distinct architectures")
-    p.add_argument("--sampler", required=True, help="sampler name (uniform, prim, skip, primskip, nb201, nb201-iso)")
-    p.add_argument("--size", required=True, type=int, help="number of architectures")
+    p.add_argument("--sampler", help="sampler name (uniform, prim, skip, primskip, nb201, nb201-iso)")
+    p.add_argument("--size", type=int, help="number of architectures")
+    p.add_argument("--from-search", type=Path, nargs="+", help="search_genotypes tables: take their architectures")
+    p.add_argument("--space", choices=sorted(SPACES), help="with --from-search: the space to take")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--name", default="", help="name of the set, recorded in the table metadata")
     p.add_argument("--out", required=True, type=Path)
@@ -273,6 +377,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("shards", nargs="+", type=Path)
     p.set_defaults(func=_cmd_train_gather)
+
+    search = stages.add_parser("search", help="weight-sharing supernet search")
+    search_cmds = search.add_subparsers(dest="search_command", required=True, metavar="<subcommand>")
+    for name, helptext in (("run", "train a supernet with one method and record its wiring evolution"),
+                           ("select", "select architectures from a trained supernet")):
+        p = search_cmds.add_parser(name, help=helptext)
+        p.add_argument("--space", required=True, choices=sorted(SPACES))
+        p.add_argument("--method", required=True, help="darts-1st, darts-2nd, darts-single, snas, spos, spos-deiso")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--data", required=True, type=Path, help="prepared dataset folder")
+        p.add_argument("--settings", default="{}", help="JSON object: search settings (see SearchSettings)")
+        p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+        p.add_argument("--threads", type=int, default=1)
+        p.add_argument("--supernet", required=True, type=Path, help="trained supernet state (written by run)")
+    p = search_cmds.choices["run"]
+    p.add_argument("--checkpoint", type=Path, help="per-epoch checkpoint for resuming a killed search")
+    p.add_argument("--trajectory", required=True, type=Path)
+    p.add_argument("--history", required=True, type=Path)
+    p.set_defaults(func=_cmd_search_run)
+    p = search_cmds.choices["select"]
+    p.add_argument("--selections", nargs="+", default=["magnitude", "perturbation"])
+    p.add_argument("--perturbation", help="JSON object: tune_every, tune_steps, eval_images")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_search_select)
 
     model = stages.add_parser("model", help="inspect the network built from an architecture")
     model_cmds = model.add_subparsers(dest="model_command", required=True, metavar="<subcommand>")

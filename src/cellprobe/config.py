@@ -123,3 +123,15 @@ def check_references(params: dict) -> None:
     for name in train.get("sets", []):
         if name not in sets:
             raise ParamsError(f"train.sets: {name!r} is not a sample set (sample.sets has: {', '.join(sets) or 'none'})")
+    search = params.get("search", {})
+    runs = search.get("runs", {})
+    if any(runs.values()) and search.get("dataset") not in datasets:
+        raise ParamsError(
+            f"search.dataset: {search.get('dataset')!r} is not a prepared dataset (prep.datasets has: {', '.join(datasets) or 'none'})"
+        )
+    for space, methods in runs.items():
+        if methods and space not in search.get("spaces", {}):
+            raise ParamsError(f"search.spaces: no supernet size for space {space!r}")
+    for name, spec in sets.items():
+        if spec.get("sampler") == "search" and not runs.get(spec.get("space")):
+            raise ParamsError(f"sample.sets.{name}: no search runs on space {spec.get('space')!r} to take architectures from")

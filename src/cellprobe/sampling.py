@@ -38,7 +38,16 @@ from cellprobe.spaces.darts import N_INPUTS, N_NODES, NEIGHBOUR_OPS
 from cellprobe.spaces.nb201 import OPS as NB201_OPS
 from cellprobe.spaces.nb201 import benchmark_order
 
-__all__ = ["Sampler", "SAMPLERS", "SamplingError", "get_sampler", "sample_architectures", "sample_table"]
+__all__ = [
+    "Sampler",
+    "SAMPLERS",
+    "SamplingError",
+    "get_sampler",
+    "sample_architectures",
+    "sample_table",
+    "class_representatives",
+    "table_from_search",
+]
 
 PRIM_OPS = ("skip_connect", "sep_conv_3x3", "sep_conv_5x5")
 SEP_OPS = ("sep_conv_3x3", "sep_conv_5x5")
@@ -88,7 +97,8 @@ def _nb201_uniform(rng: np.random.Generator) -> NB201Genotype:
 
 
 @cache
-def _class_representatives() -> tuple[NB201Genotype, ...]:
+def class_representatives() -> tuple[NB201Genotype, ...]:
+    """One cell per NB201 isomorphism class (its lowest benchmark index), in benchmark order."""
     seen, reps = set(), []
     for g in benchmark_order():
         if g.canonical_key not in seen:
@@ -98,7 +108,7 @@ def _class_representatives() -> tuple[NB201Genotype, ...]:
 
 
 def _nb201_per_class(rng: np.random.Generator) -> NB201Genotype:
-    reps = _class_representatives()
+    reps = class_representatives()
     return reps[int(rng.integers(len(reps)))]
 
 
@@ -157,3 +167,22 @@ def sample_table(sampler: str, n: int, seed: int) -> pd.DataFrame:
             "seed": np.full(len(genotypes), seed, dtype="int64"),
         }
     )
+
+
+def table_from_search(genotypes: pd.DataFrame, space: str) -> pd.DataFrame:
+    """A ``sample_set`` table of the architectures selected by searches (``search_genotypes`` rows).
+
+    The sampler column names where each came from (``<method>/<selection>``); an architecture selected
+    more than once is kept once, under its first origin in (method, seed, selection) order.
+    """
+    rows = genotypes[genotypes["space"] == space].sort_values(["method", "seed", "selection"], kind="stable")
+    if rows.empty:
+        raise SamplingError(f"the search results hold no {space} architecture")
+    rows = rows.drop_duplicates("arch_id")
+    return pd.DataFrame({
+        "arch_id": rows["arch_id"].to_numpy(),
+        "space": space,
+        "genotype": rows["genotype"].to_numpy(),
+        "sampler": (rows["method"] + "/" + rows["selection"]).to_numpy(),
+        "seed": rows["seed"].astype("int64").to_numpy(),
+    })

@@ -43,6 +43,10 @@ __all__ = [
     "IMAGE_SPLIT",
     "SAMPLE_SET",
     "TRAIN_RESULT",
+    "SEARCH_TRAJECTORY",
+    "SEARCH_HISTORY",
+    "SEARCH_GENOTYPES",
+    "SUPERNET_SCORES",
 ]
 
 _KEY_NAME = b"cellprobe.schema"
@@ -299,5 +303,88 @@ TRAIN_RESULT = register(
         ),
         "One architecture trained from scratch with one seed: accuracies (%) and mean cross-entropy losses "
         "after the last epoch, size (M params, M multiply-accumulates) and wall-clock seconds.",
+    )
+)
+
+_SEARCH_KEYS = (
+    pa.field("space", pa.string(), nullable=False),
+    pa.field("method", pa.string(), nullable=False),
+    pa.field("seed", pa.int64(), nullable=False),
+)
+
+SEARCH_TRAJECTORY = register(
+    TableSchema(
+        "search_trajectory",
+        1,
+        (
+            *_SEARCH_KEYS,
+            pa.field("epoch", pa.int32(), nullable=False),
+            pa.field("cell", pa.string(), nullable=False),
+            pa.field("edge", pa.int32(), nullable=False),
+            pa.field("source", pa.int32(), nullable=False),
+            pa.field("target", pa.int32(), nullable=False),
+            pa.field("op", pa.string(), nullable=False),
+            pa.field("alpha", pa.float64(), nullable=True),
+            pa.field("prob", pa.float64(), nullable=False),
+            pa.field("cost_mean", pa.float64(), nullable=True),
+            pa.field("cost_var", pa.float64(), nullable=True),
+            pa.field("cost_mean_correct", pa.float64(), nullable=True),
+            pa.field("cost_mean_wrong", pa.float64(), nullable=True),
+            pa.field("cost_running_mean", pa.float64(), nullable=True),
+        ),
+        "Wiring evolution of one search: per epoch (0 = before any update), cell type, edge and op, α (null when the "
+        "method learns none), the op probability and the edge cost C(Z) = Σ ∂L/∂X·X on validation samples "
+        "(mean, variance, mean over correctly and wrongly classified samples, running mean over epochs).",
+    )
+)
+
+SEARCH_HISTORY = register(
+    TableSchema(
+        "search_history",
+        1,
+        (
+            *_SEARCH_KEYS,
+            pa.field("epoch", pa.int32(), nullable=False),
+            pa.field("lr", pa.float64(), nullable=False),
+            pa.field("tau", pa.float64(), nullable=True),
+            pa.field("train_loss", pa.float64(), nullable=False),
+            pa.field("train_acc", pa.float64(), nullable=False),
+            pa.field("valid_loss", pa.float64(), nullable=False),
+            pa.field("valid_acc", pa.float64(), nullable=False),
+            pa.field("wall_s", pa.float64(), nullable=False),
+        ),
+        "Per-epoch supernet losses and accuracies (%) of one search; tau is null for methods without a temperature.",
+    )
+)
+
+SEARCH_GENOTYPES = register(
+    TableSchema(
+        "search_genotypes",
+        1,
+        (
+            *_SEARCH_KEYS,
+            pa.field("selection", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("supernet_valid_acc", pa.float64(), nullable=False),
+            pa.field("supernet_valid_loss", pa.float64(), nullable=False),
+        ),
+        "Architectures selected from one trained supernet (by α magnitude and/or by perturbation), with their "
+        "validation accuracy (%) and loss under the shared weights.",
+    )
+)
+
+SUPERNET_SCORES = register(
+    TableSchema(
+        "supernet_scores",
+        1,
+        (
+            *_SEARCH_KEYS,
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("valid_acc", pa.float64(), nullable=False),
+            pa.field("valid_loss", pa.float64(), nullable=False),
+        ),
+        "A trained supernet used as an evaluator: validation accuracy (%) and loss of sub-networks.",
     )
 )

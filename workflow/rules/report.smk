@@ -5,6 +5,9 @@ rule report:
     input:
         nb201=rules.benchmarks_nb201.output.table,
         train=expand(rules.train_gather.output.table, name=config["train"]["sets"]),
+        trajectories=search_targets("trajectory.parquet"),
+        histories=search_targets("history.parquet"),
+        genotypes=search_targets("genotype.parquet"),
     output:
         html=f"{RESULTS}/report/index.html",
     params:
@@ -20,5 +23,6 @@ rule report:
         runtime=5,
     shell:
         "cellprobe report --out {output.html} --nb201 {input.nb201} --nb201-top-k {params.top_k}"
-        " --train {input.train}"
+        " --train {input.train} --search-trajectory {input.trajectories}"
+        " --search-history {input.histories} --search-genotypes {input.genotypes}"
         " --title {params.title:q} --config-json {params.config:q} 2> {log}"

@@ -1,13 +1,14 @@
-# Named sets of sampled architectures (results/sample/<name>.parquet).
+# Named sets of sampled architectures (results/sample/<name>.parquet): drawn by a sampler, or taken
+# from the architectures that the searches selected (sampler: search).
 
 
 rule sample_set:
+    input:
+        sample_inputs,
     output:
         table=f"{RESULTS}/sample/{{name}}.parquet",
     params:
-        sampler=lambda w: config["sample"]["sets"][w.name]["sampler"],
-        size=lambda w: config["sample"]["sets"][w.name]["size"],
-        seed=lambda w: config["sample"]["sets"][w.name]["seed"],
+        args=sample_args,
     log:
         f"{RESULTS}/sample/logs/{{name}}.log",
     conda:
@@ -16,5 +17,4 @@ rule sample_set:
         mem_mb=1000,
         runtime=5,
     shell:
-        "cellprobe sample --name {wildcards.name} --sampler {params.sampler} --size {params.size}"
-        " --seed {params.seed} --out {output.table} 2> {log}"
+        "cellprobe sample --name {wildcards.name} {params.args} --out {output.table} 2> {log}"

@@ -12,6 +12,7 @@
 """
 
 from cellprobe.nn.darts_net import DartsNetwork
+from cellprobe.nn.mixed import MixedOp, channel_shuffle
 from cellprobe.nn.nb201_net import NB201Network
 from cellprobe.nn.ops import DARTS_OPS, NB201_OPS, OpRegistry
 from cellprobe.nn.profile import (
@@ -22,6 +23,15 @@ from cellprobe.nn.profile import (
     count_params,
     get_preset,
     summarize,
+)
+from cellprobe.nn.supernet import (
+    DartsSupernet,
+    NB201Supernet,
+    Supernet,
+    build_supernet,
+    darts_edges,
+    discretize,
+    genotype_from_weights,
 )
 
 __all__ = [
@@ -37,4 +47,13 @@ __all__ = [
     "DARTS_OPS",
     "NB201_OPS",
     "OpRegistry",
+    "Supernet",
+    "DartsSupernet",
+    "NB201Supernet",
+    "build_supernet",
+    "darts_edges",
+    "discretize",
+    "genotype_from_weights",
+    "MixedOp",
+    "channel_shuffle",
 ]

@@ -1,0 +1,1 @@
+"""Analyses over the pipeline's tables (pure functions of DataFrames)."""

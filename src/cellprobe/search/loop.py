@@ -1,0 +1,477 @@
+"""The search loop: one supernet, one edge weighting, bi-level or single-level updates.
+
+Methods (``SearchSettings.method``):
+
+* ``darts-1st`` / ``darts-2nd`` — DARTS, bi-level: α is updated on the search half of the training data
+  (first-order, or second-order with the unrolled one-step weight update and a finite-difference
+  Hessian-vector product), the weights on the other half;
+* ``darts-single`` — DARTS, single-level: weights and α updated together on the same batches of all
+  training data;
+* ``snas`` — SNAS: Gumbel-softmax samples with an annealed temperature, single-level;
+* ``spos`` / ``spos-deiso`` — uniform one-shot: one uniformly sampled path per step, weights only
+  (``spos-deiso`` samples NB201 isomorphism classes uniformly).
+
+Every epoch is a pure function of the state at its start and ``(seed, epoch)``; a checkpoint written
+after each epoch lets a killed search resume to identical trajectories. At the end of each epoch the
+wiring-evolution record is taken: per cell type, edge and op, α, the op probability and the edge
+cost C(Z) = Σ ∂L/∂X·X measured on validation batches (per sample, split by correct/wrong predictions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch.func import functional_call
+
+from cellprobe.errors import CellprobeError
+from cellprobe.io import atomic_output
+from cellprobe.search.weighting import EdgeWeighting, make_weighting
+
+__all__ = ["METHODS", "SearchSettings", "SearchError", "SearchState", "run_search", "build_search_supernet",
+           "expected_weights", "load_search_state", "evaluate", "batch_statistics"]
+
+METHODS = ("darts-1st", "darts-2nd", "darts-single", "snas", "spos", "spos-deiso")
+
+
+class SearchError(CellprobeError):
+    """Invalid search settings or inputs."""
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Everything that decides a search run (one method on one space)."""
+
+    method: str = "darts-1st"
+    epochs: int = 3
+    batch_size: int = 64
+    w_lr: float = 0.05
+    w_lr_min: float = 0.001
+    w_momentum: float = 0.9
+    w_weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    alpha_lr: float = 0.03
+    alpha_weight_decay: float = 1e-3
+    tau_max: float = 1.0
+    tau_min: float = 0.1
+    hard: bool = False
+    C: int = 8
+    depth: int = 5
+    partial_channels: int = 1
+    augment: str = "digits"
+    cost_batches: int = 1
+    eval_batch_size: int = 128
+    channels_last: bool = True
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if self.epochs < 1 or self.batch_size < 2 or self.C < 1 or self.depth < 1 or self.cost_batches < 0:
+            raise ValueError("epochs, C and depth must be ≥ 1, batch_size ≥ 2, cost_batches ≥ 0")
+        if self.alpha_lr <= 0 or self.w_lr <= 0:
+            raise ValueError("learning rates must be positive")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SearchSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SearchError(f"search settings: unknown setting(s) {unknown}; known: {sorted(known)}")
+        try:
+            return cls(**data)
+        except (TypeError, ValueError) as exc:
+            raise SearchError(f"search settings: {exc}") from None
+
+    @property
+    def bilevel(self) -> bool:
+        return self.method in ("darts-1st", "darts-2nd")
+
+    def digest(self) -> str:
+        return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
+
+    def weighting(self) -> EdgeWeighting:
+        return make_weighting(self.method, tau_max=self.tau_max, tau_min=self.tau_min, hard=self.hard)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.w_lr_min + 0.5 * (self.w_lr - self.w_lr_min) * (1 + math.cos(math.pi * epoch / self.epochs))
+
+
+def _seed(*parts) -> int:
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & (2**63 - 1)
+
+
+def build_search_supernet(space: str, settings: SearchSettings, num_classes: int, in_channels: int):
+    from cellprobe.nn.supernet import build_supernet
+
+    return build_supernet(space, C=settings.C, num_classes=num_classes, depth=settings.depth,
+                          in_channels=in_channels, partial_channels=settings.partial_channels)
+
+
+def _init_alpha(supernet, seed: int) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(_seed(seed, "alpha"))
+    alpha = {}
+    for ct in supernet.cell_types:
+        alpha[ct] = (1e-3 * torch.randn(len(supernet.edges), len(supernet.ops), generator=generator)).requires_grad_()
+    if supernet.partial_channels > 1:  # PC-DARTS edge normalisation
+        for ct in supernet.cell_types:
+            alpha[f"{ct}_edges"] = (1e-3 * torch.randn(len(supernet.edges), generator=generator)).requires_grad_()
+    return alpha
+
+
+def expected_weights(weighting: EdgeWeighting, alpha: dict, supernet) -> dict:
+    """Deterministic weights (evaluation, cost, selection), PC-DARTS edge weights included."""
+    ops = {k: v for k, v in alpha.items() if not k.endswith("_edges")}
+    weights = {k: v.detach() for k, v in weighting.expected(ops, supernet).items()}
+    weights.update({k: v.detach() for k, v in alpha.items() if k.endswith("_edges")})
+    return weights
+
+
+def _sample_weights(weighting, alpha, supernet, generator, progress, detach: bool) -> dict:
+    ops = {k: (v.detach() if detach else v) for k, v in alpha.items() if not k.endswith("_edges")}
+    weights = weighting.sample(ops, supernet, generator, progress)
+    weights.update({k: (v.detach() if detach else v) for k, v in alpha.items() if k.endswith("_edges")})
+    return weights
+
+
+@dataclass
+class SearchState:
+    """What a finished (or checkpointed) search holds."""
+
+    space: str
+    settings: SearchSettings
+    seed: int
+    supernet: torch.nn.Module
+    alpha: dict
+    trajectory: pd.DataFrame
+    history: pd.DataFrame
+
+    def expected_weights(self) -> dict:
+        return expected_weights(self.settings.weighting(), self.alpha, self.supernet)
+
+
+def _batches(x, y, order, batch_size):
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        if len(idx) >= 2:
+            yield x[idx], y[idx]
+
+
+def _prepare(xb, device, channels_last):
+    xb = xb.to(device, non_blocking=True)
+    return xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
+
+
+class batch_statistics:
+    """Context: batch norms normalise with each batch's own statistics and leave their running ones alone.
+
+    A supernet's running statistics mix every sub-network and lag behind its weights after a short
+    search, so evaluations (validation accuracy, edge costs, DARTS-PT masking) use batch statistics,
+    as the search itself does. Gradients still flow; nothing else about the model changes.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self):
+        self.norms = [m for m in self.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        self.saved = [(m.training, m.momentum) for m in self.norms]
+        self.was_training = self.model.training
+        self.model.eval()
+        for m in self.norms:
+            m.train()
+            m.momentum = 0.0  # running = (1 - 0)·running + 0·batch: unchanged
+        return self.model
+
+    def __exit__(self, *exc):
+        for m, (training, momentum) in zip(self.norms, self.saved):
+            m.train(training)
+            m.momentum = momentum
+        self.model.train(self.was_training)
+        return False
+
+
+def evaluate(supernet, weights, x, y, batch_size, device, channels_last=True, *, running_stats=False) -> tuple[float, float]:
+    """Accuracy (%) and mean loss of the supernet under ``weights`` on (x, y).
+
+    Batch norms use batch statistics unless ``running_stats`` (e.g. after :func:`recalibrate_batch_norm`).
+    """
+    weights = {k: v.to(device) for k, v in weights.items()}
+    loss, correct = 0.0, 0
+    with torch.no_grad(), (_running(supernet) if running_stats else batch_statistics(supernet)):
+        for start in range(0, len(x), batch_size):
+            xb = _prepare(x[start : start + batch_size], device, channels_last)
+            yb = y[start : start + batch_size].to(device)
+            logits = supernet(xb, weights)
+            loss += F.cross_entropy(logits, yb, reduction="sum").item()
+            correct += (logits.argmax(1) == yb).sum().item()
+    return 100.0 * correct / len(x), loss / len(x)
+
+
+class _running:
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self):
+        self.was_training = self.model.training
+        self.model.eval()
+
+    def __exit__(self, *exc):
+        self.model.train(self.was_training)
+        return False
+
+
+def _edge_costs(supernet, weights, x, y, settings, device) -> dict[str, dict[str, np.ndarray]]:
+    """Per-sample edge costs ∂L/∂m·m (m = 1) for ``settings.cost_batches`` validation batches."""
+    weights = {k: v.to(device) for k, v in weights.items()}
+    costs = {ct: [] for ct in supernet.cell_types}
+    correct = []
+    n = min(len(x), settings.cost_batches * settings.eval_batch_size)
+    for start in range(0, n, settings.eval_batch_size):
+        xb = _prepare(x[start : min(start + settings.eval_batch_size, n)], device, settings.channels_last)
+        yb = y[start : start + len(xb)].to(device)
+        mult = {ct: torch.ones(len(xb), len(supernet.edges), len(supernet.ops), device=device, requires_grad=True)
+                for ct in supernet.cell_types}
+        with batch_statistics(supernet):
+            logits = supernet(xb, weights, multipliers=mult)
+        F.cross_entropy(logits, yb, reduction="sum").backward()
+        for ct in supernet.cell_types:
+            costs[ct].append(mult[ct].grad.detach().cpu().numpy())
+        correct.append((logits.argmax(1) == yb).cpu().numpy())
+    supernet.zero_grad(set_to_none=True)
+    if not correct:  # cost measurement switched off (cost_batches = 0)
+        return {}, np.zeros(0, bool)
+    return {ct: np.concatenate(c) for ct, c in costs.items()}, np.concatenate(correct)
+
+
+def _trajectory_rows(epoch, supernet, alpha, probs, costs, correct, previous) -> list[dict]:
+    """One row per (cell type, edge, op); ``alpha`` is empty for methods that do not learn it."""
+    rows = []
+    for ct in supernet.cell_types:
+        a = alpha[ct].detach().cpu().numpy() if ct in alpha else None
+        p = probs[ct].cpu().numpy()
+        c = costs.get(ct) if costs else None
+        for e, (target, source) in enumerate(supernet.edges):
+            for o, op in enumerate(supernet.ops):
+                if c is not None and len(c):
+                    values = c[:, e, o]
+                    mean, var = float(values.mean()), float(values.var())
+                    mean_ok = float(values[correct].mean()) if correct.any() else float("nan")
+                    mean_bad = float(values[~correct].mean()) if (~correct).any() else float("nan")
+                else:
+                    mean = var = mean_ok = mean_bad = float("nan")
+                key = (ct, e, o)
+                count, total = previous.get(key, (0, 0.0))
+                if not math.isnan(mean):
+                    count, total = count + 1, total + mean
+                previous[key] = (count, total)
+                rows.append({
+                    "epoch": epoch, "cell": ct, "edge": e, "source": int(source), "target": int(target), "op": op,
+                    "alpha": float(a[e, o]) if a is not None else float("nan"), "prob": float(p[e, o]),
+                    "cost_mean": mean, "cost_var": var, "cost_mean_correct": mean_ok, "cost_mean_wrong": mean_bad,
+                    "cost_running_mean": total / count if count else float("nan"),
+                })
+    return rows
+
+
+def _unrolled_alpha_step(supernet, alpha, weighting, settings, train_batch, search_batch, generator, progress, lr):
+    """Second-order DARTS: α gradient through one virtual SGD step of the weights (finite differences)."""
+    params = {k: p for k, p in supernet.named_parameters()}
+    names = list(params)
+    xt, yt = train_batch
+    xs, ys = search_batch
+    fixed = _sample_weights(weighting, alpha, supernet, generator, progress, detach=True)
+    loss_train = F.cross_entropy(supernet(xt, fixed), yt)
+    grads = torch.autograd.grad(loss_train, [params[k] for k in names])
+    unrolled = {k: (params[k].detach() - lr * (g + settings.w_weight_decay * params[k].detach())).requires_grad_()
+                for k, g in zip(names, grads)}
+    weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=False)
+    loss_val = F.cross_entropy(functional_call(supernet, unrolled, (xs, weights)), ys)
+    alpha_list = list(alpha.values())
+    out = torch.autograd.grad(loss_val, alpha_list + [unrolled[k] for k in names], allow_unused=True)
+    d_alpha, d_w = out[: len(alpha_list)], out[len(alpha_list) :]
+    d_w = [torch.zeros_like(unrolled[k]) if g is None else g for k, g in zip(names, d_w)]
+    eps = 0.01 / (torch.sqrt(sum((g * g).sum() for g in d_w)) + 1e-12)
+
+    def alpha_grad_at(sign: float):
+        shifted = {k: params[k].detach() + sign * eps * g for k, g in zip(names, d_w)}
+        w = _sample_weights(weighting, alpha, supernet, generator, progress, detach=False)
+        loss = F.cross_entropy(functional_call(supernet, shifted, (xt, w)), yt)
+        return torch.autograd.grad(loss, alpha_list, allow_unused=True)
+
+    plus, minus = alpha_grad_at(1.0), alpha_grad_at(-1.0)
+    for a, da, gp, gm in zip(alpha_list, d_alpha, plus, minus):
+        grad = torch.zeros_like(a) if da is None else da.clone()
+        if gp is not None and gm is not None:
+            grad -= lr * (gp - gm) / (2 * eps)
+        a.grad = grad
+
+
+def _checkpoint_tag(space, settings, seed, dataset) -> dict:
+    return {"space": space, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
+
+
+def load_search_state(path: Path, space: str, settings: SearchSettings, num_classes: int, in_channels: int):
+    """Rebuild a :class:`SearchState` from a search checkpoint written by :func:`run_search`."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    supernet = build_search_supernet(space, settings, num_classes, in_channels)
+    supernet.load_state_dict(state["supernet"])
+    alpha = {k: v.clone().requires_grad_() for k, v in state["alpha"].items()}
+    return SearchState(space, settings, int(state["tag"]["seed"]), supernet, alpha,
+                       pd.DataFrame(state["trajectory"]), pd.DataFrame(state["history"]))
+
+
+def run_search(
+    space: str,
+    splits: dict,
+    settings: SearchSettings,
+    seed: int,
+    device: torch.device,
+    *,
+    checkpoint: Path | None = None,
+    dataset: str = "",
+    stop_after_epoch: int | None = None,
+    on_epoch: Callable[[int, dict], None] | None = None,
+) -> SearchState | None:
+    """Search on ``splits['train']`` (split 50/50 for bi-level methods), recording on ``splits['valid']``."""
+    from cellprobe.data import AUGMENT_PRESETS
+
+    train, valid = splits["train"], splits["valid"]
+    num_classes, in_channels = int(train.meta["num_classes"]), int(train.x.shape[1])
+    if space == "darts" and settings.method == "spos-deiso":
+        raise SearchError("spos-deiso (sampling isomorphism classes) is defined for the nb201 space only")
+    if settings.augment not in AUGMENT_PRESETS:
+        raise SearchError(f"unknown augmentation {settings.augment!r}")
+    augment = AUGMENT_PRESETS[settings.augment]
+    weighting = settings.weighting()
+    tag = _checkpoint_tag(space, settings, seed, dataset)
+
+    torch.manual_seed(_seed(seed, "init"))
+    supernet = build_search_supernet(space, settings, num_classes, in_channels).to(device)
+    if settings.channels_last:
+        supernet = supernet.to(memory_format=torch.channels_last)
+    alpha = {k: v.to(device).detach().requires_grad_() for k, v in _init_alpha(supernet, seed).items()}
+    w_opt = torch.optim.SGD(supernet.parameters(), lr=settings.w_lr, momentum=settings.w_momentum,
+                            weight_decay=settings.w_weight_decay)
+    a_opt = torch.optim.Adam(list(alpha.values()), lr=settings.alpha_lr, betas=(0.5, 0.999),
+                             weight_decay=settings.alpha_weight_decay)
+    trajectory, history, running, start_epoch, wall = [], [], {}, 0, 0.0
+
+    state = None
+    if checkpoint is not None and Path(checkpoint).exists():
+        try:
+            state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        except Exception:  # unreadable: start again
+            state = None
+        if state is not None and state.get("tag") != tag:
+            state = None
+    if state is not None:
+        supernet.load_state_dict(state["supernet"])
+        with torch.no_grad():
+            for k, v in state["alpha"].items():
+                alpha[k].copy_(v)
+        w_opt.load_state_dict(state["w_opt"])
+        a_opt.load_state_dict(state["a_opt"])
+        trajectory, history = list(state["trajectory"]), list(state["history"])
+        running = {tuple(json.loads(k)): tuple(v) for k, v in state["running"].items()}
+        start_epoch, wall = state["epoch"], state["wall_s"]
+
+    # the training data: bi-level methods split it once, seeded, into weight and α halves
+    order = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(_seed(seed, "split")))
+    if settings.bilevel:
+        half = len(order) // 2
+        w_idx, a_idx = order[:half], order[half:]
+    else:
+        w_idx, a_idx = order, order[:0]
+
+    if start_epoch == 0 and not trajectory:  # epoch 0: the initial state, before any update
+        probs = weighting.probabilities({k: v for k, v in alpha.items() if not k.endswith("_edges")}, supernet, 0.0)
+        costs, correct = _edge_costs(supernet, expected_weights(weighting, alpha, supernet), valid.x, valid.y, settings, device)
+        trajectory += _trajectory_rows(0, supernet, alpha if weighting.learns_alpha else {}, probs, costs, correct, running)
+
+    for epoch in range(start_epoch, settings.epochs):
+        began = time.perf_counter()
+        generator = torch.Generator().manual_seed(_seed(seed, epoch, "data"))
+        torch.manual_seed(_seed(seed, epoch, "model"))
+        lr = settings.lr_at(epoch)
+        for group in w_opt.param_groups:
+            group["lr"] = lr
+        w_order = w_idx[torch.randperm(len(w_idx), generator=generator)]
+        a_order = a_idx[torch.randperm(len(a_idx), generator=generator)] if len(a_idx) else a_idx
+        steps = max(1, len(w_order) // settings.batch_size)
+        a_batches = _batches(train.x, train.y, a_order, settings.batch_size) if settings.bilevel else None
+        loss_sum, correct_sum, seen = 0.0, 0, 0
+        supernet.train()
+        for step, (xb, yb) in enumerate(_batches(train.x, train.y, w_order, settings.batch_size)):
+            progress = (epoch + step / steps) / settings.epochs
+            xb = _prepare(augment(xb, generator), device, settings.channels_last)
+            yb = yb.to(device)
+            if settings.bilevel:
+                try:
+                    xs, ys = next(a_batches)
+                except StopIteration:
+                    a_batches = _batches(train.x, train.y, a_order, settings.batch_size)
+                    xs, ys = next(a_batches)
+                xs = _prepare(augment(xs, generator), device, settings.channels_last)
+                ys = ys.to(device)
+                a_opt.zero_grad(set_to_none=True)
+                if settings.method == "darts-2nd":
+                    _unrolled_alpha_step(supernet, alpha, weighting, settings, (xb, yb), (xs, ys), generator, progress, lr)
+                else:
+                    weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=False)
+                    F.cross_entropy(supernet(xs, weights), ys).backward()
+                a_opt.step()
+                w_opt.zero_grad(set_to_none=True)
+            # weight step (single-level methods that learn α update it from the same loss)
+            joint = weighting.learns_alpha and not settings.bilevel
+            w_opt.zero_grad(set_to_none=True)
+            a_opt.zero_grad(set_to_none=True)
+            weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=not joint)
+            logits = supernet(xb, weights)
+            loss = F.cross_entropy(logits, yb)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
+            w_opt.step()
+            if joint:
+                a_opt.step()
+            loss_sum += loss.item() * len(yb)
+            correct_sum += (logits.detach().argmax(1) == yb).sum().item()
+            seen += len(yb)
+
+        progress = (epoch + 1) / settings.epochs
+        weights = expected_weights(weighting, alpha, supernet)
+        valid_acc, valid_loss = evaluate(supernet, weights, valid.x, valid.y, settings.eval_batch_size, device,
+                                         settings.channels_last)
+        probs = weighting.probabilities({k: v for k, v in alpha.items() if not k.endswith("_edges")}, supernet, progress)
+        costs, correct = _edge_costs(supernet, weights, valid.x, valid.y, settings, device)
+        trajectory += _trajectory_rows(epoch + 1, supernet, alpha if weighting.learns_alpha else {}, probs, costs,
+                                       correct, running)
+        wall += time.perf_counter() - began
+        record = {"epoch": epoch + 1, "lr": lr, "tau": weighting.tau(progress) if hasattr(weighting, "tau") else float("nan"),
+                  "train_loss": loss_sum / max(seen, 1), "train_acc": 100.0 * correct_sum / max(seen, 1),
+                  "valid_loss": valid_loss, "valid_acc": valid_acc, "wall_s": wall}
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, record)
+        if checkpoint is not None:
+            with atomic_output(checkpoint) as tmp:
+                torch.save({
+                    "tag": tag, "epoch": epoch + 1, "wall_s": wall,
+                    "supernet": supernet.state_dict(), "alpha": {k: v.detach().cpu() for k, v in alpha.items()},
+                    "w_opt": w_opt.state_dict(), "a_opt": a_opt.state_dict(),
+                    "trajectory": trajectory, "history": history,
+                    "running": {json.dumps(list(k)): list(v) for k, v in running.items()},
+                }, tmp)
+        if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
+            return None
+
+    return SearchState(space, settings, int(seed), supernet, alpha, pd.DataFrame(trajectory), pd.DataFrame(history))

@@ -1,0 +1,113 @@
+"""How architecture parameters α become edge weights — the only thing that differs between methods.
+
+* :class:`Softmax` (DARTS): ``softmax(α)`` per edge.
+* :class:`Gumbel` (SNAS; ``hard=True`` as in DSNAS): a Gumbel-softmax sample per step with a temperature
+  annealed from ``tau_max`` to ``tau_min`` over the search; hard samples are one-hot in the forward pass
+  with the soft sample's gradient (straight-through).
+* :class:`Uniform` (SPOS): one uniformly sampled path per step, α unused. In the DARTS space the path is a
+  random genotype (two distinct inputs per node, non-``none`` ops); in NB201 a random op per edge, or —
+  with ``deisomorphic=True`` — a uniformly drawn isomorphism class (its lowest-index member), so that
+  classes with many isomorphic cells are not over-trained.
+
+Each weighting also gives the deterministic weights used for evaluation and cost measurement
+(:meth:`expected`): ``softmax(α)`` for DARTS and SNAS, uniform ``1/|O|`` for SPOS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = ["EdgeWeighting", "Softmax", "Gumbel", "Uniform", "make_weighting"]
+
+
+class EdgeWeighting:
+    """Base: ``sample`` gives the weights of one training step, ``expected`` the deterministic ones."""
+
+    name = "base"
+    learns_alpha = True
+
+    def sample(self, alpha: dict[str, torch.Tensor], supernet, generator: torch.Generator, progress: float) -> dict:
+        raise NotImplementedError
+
+    def expected(self, alpha: dict[str, torch.Tensor], supernet) -> dict:
+        return {ct: F.softmax(a, dim=-1) for ct, a in alpha.items()}
+
+    def probabilities(self, alpha: dict[str, torch.Tensor], supernet, progress: float) -> dict:
+        """The op probabilities recorded in the trajectories."""
+        return {ct: w.detach() for ct, w in self.expected(alpha, supernet).items()}
+
+
+@dataclass
+class Softmax(EdgeWeighting):
+    name = "softmax"
+
+    def sample(self, alpha, supernet, generator, progress):
+        return self.expected(alpha, supernet)
+
+
+@dataclass
+class Gumbel(EdgeWeighting):
+    tau_max: float = 1.0
+    tau_min: float = 0.1
+    hard: bool = False
+    name = "gumbel"
+
+    def tau(self, progress: float) -> float:
+        """Exponential annealing from ``tau_max`` (progress 0) to ``tau_min`` (progress 1)."""
+        progress = min(max(progress, 0.0), 1.0)
+        return self.tau_max * (self.tau_min / self.tau_max) ** progress
+
+    def sample(self, alpha, supernet, generator, progress):
+        tau = self.tau(progress)
+        out = {}
+        for ct, a in alpha.items():
+            u = torch.rand(a.shape, generator=generator).clamp_(1e-10, 1 - 1e-10).to(a.device)
+            soft = F.softmax((a - torch.log(-torch.log(u))) / tau, dim=-1)
+            if self.hard:
+                index = soft.argmax(dim=-1, keepdim=True)
+                one_hot = torch.zeros_like(soft).scatter_(-1, index, 1.0)
+                soft = one_hot - soft.detach() + soft
+            out[ct] = soft
+        return out
+
+    def probabilities(self, alpha, supernet, progress):
+        tau = self.tau(progress)
+        return {ct: F.softmax(a.detach() / tau, dim=-1) for ct, a in alpha.items()}
+
+
+@dataclass
+class Uniform(EdgeWeighting):
+    deisomorphic: bool = False
+    name = "uniform"
+    learns_alpha = False
+
+    def sample(self, alpha, supernet, generator, progress):
+        from cellprobe.nn.supernet import discretize
+        from cellprobe.sampling import class_representatives, get_sampler
+
+        seed = int(torch.randint(0, 2**62, (1,), generator=generator).item())
+        rng = np.random.default_rng(seed)
+        if supernet.space == "nb201" and self.deisomorphic:
+            reps = class_representatives()
+            genotype = reps[int(rng.integers(len(reps)))]
+        else:
+            genotype = get_sampler("uniform" if supernet.space == "darts" else "nb201").draw(rng)
+        return discretize(supernet, genotype)
+
+    def expected(self, alpha, supernet):
+        n_edges, n_ops = len(supernet.edges), len(supernet.ops)
+        return {ct: torch.full((n_edges, n_ops), 1.0 / n_ops) for ct in supernet.cell_types}
+
+
+def make_weighting(method: str, *, tau_max: float = 1.0, tau_min: float = 0.1, hard: bool = False) -> EdgeWeighting:
+    if method.startswith("darts"):
+        return Softmax()
+    if method == "snas":
+        return Gumbel(tau_max=tau_max, tau_min=tau_min, hard=hard)
+    if method in ("spos", "spos-deiso"):
+        return Uniform(deisomorphic=method == "spos-deiso")
+    raise ValueError(f"unknown search method {method!r}")

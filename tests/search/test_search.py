@@ -1,0 +1,98 @@
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from cellprobe.data import load_split, prepare_dataset
+from cellprobe.search.loop import METHODS, SearchError, SearchSettings, run_search
+from cellprobe.search.select import score_architectures, select_by_magnitude, select_by_perturbation
+from cellprobe.spaces import get_space
+
+CPU = torch.device("cpu")
+RUNS = [(space, method) for space in ("darts", "nb201") for method in METHODS
+        if not (space == "darts" and method == "spos-deiso")]
+
+
+@pytest.fixture(scope="module")
+def splits(tmp_path_factory):
+    out = tmp_path_factory.mktemp("prepared") / "digits-hard"
+    prepare_dataset("digits-hard", out, seed=0)
+    full = {n: load_split(out / f"{n}.parquet") for n in ("train", "valid")}
+    return {"train": replace(full["train"], x=full["train"].x[:96], y=full["train"].y[:96]),
+            "valid": replace(full["valid"], x=full["valid"].x[:48], y=full["valid"].y[:48])}
+
+
+def settings(space, method, **kw):
+    base = dict(method=method, epochs=1, batch_size=32, C=4, depth=3 if space == "darts" else 1,
+                cost_batches=1, eval_batch_size=48)
+    return SearchSettings(**(base | kw))
+
+
+@pytest.mark.parametrize("space, method", RUNS)
+def test_every_method_runs_on_every_space(splits, space, method):
+    s = settings(space, method)
+    state = run_search(space, splits, s, seed=0, device=CPU)
+    t = state.trajectory
+    n_cells = 2 if space == "darts" else 1
+    n_edges, n_ops = (14, 8) if space == "darts" else (6, 5)
+    assert len(t) == 2 * n_cells * n_edges * n_ops  # epochs 0 and 1
+    assert np.isfinite(t["prob"]).all() and np.isfinite(t["cost_mean"]).all()
+    assert (t.loc[t["op"] == "none", "cost_mean"] == 0).all()  # `none` has no output, hence no cost
+    assert np.allclose(t.groupby(["epoch", "cell", "edge"])["prob"].sum(), 1.0)
+    learns = s.weighting().learns_alpha
+    assert t["alpha"].isna().all() != learns
+    if learns:  # α moved away from its initial values
+        start = t[t["epoch"] == 0]["alpha"].to_numpy()
+        end = t[t["epoch"] == 1]["alpha"].to_numpy()
+        assert np.abs(end - start).max() > 1e-3
+        g = select_by_magnitude(state)
+        assert get_space(space).parse(g.to_str()) == g
+    else:
+        with pytest.raises(SearchError, match="learns no"):
+            select_by_magnitude(state)
+    assert state.history["valid_acc"].between(0, 100).all()
+
+
+def test_second_order_gradient_differs_from_first_order(splits):
+    a = run_search("nb201", splits, settings("nb201", "darts-1st"), seed=0, device=CPU)
+    b = run_search("nb201", splits, settings("nb201", "darts-2nd"), seed=0, device=CPU)
+    assert not np.allclose(a.alpha["cell"].detach().numpy(), b.alpha["cell"].detach().numpy())
+
+
+def test_search_is_deterministic_and_resumes_to_identical_trajectories(splits, tmp_path):
+    s = settings("darts", "snas", epochs=2)
+    reference = run_search("darts", splits, s, seed=1, device=CPU)
+    again = run_search("darts", splits, s, seed=1, device=CPU)
+    pd.testing.assert_frame_equal(reference.trajectory, again.trajectory)
+    ckpt = tmp_path / "search.pt"
+    assert run_search("darts", splits, s, seed=1, device=CPU, checkpoint=ckpt, stop_after_epoch=1) is None
+    epochs = []
+    resumed = run_search("darts", splits, s, seed=1, device=CPU, checkpoint=ckpt, on_epoch=lambda e, _: epochs.append(e))
+    assert epochs == [2]
+    pd.testing.assert_frame_equal(resumed.trajectory, reference.trajectory)
+    pd.testing.assert_frame_equal(resumed.history.drop(columns="wall_s"), reference.history.drop(columns="wall_s"))
+
+
+@pytest.mark.parametrize("space, method", [("darts", "darts-1st"), ("nb201", "spos")])
+def test_perturbation_selection_returns_a_valid_genotype(splits, space, method):
+    state = run_search(space, splits, settings(space, method), seed=0, device=CPU)
+    g = select_by_perturbation(state, splits, CPU, seed=0, tune_every=8, tune_steps=1, eval_images=32)
+    assert get_space(space).parse(g.to_str()) == g
+    if space == "darts":
+        assert "none" not in {op for cell in (g.normal, g.reduce) for op, _ in cell.edges}
+    scores = score_architectures(state, [g], splits, CPU, recalibrate_batches=1)
+    assert scores["arch_id"].tolist() == [g.arch_id] and 0 <= scores["valid_acc"].iloc[0] <= 100
+
+
+def test_spos_deiso_is_refused_on_darts(splits):
+    with pytest.raises(SearchError, match="nb201 space only"):
+        run_search("darts", splits, settings("darts", "spos-deiso"), seed=0, device=CPU)
+
+
+def test_settings_validation():
+    with pytest.raises(SearchError, match="method must be one of"):
+        SearchSettings.from_dict({"method": "enas"})
+    with pytest.raises(SearchError, match=r"unknown setting\(s\) \['lr'\]"):
+        SearchSettings.from_dict({"lr": 0.1})
