@@ -36,6 +36,7 @@ from torch.func import functional_call
 from cellprobe.errors import CellprobeError
 from cellprobe.io import atomic_output
 from cellprobe.search.weighting import EdgeWeighting, make_weighting
+from cellprobe.train import derive_seed
 
 __all__ = ["METHODS", "SearchSettings", "SearchError", "SearchState", "run_search", "build_search_supernet",
            "expected_weights", "load_search_state", "evaluate", "batch_statistics"]
@@ -105,11 +106,6 @@ class SearchSettings:
         return self.w_lr_min + 0.5 * (self.w_lr - self.w_lr_min) * (1 + math.cos(math.pi * epoch / self.epochs))
 
 
-def _seed(*parts) -> int:
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") & (2**63 - 1)
-
-
 def build_search_supernet(space: str, settings: SearchSettings, num_classes: int, in_channels: int):
     from cellprobe.nn.supernet import build_supernet
 
@@ -118,7 +114,7 @@ def build_search_supernet(space: str, settings: SearchSettings, num_classes: int
 
 
 def _init_alpha(supernet, seed: int) -> dict[str, torch.Tensor]:
-    generator = torch.Generator().manual_seed(_seed(seed, "alpha"))
+    generator = torch.Generator().manual_seed(derive_seed(seed, "alpha"))
     alpha = {}
     for ct in supernet.cell_types:
         alpha[ct] = (1e-3 * torch.randn(len(supernet.edges), len(supernet.ops), generator=generator)).requires_grad_()
@@ -355,7 +351,7 @@ def run_search(
     weighting = settings.weighting()
     tag = _checkpoint_tag(space, settings, seed, dataset)
 
-    torch.manual_seed(_seed(seed, "init"))
+    torch.manual_seed(derive_seed(seed, "init"))
     supernet = build_search_supernet(space, settings, num_classes, in_channels).to(device)
     if settings.channels_last:
         supernet = supernet.to(memory_format=torch.channels_last)
@@ -386,7 +382,7 @@ def run_search(
         start_epoch, wall = state["epoch"], state["wall_s"]
 
     # the training data: bi-level methods split it once, seeded, into weight and α halves
-    order = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(_seed(seed, "split")))
+    order = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(derive_seed(seed, "split")))
     if settings.bilevel:
         half = len(order) // 2
         w_idx, a_idx = order[:half], order[half:]
@@ -400,8 +396,8 @@ def run_search(
 
     for epoch in range(start_epoch, settings.epochs):
         began = time.perf_counter()
-        generator = torch.Generator().manual_seed(_seed(seed, epoch, "data"))
-        torch.manual_seed(_seed(seed, epoch, "model"))
+        generator = torch.Generator().manual_seed(derive_seed(seed, epoch, "data"))
+        torch.manual_seed(derive_seed(seed, epoch, "model"))
         lr = settings.lr_at(epoch)
         for group in w_opt.param_groups:
             group["lr"] = lr
