@@ -476,3 +476,12 @@ def test_modules_never_pick_a_device():
     src = Path(__file__).resolve().parents[2] / "src" / "cellprobe" / "nn"
     for name in ("supernet.py", "mixed.py"):
         assert ".cuda(" not in (src / name).read_text()
+
+
+def test_nb201_cell_batch_norms_can_skip_running_statistics():
+    net = _net("nb201", track_running_stats=False).eval()
+    cell_bns = [m for cell in net.cells if hasattr(cell, "mixed") for m in cell.modules()
+                if isinstance(m, torch.nn.BatchNorm2d)]
+    assert cell_bns and all(m.running_mean is None and not m.affine for m in cell_bns)
+    logits = net(_x("nb201"), {"cell": torch.full((6, 5), 0.2)})
+    assert torch.isfinite(logits).all()
