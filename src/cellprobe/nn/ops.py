@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
+from functools import lru_cache
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -40,6 +42,11 @@ __all__ = [
     "SepConv",
     "DilConv",
     "NB201Pool",
+    "DepthwiseConv2d",
+    "PointwiseConv2d",
+    "MaxPool3x3",
+    "AvgPool3x3",
+    "shift_matrices",
 ]
 
 
@@ -121,6 +128,144 @@ class Identity(nn.Identity):
     """``skip_connect`` at stride 1; a class of its own so drop-path can recognise it."""
 
 
+@lru_cache(maxsize=256)
+def _shift_matrices_cached(H, W, k, stride, padding, dilation, dtype, device) -> torch.Tensor:
+    Ho = (H + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    Wo = (W + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    S = torch.zeros(k * k, H * W, Ho * Wo, dtype=dtype)
+    for i in range(k):
+        for j in range(k):
+            for qy in range(Ho):
+                y = qy * stride + i * dilation - padding
+                if not 0 <= y < H:
+                    continue
+                for qx in range(Wo):
+                    x = qx * stride + j * dilation - padding
+                    if 0 <= x < W:
+                        S[i * k + j, y * W + x, qy * Wo + qx] = 1.0
+    return S.reshape(k * k, -1).to(device)
+
+
+def shift_matrices(H: int, W: int, k: int, stride: int, padding: int, dilation: int,
+                   dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> torch.Tensor:
+    """The 0/1 matrices ``S[t]`` with ``conv(x, tap t)`` = ``x_flat @ S[t]`` for a k×k convolution.
+
+    Returns shape ``[k·k, H·W · Ho·Wo]`` (each row a flattened ``[H·W, Ho·Wo]`` matrix), cached per
+    geometry: tap ``t = i·k + j`` reads input pixel ``(qy·stride + i·dilation − padding, …)`` for
+    output pixel ``(qy, qx)``; taps that fall into the zero padding have no entry.
+    """
+    return _shift_matrices_cached(int(H), int(W), int(k), int(stride), int(padding), int(dilation),
+                                  dtype, torch.device(device))
+
+
+class DepthwiseConv2d(nn.Conv2d):
+    """A bias-free depthwise k×k convolution (``groups = channels``) that is fast on small CPU maps.
+
+    Parameters, state-dict keys and results are those of ``nn.Conv2d(C, C, k, groups=C, bias=False)``.
+    On CPU, maps of at most :attr:`max_pixels` pixels are computed as one batched matrix product per
+    channel, ``y_c = x_c @ T_c`` with ``T_c = Σ_t w[c, t] · S[t]`` (:func:`shift_matrices`): oneDNN's
+    depthwise (and especially dilated) convolution backward is overhead-bound on the 2×2 … 16×16 maps
+    of a tiny supernet, while small dense matrix products are what a CPU does well. The two differ by
+    float rounding only. Larger maps and other devices use ``nn.Conv2d``'s own kernel.
+    """
+
+    #: CPU maps with at most this many pixels use the matrix-product formulation (0 disables it).
+    max_pixels: int = 256
+
+    def __init__(self, C: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1):
+        super().__init__(C, C, kernel_size, stride=stride, padding=padding, dilation=dilation, groups=C, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        N, C, H, W = x.shape
+        if x.device.type != "cpu" or H * W > self.max_pixels:
+            return super().forward(x)
+        k, s, p, d = self.kernel_size[0], self.stride[0], self.padding[0], self.dilation[0]
+        Ho = (H + 2 * p - d * (k - 1) - 1) // s + 1
+        Wo = (W + 2 * p - d * (k - 1) - 1) // s + 1
+        S = shift_matrices(H, W, k, s, p, d, x.dtype, x.device)
+        T = (self.weight.reshape(C, k * k) @ S).view(C, H * W, Ho * Wo)
+        y = torch.bmm(_channel_major(x), T)  # [C, N, Ho·Wo]
+        # A view in channel-major memory order (strides N·Ho·Wo, Ho·Wo, Wo, 1 for C, N, H, W): the
+        # pointwise convolution that follows in a SepConv/DilConv consumes it without a copy.
+        return y.view(C, N, Ho, Wo).transpose(0, 1)
+
+
+def _channel_major(x: torch.Tensor) -> torch.Tensor:
+    """``x`` (N, C, H, W) as a [C, N, H·W] tensor: a view when ``x`` is channel-major, else a copy."""
+    N, C, H, W = x.shape
+    xt = x.transpose(0, 1)
+    if xt.is_contiguous():
+        return xt.view(C, N, H * W)
+    return xt.reshape(C, N, H * W)
+
+
+class PointwiseConv2d(nn.Conv2d):
+    """A bias-free 1×1 convolution computed as a matrix product on small CPU maps.
+
+    Same parameters, state-dict keys and results (up to float rounding) as
+    ``nn.Conv2d(C_in, C_out, 1, bias=False)``. On CPU maps of at most
+    :attr:`DepthwiseConv2d.max_pixels` pixels it multiplies the ``[C_out, C_in]`` weight with the input
+    in channel-major order (one ``[C_in, N·H·W]`` matrix; free when the input comes from a
+    :class:`DepthwiseConv2d`) and returns a channel-major view, instead of calling oneDNN once per tiny map.
+    """
+
+    def __init__(self, C_in: int, C_out: int):
+        super().__init__(C_in, C_out, 1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        N, C, H, W = x.shape
+        if x.device.type != "cpu" or H * W > DepthwiseConv2d.max_pixels:
+            return super().forward(x)
+        y = self.weight.view(self.out_channels, C) @ _channel_major(x).reshape(C, N * H * W)
+        return y.view(self.out_channels, N, H, W).transpose(0, 1)
+
+
+class MaxPool3x3(nn.MaxPool2d):
+    """3×3 max pooling with padding 1 (the DARTS ``max_pool_3x3``); small CPU maps pool in NHWC order.
+
+    oneDNN's NCHW max pooling (with the indices autograd needs) is about 3× slower on tiny maps than
+    its channels-last kernel, conversion included; the values and gradients are the same.
+    """
+
+    def __init__(self, stride: int):
+        _check_stride(stride)
+        super().__init__(3, stride=stride, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type == "cpu" and x.shape[-1] * x.shape[-2] <= DepthwiseConv2d.max_pixels:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return super().forward(x)
+
+
+class AvgPool3x3(nn.AvgPool2d):
+    """3×3 average pooling with padding 1, not counting the padding (DARTS and NB201 ``avg_pool_3x3``).
+
+    On small CPU maps it is one matrix product with the cached averaging matrix
+    ``A = Σ_t S[t] / count`` (:func:`shift_matrices`), equal to ``nn.AvgPool2d`` up to float rounding.
+    """
+
+    def __init__(self, stride: int):
+        _check_stride(stride)
+        super().__init__(3, stride=stride, padding=1, count_include_pad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        N, C, H, W = x.shape
+        if x.device.type != "cpu" or H * W > DepthwiseConv2d.max_pixels:
+            return super().forward(x)
+        A = _averaging_matrix(H, W, self.stride, x.dtype, x.device)
+        Ho, Wo = -(-H // self.stride), -(-W // self.stride)
+        if x.transpose(0, 1).is_contiguous():  # channel-major input: stay channel-major
+            return (x.transpose(0, 1).reshape(C * N, H * W) @ A).view(C, N, Ho, Wo).transpose(0, 1)
+        return (x.reshape(N * C, H * W) @ A).view(N, C, Ho, Wo)
+
+
+@lru_cache(maxsize=64)
+def _averaging_matrix(H: int, W: int, stride: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    Ho, Wo = -(-H // stride), -(-W // stride)
+    A = shift_matrices(H, W, 3, stride, 1, 1, dtype, device).view(9, H * W, Ho * Wo).sum(0)
+    return A / A.sum(0, keepdim=True)
+
+
 class ReLUConvBN(nn.Sequential):
     """ReLU, a bias-free convolution, BatchNorm."""
 
@@ -178,12 +323,12 @@ class SepConv(nn.Sequential):
     def __init__(self, C_in: int, C_out: int, kernel_size: int, stride: int, padding: int, affine: bool = True):
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(C_in, C_in, kernel_size, stride=stride, padding=padding, groups=C_in, bias=False),
-            nn.Conv2d(C_in, C_in, 1, bias=False),
+            DepthwiseConv2d(C_in, kernel_size, stride=stride, padding=padding),
+            PointwiseConv2d(C_in, C_in),
             nn.BatchNorm2d(C_in, affine=affine),
             nn.ReLU(inplace=False),
-            nn.Conv2d(C_in, C_in, kernel_size, stride=1, padding=padding, groups=C_in, bias=False),
-            nn.Conv2d(C_in, C_out, 1, bias=False),
+            DepthwiseConv2d(C_in, kernel_size, stride=1, padding=padding),
+            PointwiseConv2d(C_in, C_out),
             nn.BatchNorm2d(C_out, affine=affine),
         )
 
@@ -196,10 +341,8 @@ class DilConv(nn.Sequential):
     ):
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(
-                C_in, C_in, kernel_size, stride=stride, padding=padding, dilation=dilation, groups=C_in, bias=False
-            ),
-            nn.Conv2d(C_in, C_out, 1, bias=False),
+            DepthwiseConv2d(C_in, kernel_size, stride=stride, padding=padding, dilation=dilation),
+            PointwiseConv2d(C_in, C_out),
             nn.BatchNorm2d(C_out, affine=affine),
         )
 
@@ -215,7 +358,7 @@ class NB201Pool(nn.Module):
             if C_in != C_out
             else None
         )
-        self.pool = nn.AvgPool2d(3, stride=stride, padding=1, count_include_pad=False)
+        self.pool = AvgPool3x3(stride)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.preprocess is not None:
@@ -235,13 +378,11 @@ def _darts_skip(C: int, stride: int, affine: bool) -> nn.Module:
 
 
 def _darts_max_pool(C: int, stride: int, affine: bool) -> nn.Module:
-    _check_stride(stride)
-    return nn.MaxPool2d(3, stride=stride, padding=1)
+    return MaxPool3x3(stride)
 
 
 def _darts_avg_pool(C: int, stride: int, affine: bool) -> nn.Module:
-    _check_stride(stride)
-    return nn.AvgPool2d(3, stride=stride, padding=1, count_include_pad=False)
+    return AvgPool3x3(stride)
 
 
 def _darts_sep(kernel_size: int) -> Callable[[int, int, bool], nn.Module]:
