@@ -52,6 +52,7 @@ rule all:
     input:
         rules.benchmarks_nb201.output.table,
         search_targets("genotype.parquet"),
+        scoring_targets(),
         expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         rules.report.output.html,
     default_target: True

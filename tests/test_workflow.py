@@ -22,11 +22,15 @@ def tiny_params(params: dict) -> dict:
         "uniform": {"sampler": "uniform", "size": 2, "seed": 0},
         "primskip": {"sampler": "primskip", "size": 3, "seed": 1},
         "search-darts": {"sampler": "search", "space": "darts"},
+        "nb201-few": {"sampler": "nb201", "size": 4, "seed": 0},
     }
     params["search"]["runs"] = {"darts": ["spos"], "nb201": ["darts-1st"]}
     params["search"]["spaces"] = {"darts": {"C": 4, "depth": 3, "epochs": 1}, "nb201": {"C": 4, "depth": 1, "epochs": 1}}
     params["search"]["selection"].update({"perturbation_for": ["spos"],
                                           "perturbation": {"tune_every": 0, "tune_steps": 0, "eval_images": 32}})
+    params["search"]["overrides"] = {}
+    params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform", "primskip"], "nb201": ["nb201-few"]},
+                                   "recalibrate_batches": 1, "eval_images": 32}
     params["train"].update({"sets": ["uniform", "primskip", "search-darts"], "seeds": [0, 1], "shards": 2})
     params["train"]["settings"].update({"epochs": 1, "network": {"C": 4, "layers": 3, "N": 1, "auxiliary": False}})
     return params
@@ -72,6 +76,10 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     assert selected["selection"].tolist() == ["perturbation"]
     from_search = pd.read_parquet(workdir / "results/train/search-darts.parquet")
     assert set(from_search["arch_id"]) == set(selected["arch_id"])
+    scores = pd.read_parquet(workdir / "results/search/darts/spos/0/scores.parquet")
+    assert len(scores) == (2 + 3) * 2  # both sets, with and without batch-norm recalibration, at the one epoch
+    assert set(scores["arch_id"]) == set(trained["arch_id"]) | set(pd.read_parquet(workdir / "results/train/uniform.parquet")["arch_id"])
+    assert len(pd.read_parquet(workdir / "results/search/nb201/darts-1st/0/scores.parquet")) == 4 * 2
     second = snakemake(workdir)
     assert second.returncode == 0
     assert "Nothing to be done" in second.stdout + second.stderr
@@ -94,7 +102,7 @@ def test_parameter_change_reruns_only_the_affected_rule(workdir):
     dry = snakemake(workdir, "--dry-run", "--quiet", "rules")
     out = dry.stdout + dry.stderr
     assert "train_shard" in out and "train_gather" in out and "report" in out
-    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set", "search_run", "search_select"):
+    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set", "search_run", "search_select", "search_score"):
         assert rule not in out, rule
 
 

@@ -208,12 +208,12 @@ def _cmd_search_run(args) -> None:
     import torch
 
     from cellprobe.io import atomic_output
-    from cellprobe.search.loop import run_search
+    from cellprobe.search.loop import run_search, snapshot_epochs
     from cellprobe.tables import SEARCH_HISTORY, SEARCH_TRAJECTORY, write_table
 
     settings, device, splits = _search_inputs(args)
     state = run_search(args.space, splits, settings, args.seed, device, checkpoint=args.checkpoint,
-                       dataset=Path(args.data).name,
+                       dataset=Path(args.data).name, snapshot_epochs=snapshot_epochs(settings.epochs, args.snapshots),
                        on_epoch=lambda e, r: print(f"epoch {e}: valid acc {r['valid_acc']:.2f}%", file=sys.stderr))
     keys = {"space": args.space, "method": args.method, "seed": args.seed}
     meta = {"dataset": Path(args.data).name, "settings": json.loads(args.settings or "{}")}
@@ -222,7 +222,7 @@ def _cmd_search_run(args) -> None:
     with atomic_output(args.supernet) as tmp:
         torch.save({"supernet": state.supernet.state_dict(),
                     "alpha": {k: v.detach().cpu() for k, v in state.alpha.items()},
-                    "tag": {"seed": args.seed}, "trajectory": [], "history": []}, tmp)
+                    "tag": {"seed": args.seed}, "trajectory": [], "history": [], "snapshots": state.snapshots}, tmp)
     print(f"wrote {args.trajectory}, {args.history}, {args.supernet}", file=sys.stderr)
 
 
@@ -256,6 +256,40 @@ def _cmd_search_select(args) -> None:
     write_table(table, args.out, SEARCH_GENOTYPES, {"dataset": Path(args.data).name})
     for row in table.itertuples():
         print(f"{row.selection}: {row.genotype} (supernet valid acc {row.supernet_valid_acc:.2f}%)", file=sys.stderr)
+
+
+def _cmd_search_score(args) -> None:
+    import pandas as pd
+
+    from cellprobe.search.loop import load_search_state, snapshot_state
+    from cellprobe.search.select import score_architectures
+    from cellprobe.spaces import parse_genotype
+    from cellprobe.tables import SAMPLE_SET, SUPERNET_SCORES, read_frame, write_table
+
+    settings, device, splits = _search_inputs(args)
+    state = load_search_state(args.supernet, args.space, settings, int(splits["train"].meta["num_classes"]),
+                              int(splits["train"].x.shape[1]))
+    sets = [read_frame(p, SAMPLE_SET) for p in args.archs]
+    archs = pd.concat(sets, ignore_index=True).drop_duplicates("arch_id")
+    wrong = sorted(set(archs["space"]) - {args.space})
+    if wrong:
+        raise CellprobeError(f"--archs holds {', '.join(wrong)} architectures; this supernet searches {args.space}")
+    genotypes = [parse_genotype(args.space, g) for g in archs["genotype"]]
+    final = int(state.history["epoch"].max()) if len(state.history) else settings.epochs
+    states = {e: snapshot_state(state, e) for e in sorted(state.snapshots) if e != final}
+    states[final] = state
+    frames = []
+    for epoch, at in states.items():
+        for recalibrate in sorted({0, args.recalibrate}):
+            scores = score_architectures(at, genotypes, splits, device, recalibrate_batches=recalibrate,
+                                         eval_images=args.eval_images)
+            frames.append(scores.assign(space=args.space, method=args.method, seed=args.seed, epoch=epoch,
+                                        bn_recalibrated=recalibrate > 0))
+            print(f"epoch {epoch}{' (BN recalibrated)' if recalibrate else ''}: scored {len(scores)} architectures, "
+                  f"mean valid acc {scores['valid_acc'].mean():.2f}%", file=sys.stderr)
+    table = pd.concat(frames, ignore_index=True)[SUPERNET_SCORES.columns]
+    write_table(table, args.out, SUPERNET_SCORES, {"dataset": Path(args.data).name,
+                                                    "archs": [str(p) for p in args.archs]})
 
 
 def _cmd_model_summary(args) -> None:
@@ -381,7 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     search = stages.add_parser("search", help="weight-sharing supernet search")
     search_cmds = search.add_subparsers(dest="search_command", required=True, metavar="<subcommand>")
     for name, helptext in (("run", "train a supernet with one method and record its wiring evolution"),
-                           ("select", "select architectures from a trained supernet")):
+                           ("select", "select architectures from a trained supernet"),
+                           ("score", "score sample sets with a trained supernet's shared weights (supernet as evaluator)")):
         p = search_cmds.add_parser(name, help=helptext)
         p.add_argument("--space", required=True, choices=sorted(SPACES))
         p.add_argument("--method", required=True, help="darts-1st, darts-2nd, darts-single, snas, spos, spos-deiso")
@@ -395,12 +430,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", type=Path, help="per-epoch checkpoint for resuming a killed search")
     p.add_argument("--trajectory", required=True, type=Path)
     p.add_argument("--history", required=True, type=Path)
+    p.add_argument("--snapshots", nargs="*", type=float, default=[],
+                   help="keep the supernet at these fractions of the search epochs (e.g. 0.25 0.5) for scoring")
     p.set_defaults(func=_cmd_search_run)
     p = search_cmds.choices["select"]
     p.add_argument("--selections", nargs="+", default=["magnitude", "perturbation"])
     p.add_argument("--perturbation", help="JSON object: tune_every, tune_steps, eval_images")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_search_select)
+    p = search_cmds.choices["score"]
+    p.add_argument("--archs", required=True, nargs="+", type=Path, help="sample-set tables to score")
+    p.add_argument("--recalibrate", type=int, default=0,
+                   help="also score with batch-norm statistics re-estimated on this many training batches per architecture")
+    p.add_argument("--eval-images", type=int, default=None, help="validation images per architecture (default: all)")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_search_score)
 
     model = stages.add_parser("model", help="inspect the network built from an architecture")
     model_cmds = model.add_subparsers(dest="model_command", required=True, metavar="<subcommand>")

@@ -132,6 +132,17 @@ def check_references(params: dict) -> None:
     for space, methods in runs.items():
         if methods and space not in search.get("spaces", {}):
             raise ParamsError(f"search.spaces: no supernet size for space {space!r}")
+    for space, names in search.get("scoring", {}).get("sets", {}).items():
+        for name in names:
+            if name not in sets:
+                raise ParamsError(f"search.scoring.sets.{space}: {name!r} is not a sample set "
+                                  f"(sample.sets has: {', '.join(sets) or 'none'})")
+            if sets[name].get("sampler") == "search":
+                raise ParamsError(f"search.scoring.sets.{space}: {name!r} holds the searches' own selections; "
+                                  "score independently sampled sets")
+            sampler_space = "nb201" if sets[name].get("sampler", "").startswith("nb201") else "darts"
+            if sampler_space != space:
+                raise ParamsError(f"search.scoring.sets.{space}: {name!r} holds {sampler_space} architectures")
     for name, spec in sets.items():
         if spec.get("sampler") == "search" and not runs.get(spec.get("space")):
             raise ParamsError(f"sample.sets.{name}: no search runs on space {spec.get('space')!r} to take architectures from")

@@ -377,14 +377,17 @@ SEARCH_GENOTYPES = register(
 SUPERNET_SCORES = register(
     TableSchema(
         "supernet_scores",
-        1,
+        2,
         (
             *_SEARCH_KEYS,
+            pa.field("epoch", pa.int64(), nullable=False),
+            pa.field("bn_recalibrated", pa.bool_(), nullable=False),
             pa.field("arch_id", pa.string(), nullable=False),
             pa.field("genotype", pa.string(), nullable=False),
             pa.field("valid_acc", pa.float64(), nullable=False),
             pa.field("valid_loss", pa.float64(), nullable=False),
         ),
-        "A trained supernet used as an evaluator: validation accuracy (%) and loss of sub-networks.",
+        "A trained supernet used as an evaluator: validation accuracy (%) and loss of sub-networks under the shared "
+        "weights after a search epoch, with batch-norm statistics of each batch or recalibrated per sub-network.",
     )
 )

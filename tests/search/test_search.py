@@ -96,3 +96,43 @@ def test_settings_validation():
         SearchSettings.from_dict({"method": "enas"})
     with pytest.raises(SearchError, match=r"unknown setting\(s\) \['lr'\]"):
         SearchSettings.from_dict({"lr": 0.1})
+
+
+def test_snapshot_epochs():
+    from cellprobe.search.loop import snapshot_epochs
+
+    assert snapshot_epochs(8, [0.25, 0.5, 1.0]) == [2, 4, 8]
+    assert snapshot_epochs(2, [0.1, 0.5, 1.0]) == [1, 2]
+    assert snapshot_epochs(3, []) == []
+    with pytest.raises(SearchError, match=r"\(0, 1\]"):
+        snapshot_epochs(3, [1.5])
+
+
+def test_snapshots_survive_resume_and_score_the_search_at_that_epoch(splits, tmp_path):
+    from cellprobe.search.loop import snapshot_state
+
+    s = settings("nb201", "darts-1st", epochs=2)
+    ckpt = tmp_path / "search.pt"
+    assert run_search("nb201", splits, s, seed=0, device=CPU, checkpoint=ckpt, stop_after_epoch=1,
+                      snapshot_epochs=[1]) is None
+    at_one = torch.load(ckpt, weights_only=True)
+    state = run_search("nb201", splits, s, seed=0, device=CPU, checkpoint=ckpt, snapshot_epochs=[1])
+    assert sorted(state.snapshots) == [1]
+    for k, v in at_one["supernet"].items():
+        assert torch.equal(state.snapshots[1]["supernet"][k], v)
+    early = snapshot_state(state, 1)
+    assert torch.equal(early.alpha["cell"].detach(), at_one["alpha"]["cell"])
+    with pytest.raises(SearchError, match="no supernet snapshot at epoch 2"):
+        snapshot_state(state, 2)
+
+    space = get_space("nb201")
+    genotypes = [space.parse(a) for a in (
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+        "|avg_pool_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|",
+    )]
+    late = score_architectures(state, genotypes, splits, CPU, eval_images=32)
+    again = score_architectures(state, genotypes, splits, CPU, eval_images=32)
+    pd.testing.assert_frame_equal(late, again)  # scoring is deterministic and leaves the supernet unchanged
+    assert late["arch_id"].tolist() == [g.arch_id for g in genotypes]
+    assert not np.allclose(late["valid_loss"], score_architectures(early, genotypes, splits, CPU, eval_images=32)["valid_loss"])
+    assert not np.allclose(late["valid_loss"], score_architectures(state, genotypes, splits, CPU)["valid_loss"])

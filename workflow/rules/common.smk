@@ -5,14 +5,39 @@ SEARCH_DIR = f"{RESULTS}/search/{{space}}/{{method}}/{{seed}}"
 
 
 def search_settings(wildcards):
-    """The shared search settings with the space's supernet size (C, depth)."""
-    return json.dumps({**config["search"]["settings"], **config["search"]["spaces"][wildcards.space]}, sort_keys=True)
+    """The shared search settings, then the space's supernet size (C, depth, epochs), then the
+    overrides for the method and for "space/method" (search.overrides)."""
+    search = config["search"]
+    overrides = search.get("overrides", {})
+    return json.dumps({
+        **search["settings"],
+        **search["spaces"][wildcards.space],
+        **overrides.get(wildcards.method, {}),
+        **overrides.get(f"{wildcards.space}/{wildcards.method}", {}),
+    }, sort_keys=True)
 
 
 def search_targets(name):
     return [
         f"{RESULTS}/search/{space}/{method}/{seed}/{name}"
         for space, methods in config["search"]["runs"].items()
+        for method in methods
+        for seed in config["search"]["seeds"]
+    ]
+
+
+def scoring_inputs(wildcards):
+    """The sample sets a supernet of this space scores (search.scoring.sets)."""
+    names = config["search"]["scoring"]["sets"].get(wildcards.space, [])
+    return [f"{RESULTS}/sample/{name}.parquet" for name in names]
+
+
+def scoring_targets():
+    """scores.parquet of every search run whose space has sets to score."""
+    return [
+        f"{RESULTS}/search/{space}/{method}/{seed}/scores.parquet"
+        for space, methods in config["search"]["runs"].items()
+        if config["search"]["scoring"]["sets"].get(space)
         for method in methods
         for seed in config["search"]["seeds"]
     ]

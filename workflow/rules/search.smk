@@ -14,6 +14,7 @@ rule search_run:
         data=lambda w, input: os.path.dirname(input.train),
         settings=search_settings,
         checkpoint=lambda w, output: os.path.join(os.path.dirname(output.trajectory), "checkpoint.pt"),
+        snapshots=" ".join(str(f) for f in config["search"]["scoring"]["at"]),
         device=config["base"]["device"],
     log:
         f"{RESULTS}/search/logs/{{space}}-{{method}}-{{seed}}.log",
@@ -32,7 +33,7 @@ rule search_run:
         "cellprobe search run --space {wildcards.space} --method {wildcards.method} --seed {wildcards.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
         " --checkpoint {params.checkpoint} --supernet {output.supernet} --trajectory {output.trajectory}"
-        " --history {output.history} 2> {log}"
+        " --history {output.history} --snapshots {params.snapshots} 2> {log}"
 
 
 rule search_select:
@@ -69,3 +70,36 @@ rule search_select:
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
         " --supernet {input.supernet} --selections {params.selections} --perturbation {params.perturbation:q}"
         " --out {output.genotypes} 2> {log}"
+
+
+rule search_score:
+    """The supernet as an evaluator: the configured sample sets scored with its shared weights."""
+    input:
+        supernet=rules.search_run.output.supernet,
+        archs=scoring_inputs,
+        train=f"{SEARCH_DATA}/train.parquet",
+        valid=f"{SEARCH_DATA}/valid.parquet",
+    output:
+        scores=f"{SEARCH_DIR}/scores.parquet",
+    params:
+        data=lambda w, input: os.path.dirname(input.train),
+        settings=search_settings,
+        recalibrate=config["search"]["scoring"]["recalibrate_batches"],
+        eval_images=config["search"]["scoring"]["eval_images"],
+        device=config["base"]["device"],
+    log:
+        f"{RESULTS}/search/logs/{{space}}-{{method}}-{{seed}}-score.log",
+    wildcard_constraints:
+        seed=r"\d+",
+    threads: config["search"]["threads"]
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        gpu=1,
+        mem_mb=8000,
+        runtime=120,
+    shell:
+        "cellprobe search score --space {wildcards.space} --method {wildcards.method} --seed {wildcards.seed}"
+        " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
+        " --supernet {input.supernet} --archs {input.archs} --recalibrate {params.recalibrate}"
+        " --eval-images {params.eval_images} --out {output.scores} 2> {log}"

@@ -19,13 +19,14 @@ cost C(Z) = Σ ∂L/∂X·X measured on validation batches (per sample, split by
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ class SearchSettings:
     augment: str = "digits"
     cost_batches: int = 1
     eval_batch_size: int = 128
-    channels_last: bool = True
+    channels_last: bool = False
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -150,6 +151,8 @@ class SearchState:
     alpha: dict
     trajectory: pd.DataFrame
     history: pd.DataFrame
+    #: epoch → {"supernet": state dict, "alpha": {key: tensor}} saved during the search (CPU tensors).
+    snapshots: dict = field(default_factory=dict)
 
     def expected_weights(self) -> dict:
         return expected_weights(self.settings.weighting(), self.alpha, self.supernet)
@@ -312,6 +315,36 @@ def _unrolled_alpha_step(supernet, alpha, weighting, settings, train_batch, sear
         a.grad = grad
 
 
+def search_step(supernet, alpha, weighting, settings, w_opt, a_opt, batch, search_batch, generator, progress, lr):
+    """One step of ``settings.method``: the α update (bi-level methods, on ``search_batch``), then the weight update.
+
+    Single-level methods that learn α update it from the same loss as the weights. Returns the weight
+    step's ``(loss, logits)``.
+    """
+    xb, yb = batch
+    if settings.bilevel:
+        xs, ys = search_batch
+        a_opt.zero_grad(set_to_none=True)
+        if settings.method == "darts-2nd":
+            _unrolled_alpha_step(supernet, alpha, weighting, settings, (xb, yb), (xs, ys), generator, progress, lr)
+        else:
+            weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=False)
+            F.cross_entropy(supernet(xs, weights), ys).backward()
+        a_opt.step()
+    joint = weighting.learns_alpha and not settings.bilevel
+    w_opt.zero_grad(set_to_none=True)
+    a_opt.zero_grad(set_to_none=True)
+    weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=not joint)
+    logits = supernet(xb, weights)
+    loss = F.cross_entropy(logits, yb)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
+    w_opt.step()
+    if joint:
+        a_opt.step()
+    return loss, logits
+
+
 def _checkpoint_tag(space, settings, seed, dataset) -> dict:
     return {"space": space, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
 
@@ -323,7 +356,19 @@ def load_search_state(path: Path, space: str, settings: SearchSettings, num_clas
     supernet.load_state_dict(state["supernet"])
     alpha = {k: v.clone().requires_grad_() for k, v in state["alpha"].items()}
     return SearchState(space, settings, int(state["tag"]["seed"]), supernet, alpha,
-                       pd.DataFrame(state["trajectory"]), pd.DataFrame(state["history"]))
+                       pd.DataFrame(state["trajectory"]), pd.DataFrame(state["history"]),
+                       {int(e): v for e, v in state.get("snapshots", {}).items()})
+
+
+def snapshot_state(state: SearchState, epoch: int) -> SearchState:
+    """The search as it was after ``epoch`` (one of :attr:`SearchState.snapshots`), sharing nothing with ``state``."""
+    if epoch not in state.snapshots:
+        raise SearchError(f"no supernet snapshot at epoch {epoch}; saved epochs: {sorted(state.snapshots) or 'none'}")
+    snap = state.snapshots[epoch]
+    supernet = copy.deepcopy(state.supernet)
+    supernet.load_state_dict(snap["supernet"])
+    alpha = {k: v.clone().requires_grad_() for k, v in snap["alpha"].items()}
+    return SearchState(state.space, state.settings, state.seed, supernet, alpha, state.trajectory, state.history)
 
 
 def run_search(
@@ -337,8 +382,14 @@ def run_search(
     dataset: str = "",
     stop_after_epoch: int | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
+    snapshot_epochs: Iterable[int] = (),
 ) -> SearchState | None:
-    """Search on ``splits['train']`` (split 50/50 for bi-level methods), recording on ``splits['valid']``."""
+    """Search on ``splits['train']`` (split 50/50 for bi-level methods), recording on ``splits['valid']``.
+
+    The supernet weights and α after each epoch in ``snapshot_epochs`` are kept in
+    :attr:`SearchState.snapshots` (and in the checkpoint, so a resumed search keeps them): the
+    supernet-as-evaluator stage scores architectures at several points of the search.
+    """
     from cellprobe.data import AUGMENT_PRESETS
 
     train, valid = splits["train"], splits["valid"]
@@ -361,6 +412,8 @@ def run_search(
     a_opt = torch.optim.Adam(list(alpha.values()), lr=settings.alpha_lr, betas=(0.5, 0.999),
                              weight_decay=settings.alpha_weight_decay)
     trajectory, history, running, start_epoch, wall = [], [], {}, 0, 0.0
+    snapshot_epochs = {int(e) for e in snapshot_epochs}
+    snapshots: dict[int, dict] = {}
 
     state = None
     if checkpoint is not None and Path(checkpoint).exists():
@@ -380,6 +433,7 @@ def run_search(
         trajectory, history = list(state["trajectory"]), list(state["history"])
         running = {tuple(json.loads(k)): tuple(v) for k, v in state["running"].items()}
         start_epoch, wall = state["epoch"], state["wall_s"]
+        snapshots = {int(e): v for e, v in state.get("snapshots", {}).items()}
 
     # the training data: bi-level methods split it once, seeded, into weight and α halves
     order = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(derive_seed(seed, "split")))
@@ -411,34 +465,16 @@ def run_search(
             progress = (epoch + step / steps) / settings.epochs
             xb = _prepare(augment(xb, generator), device, settings.channels_last)
             yb = yb.to(device)
+            search_batch = None
             if settings.bilevel:
                 try:
                     xs, ys = next(a_batches)
                 except StopIteration:
                     a_batches = _batches(train.x, train.y, a_order, settings.batch_size)
                     xs, ys = next(a_batches)
-                xs = _prepare(augment(xs, generator), device, settings.channels_last)
-                ys = ys.to(device)
-                a_opt.zero_grad(set_to_none=True)
-                if settings.method == "darts-2nd":
-                    _unrolled_alpha_step(supernet, alpha, weighting, settings, (xb, yb), (xs, ys), generator, progress, lr)
-                else:
-                    weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=False)
-                    F.cross_entropy(supernet(xs, weights), ys).backward()
-                a_opt.step()
-                w_opt.zero_grad(set_to_none=True)
-            # weight step (single-level methods that learn α update it from the same loss)
-            joint = weighting.learns_alpha and not settings.bilevel
-            w_opt.zero_grad(set_to_none=True)
-            a_opt.zero_grad(set_to_none=True)
-            weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=not joint)
-            logits = supernet(xb, weights)
-            loss = F.cross_entropy(logits, yb)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
-            w_opt.step()
-            if joint:
-                a_opt.step()
+                search_batch = (_prepare(augment(xs, generator), device, settings.channels_last), ys.to(device))
+            loss, logits = search_step(supernet, alpha, weighting, settings, w_opt, a_opt, (xb, yb), search_batch,
+                                       generator, progress, lr)
             loss_sum += loss.item() * len(yb)
             correct_sum += (logits.detach().argmax(1) == yb).sum().item()
             seen += len(yb)
@@ -458,6 +494,9 @@ def run_search(
         history.append(record)
         if on_epoch is not None:
             on_epoch(epoch + 1, record)
+        if epoch + 1 in snapshot_epochs:
+            snapshots[epoch + 1] = {"supernet": {k: v.detach().cpu().clone() for k, v in supernet.state_dict().items()},
+                                    "alpha": {k: v.detach().cpu().clone() for k, v in alpha.items()}}
         if checkpoint is not None:
             with atomic_output(checkpoint) as tmp:
                 torch.save({
@@ -466,8 +505,26 @@ def run_search(
                     "w_opt": w_opt.state_dict(), "a_opt": a_opt.state_dict(),
                     "trajectory": trajectory, "history": history,
                     "running": {json.dumps(list(k)): list(v) for k, v in running.items()},
+                    "snapshots": snapshots,
                 }, tmp)
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
             return None
 
-    return SearchState(space, settings, int(seed), supernet, alpha, pd.DataFrame(trajectory), pd.DataFrame(history))
+    return SearchState(space, settings, int(seed), supernet, alpha, pd.DataFrame(trajectory), pd.DataFrame(history),
+                       snapshots)
+
+
+def snapshot_epochs(epochs: int, fractions: Iterable[float]) -> list[int]:
+    """The epochs (1 … ``epochs``) nearest to ``fractions`` of the search, without repeats.
+
+    >>> snapshot_epochs(8, [0.25, 0.5, 1.0])
+    [2, 4, 8]
+    >>> snapshot_epochs(2, [0.25, 0.5, 1.0])
+    [1, 2]
+    """
+    chosen = set()
+    for f in fractions:
+        if not 0 < f <= 1:
+            raise SearchError(f"snapshot fractions must lie in (0, 1], got {f}")
+        chosen.add(min(epochs, max(1, round(f * epochs))))
+    return sorted(chosen)

@@ -129,11 +129,12 @@ def recalibrate_batch_norm(supernet, weights, x, batch_size, batches, device, ch
 
 
 def score_architectures(state: SearchState, genotypes: list, splits: dict, device: torch.device, *,
-                        recalibrate_batches: int = 0) -> pd.DataFrame:
+                        recalibrate_batches: int = 0, eval_images: int | None = None) -> pd.DataFrame:
     """Validation accuracy (%) and loss of each genotype's sub-network under the shared weights.
 
     Batch norms use each validation batch's statistics, or — with ``recalibrate_batches > 0`` — running
-    statistics re-estimated for each sub-network on that many training batches.
+    statistics re-estimated for each sub-network on that many training batches. ``eval_images`` caps
+    the validation images (the first ones of the split; every architecture sees the same images).
     """
     from cellprobe.nn.supernet import discretize
 
@@ -149,7 +150,7 @@ def score_architectures(state: SearchState, genotypes: list, splits: dict, devic
             supernet.load_state_dict(pristine)
             recalibrate_batch_norm(supernet, weights, train.x, settings.batch_size, recalibrate_batches, device,
                                    settings.channels_last)
-        acc, loss = evaluate(supernet, weights, valid.x, valid.y, settings.eval_batch_size, device,
-                             settings.channels_last, running_stats=recalibrate_batches > 0)
+        acc, loss = evaluate(supernet, weights, valid.x[:eval_images], valid.y[:eval_images], settings.eval_batch_size,
+                             device, settings.channels_last, running_stats=recalibrate_batches > 0)
         rows.append({"arch_id": g.arch_id, "genotype": g.to_str(), "valid_acc": acc, "valid_loss": loss})
     return pd.DataFrame(rows, columns=["arch_id", "genotype", "valid_acc", "valid_loss"])
