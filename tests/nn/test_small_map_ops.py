@@ -59,6 +59,11 @@ def test_depthwise_uses_the_matrix_form_on_small_maps_only(monkeypatch):
     y = conv(big)
     assert not calls
     torch.testing.assert_close(y, F.conv2d(big, conv.weight, padding=1, groups=4))
+    mid = torch.randn(2, 4, 16, 16)  # undilated: oneDNN from 16×16 on; dilated: still the matrix form
+    conv(mid)
+    assert not calls
+    DepthwiseConv2d(4, 3, padding=2, dilation=2)(mid)
+    assert calls
 
 
 def test_shift_matrices_cover_the_in_bounds_taps():

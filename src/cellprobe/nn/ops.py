@@ -169,17 +169,23 @@ class DepthwiseConv2d(nn.Conv2d):
     float rounding only. Larger maps and other devices use ``nn.Conv2d``'s own kernel.
     """
 
-    #: CPU maps with at most this many pixels use the matrix-product formulation (0 disables it).
+    #: CPU maps with at most this many pixels use the matrix-product formulations of this module's
+    #: small-map ops (0 turns them all off).
     max_pixels: int = 256
+    #: Undilated depthwise convolutions use it up to this many pixels only: oneDNN's own kernel wins
+    #: from 16×16 on, while its dilated backward stays several times slower (benchmarks/README.md).
+    max_pixels_undilated: int = 64
 
     def __init__(self, C: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1):
         super().__init__(C, C, kernel_size, stride=stride, padding=padding, dilation=dilation, groups=C, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         N, C, H, W = x.shape
-        if x.device.type != "cpu" or H * W > self.max_pixels:
-            return super().forward(x)
         k, s, p, d = self.kernel_size[0], self.stride[0], self.padding[0], self.dilation[0]
+        limit = DepthwiseConv2d.max_pixels if d > 1 else min(DepthwiseConv2d.max_pixels,
+                                                             DepthwiseConv2d.max_pixels_undilated)
+        if x.device.type != "cpu" or H * W > limit:
+            return super().forward(x)
         Ho = (H + 2 * p - d * (k - 1) - 1) // s + 1
         Wo = (W + 2 * p - d * (k - 1) - 1) // s + 1
         S = shift_matrices(H, W, k, s, p, d, x.dtype, x.device)
