@@ -1,6 +1,6 @@
 """Supernet step speed per search method, the small-map speed-up, and where a DARTS step's time goes.
 
-Run: ``.venv/bin/python benchmarks/bench_search.py [--threads N] [--quick] [--skip-standard]``.
+Run: ``.venv/bin/python benchmarks/bench_search.py [--threads N] [--quick] [--skip-standard] [--sections 1,2,3]``.
 
 Prints
 1. the tiny DARTS supernet weight step (batch 64, 8×8×1, C=8; depth 5 as in issue 4's baseline and the
@@ -203,6 +203,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best round is reported")
     parser.add_argument("--skip-standard", action="store_true", help="leave out the (slow on CPU) standard proxy")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 steps, 1 round, no standard proxy")
+    parser.add_argument("--sections", default="1,2,3", help="comma-separated sections to run (default 1,2,3)")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.rounds, args.skip_standard = 2, 1, True
@@ -216,9 +217,13 @@ def main() -> None:
     print(f"device: cpu ({platform.processor() or platform.machine()}); torch {torch.__version__}; "
           f"threads {torch.get_num_threads()}; python {platform.python_version()}")
     depth = params["search"]["spaces"]["darts"]["depth"]
-    section_speedup(args, depth)
-    section_methods(args, params)
-    section_breakdown(args, depth)
+    sections = {s.strip() for s in args.sections.split(",")}
+    if "1" in sections:
+        section_speedup(args, depth)
+    if "2" in sections:
+        section_methods(args, params)
+    if "3" in sections:
+        section_breakdown(args, depth)
 
 
 if __name__ == "__main__":
