@@ -140,7 +140,13 @@ def _cmd_sample(args) -> None:
     from cellprobe.sampling import sample_table
     from cellprobe.tables import SAMPLE_SET, write_table
 
-    if args.from_search:
+    if args.from_importance:
+        from cellprobe.sampling import table_from_importance
+        from cellprobe.tables import IMPORTANCE_VARIANTS, read_frame
+
+        table = table_from_importance(read_frame(args.from_importance, IMPORTANCE_VARIANTS))
+        meta = {"name": args.name, "sampler": "importance", "sources": [str(args.from_importance)]}
+    elif args.from_search:
         import pandas as pd
 
         from cellprobe.sampling import table_from_search
@@ -308,6 +314,129 @@ def _cmd_model_summary(args) -> None:
         print(f"{key}: {value:.6f}" if isinstance(value, float) else f"{key}: {value}")
 
 
+def _trained_accuracy(paths) -> dict:
+    """arch_id → from-scratch validation accuracy (%), averaged over training seeds, from train_result tables."""
+    import pandas as pd
+
+    from cellprobe.tables import TRAIN_RESULT, read_frame
+
+    rows = pd.concat([read_frame(p, TRAIN_RESULT) for p in paths], ignore_index=True)
+    return rows.groupby("arch_id")["valid_acc"].mean().to_dict(), rows.drop_duplicates("arch_id")
+
+
+def _cmd_importance_surrogate(args) -> None:
+    import torch
+
+    from cellprobe.predictors import make_predictor
+    from cellprobe.spaces import parse_genotype
+
+    torch.set_num_threads(max(1, args.threads))
+    accuracy, archs = _trained_accuracy(args.train)
+    archs = archs[archs["space"] == args.space]
+    if len(archs) < 4:
+        raise CellprobeError(f"a surrogate needs at least 4 trained {args.space} architectures, got {len(archs)}")
+    genotypes = [parse_genotype(args.space, g) for g in archs["genotype"]]
+    y = [accuracy[a] for a in archs["arch_id"]]
+    options = _json_arg(args.options, "--options")
+    try:
+        predictor = make_predictor(args.predictor, args.space, loss=args.loss, seed=args.seed, **options)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CellprobeError(f"surrogate: {exc}") from None
+    predictor.fit(genotypes, y)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    from cellprobe.io import atomic_output
+
+    with atomic_output(args.out) as tmp:
+        predictor.save(tmp)
+    print(f"wrote {args.out}: {args.predictor} ({args.loss}) fitted on {len(y)} trained architectures", file=sys.stderr)
+
+
+def _cmd_importance_oi(args) -> None:
+    from cellprobe.importance import benchmark_oracle, operator_importance, predictor_oracle, select_groups
+    from cellprobe.tables import NB201_BENCHMARK, OPERATOR_IMPORTANCE, read_frame, write_table
+
+    fractions = _json_arg(args.groups, "--groups") or {"top": 0.05}
+    if (args.benchmark is None) == (args.surrogate is None):
+        raise CellprobeError("give exactly one of --benchmark (NB201 table) or --surrogate (fitted predictor)")
+    if args.benchmark is not None:
+        from cellprobe.spaces import parse_genotype
+
+        if args.space != "nb201":
+            raise CellprobeError("--benchmark is the NB201 table: use it with --space nb201")
+        bench = read_frame(args.benchmark, NB201_BENCHMARK)
+        oracle = benchmark_oracle(bench, args.column)
+        population = [parse_genotype("nb201", s) for s in bench["arch_str"]]
+        scores = bench[args.column].to_numpy()
+        source = f"benchmark:{args.column}"
+    else:
+        import torch
+
+        from cellprobe.predictors import load_predictor
+        from cellprobe.sampling import sample_architectures
+
+        torch.set_num_threads(max(1, args.threads))
+        predictor = load_predictor(args.surrogate)
+        oracle = predictor_oracle(predictor)
+        population = sample_architectures(args.pool_sampler, args.pool_size, args.seed)
+        if population and population[0].space != args.space:
+            raise CellprobeError(f"--pool-sampler {args.pool_sampler} draws {population[0].space} architectures")
+        scores = oracle(population)
+        source = f"surrogate:{args.surrogate.name}"
+    chosen = select_groups(population, scores, fractions, seed=args.seed)
+    table = operator_importance(chosen, oracle, threshold=args.threshold).assign(space=args.space, source=source)
+    write_table(table[OPERATOR_IMPORTANCE.columns], args.out, OPERATOR_IMPORTANCE,
+                {"groups": fractions, "threshold": args.threshold, "source": source, "population": len(population)})
+    share = table.groupby("group")["important"].mean()
+    print(f"wrote {args.out}: {table['arch_id'].nunique()} architectures; share of important ops "
+          + ", ".join(f"{g} {100 * v:.0f}%" for g, v in share.items()), file=sys.stderr)
+
+
+def _cmd_importance_variants(args) -> None:
+    from cellprobe.importance import variants_table
+    from cellprobe.tables import IMPORTANCE_VARIANTS, OPERATOR_IMPORTANCE, read_frame, write_table
+
+    oi = read_frame(args.oi, OPERATOR_IMPORTANCE)
+    space = oi["space"].iloc[0] if len(oi) else ""
+    table = variants_table(space, oi, disable=args.disable, steps=args.steps, ablate=args.ablate, seed=args.seed)
+    write_table(table, args.out, IMPORTANCE_VARIANTS, {"disable": args.disable, "steps": args.steps,
+                                                      "ablate": args.ablate, "seed": args.seed})
+    print(f"wrote {args.out}: {len(table)} variants ({table['arch_id'].nunique()} distinct architectures)",
+          file=sys.stderr)
+
+
+def _cmd_importance_verify(args) -> None:
+    from cellprobe.importance import verification
+    from cellprobe.tables import (
+        IMPORTANCE_RESULTS,
+        IMPORTANCE_TESTS,
+        IMPORTANCE_VARIANTS,
+        NB201_BENCHMARK,
+        read_frame,
+        write_table,
+    )
+
+    variants = read_frame(args.variants, IMPORTANCE_VARIANTS)
+    if (args.benchmark is None) == (not args.train):
+        raise CellprobeError("give exactly one of --benchmark (NB201 table) or --train (train_result tables)")
+    if args.benchmark is not None:
+        from cellprobe.importance import benchmark_oracle
+        from cellprobe.spaces import parse_genotype
+
+        oracle = benchmark_oracle(read_frame(args.benchmark, NB201_BENCHMARK), args.column)
+        unique = variants.drop_duplicates("arch_id")
+        values = oracle([parse_genotype("nb201", g) for g in unique["genotype"]])
+        accuracy, source = dict(zip(unique["arch_id"], values)), f"benchmark:{args.column}"
+    else:
+        accuracy, _ = _trained_accuracy(args.train)
+        source = "trained:valid_acc"
+    results, tests = verification(variants, accuracy, source)
+    write_table(results, args.results, IMPORTANCE_RESULTS, {"source": source})
+    write_table(tests, args.tests, IMPORTANCE_TESTS, {"source": source})
+    for row in tests.itertuples():
+        print(f"{row.experiment}: {row.hypothesis}: n={row.n}, mean difference {row.mean_difference:.2f}, "
+              f"p={row.p_value:.3g}", file=sys.stderr)
+
+
 def _json_arg(text: str | None, name: str) -> dict:
     if not text:
         return {}
@@ -385,6 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sampler", help="sampler name (uniform, prim, skip, primskip, nb201, nb201-iso)")
     p.add_argument("--size", type=int, help="number of architectures")
     p.add_argument("--from-search", type=Path, nargs="+", help="search_genotypes tables: take their architectures")
+    p.add_argument("--from-importance", type=Path, help="importance_variants table: take its variants")
     p.add_argument("--space", choices=sorted(SPACES), help="with --from-search: the space to take")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--name", default="", help="name of the set, recorded in the table metadata")
@@ -445,6 +575,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-images", type=int, default=None, help="validation images per architecture (default: all)")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_search_score)
+
+    imp = stages.add_parser("importance", help="operator importance, its verification, cell ablations")
+    imp_cmds = imp.add_subparsers(dest="importance_command", required=True, metavar="<subcommand>")
+    p = imp_cmds.add_parser("surrogate", help="fit a predictor on trained architectures (the OI surrogate)")
+    p.add_argument("--space", required=True, choices=sorted(SPACES))
+    p.add_argument("--train", required=True, nargs="+", type=Path, help="train_result tables")
+    p.add_argument("--predictor", default="gates", help="mlp, lstm, gates or rf")
+    p.add_argument("--loss", default="hinge", choices=["hinge", "mse"])
+    p.add_argument("--options", help="JSON object: predictor options")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_importance_surrogate)
+    p = imp_cmds.add_parser("oi", help="operator importance of the top/middle/bottom architectures")
+    p.add_argument("--space", required=True, choices=sorted(SPACES))
+    p.add_argument("--benchmark", type=Path, help="NB201 benchmark table (ground truth)")
+    p.add_argument("--column", default="cifar10_test_acc", help="benchmark accuracy column")
+    p.add_argument("--surrogate", type=Path, help="fitted predictor (written by importance surrogate)")
+    p.add_argument("--pool-sampler", default="uniform", help="sampler of the population the surrogate ranks")
+    p.add_argument("--pool-size", type=int, default=2000)
+    p.add_argument("--groups", help='JSON object: fraction per group, e.g. {"top": 0.05, "bottom": 0.05, "middle": 0.05}')
+    p.add_argument("--threshold", type=float, default=0.1, help="|OI| (points) from which an op is important")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_importance_oi)
+    p = imp_cmds.add_parser("variants", help="ops disabled by OI order, and cell ablations, of top architectures")
+    p.add_argument("--oi", required=True, type=Path)
+    p.add_argument("--disable", type=int, default=2, help="top architectures whose ops are disabled")
+    p.add_argument("--steps", type=int, default=3, help="ops disabled one after the other, per order")
+    p.add_argument("--ablate", type=int, default=0, help="top architectures ablated (DARTS)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_importance_variants)
+    p = imp_cmds.add_parser("verify", help="accuracies of the variants and Wilcoxon tests")
+    p.add_argument("--variants", required=True, type=Path)
+    p.add_argument("--train", nargs="*", type=Path, default=[], help="train_result tables holding the variants")
+    p.add_argument("--benchmark", type=Path, help="NB201 benchmark table")
+    p.add_argument("--column", default="cifar10_test_acc")
+    p.add_argument("--results", required=True, type=Path)
+    p.add_argument("--tests", required=True, type=Path)
+    p.set_defaults(func=_cmd_importance_verify)
 
     model = stages.add_parser("model", help="inspect the network built from an architecture")
     model_cmds = model.add_subparsers(dest="model_command", required=True, metavar="<subcommand>")

@@ -186,3 +186,20 @@ def table_from_search(genotypes: pd.DataFrame, space: str) -> pd.DataFrame:
         "sampler": (rows["method"] + "/" + rows["selection"]).to_numpy(),
         "seed": rows["seed"].astype("int64").to_numpy(),
     })
+
+
+def table_from_importance(variants: pd.DataFrame) -> pd.DataFrame:
+    """A ``sample_set`` table of the importance variants (``importance_variants`` rows), each architecture once.
+
+    The sampler column names the experiment and variant (``disabling/increasing``, ``ablation/normal<-skip``, …).
+    """
+    if variants.empty:
+        raise SamplingError("the importance variants table is empty")
+    rows = variants.drop_duplicates("arch_id")
+    return pd.DataFrame({
+        "arch_id": rows["arch_id"].to_numpy(),
+        "space": rows["space"].to_numpy(),
+        "genotype": rows["genotype"].to_numpy(),
+        "sampler": (rows["experiment"] + "/" + rows["variant"]).to_numpy(),
+        "seed": np.zeros(len(rows), dtype="int64"),
+    })

@@ -47,6 +47,10 @@ __all__ = [
     "SEARCH_HISTORY",
     "SEARCH_GENOTYPES",
     "SUPERNET_SCORES",
+    "OPERATOR_IMPORTANCE",
+    "IMPORTANCE_VARIANTS",
+    "IMPORTANCE_RESULTS",
+    "IMPORTANCE_TESTS",
 ]
 
 _KEY_NAME = b"cellprobe.schema"
@@ -389,5 +393,84 @@ SUPERNET_SCORES = register(
         ),
         "A trained supernet used as an evaluator: validation accuracy (%) and loss of sub-networks under the shared "
         "weights after a search epoch, with batch-norm statistics of each batch or recalibrated per sub-network.",
+    )
+)
+
+OPERATOR_IMPORTANCE = register(
+    TableSchema(
+        "operator_importance",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("source", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("group", pa.string(), nullable=False),
+            pa.field("score", pa.float64(), nullable=False),
+            pa.field("cell", pa.string(), nullable=False),
+            pa.field("edge", pa.int64(), nullable=False),
+            pa.field("op", pa.string(), nullable=False),
+            pa.field("input", pa.int64(), nullable=False),
+            pa.field("oi", pa.float64(), nullable=True),
+            pa.field("n_neighbours", pa.int64(), nullable=False),
+            pa.field("important", pa.bool_(), nullable=False),
+        ),
+        "Operator importance of every edge of the top/middle/bottom architectures: mean accuracy loss (points) over "
+        "the neighbours that change the edge, from a benchmark table or a surrogate (source).",
+    )
+)
+
+IMPORTANCE_VARIANTS = register(
+    TableSchema(
+        "importance_variants",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("experiment", pa.string(), nullable=False),
+            pa.field("base_arch_id", pa.string(), nullable=False),
+            pa.field("variant", pa.string(), nullable=False),
+            pa.field("n_disabled", pa.int64(), nullable=False),
+            pa.field("disabled", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+        ),
+        "Architectures derived from good ones: ops disabled in increasing/decreasing OI order (experiment disabling) "
+        "and cell ablations (experiment ablation); variant 'original' is the base architecture itself.",
+    )
+)
+
+IMPORTANCE_RESULTS = register(
+    TableSchema(
+        "importance_results",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("experiment", pa.string(), nullable=False),
+            pa.field("base_arch_id", pa.string(), nullable=False),
+            pa.field("variant", pa.string(), nullable=False),
+            pa.field("n_disabled", pa.int64(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("acc", pa.float64(), nullable=False),
+            pa.field("acc_source", pa.string(), nullable=False),
+        ),
+        "Accuracy (%) of every importance variant: from-scratch validation accuracy averaged over seeds, or the "
+        "benchmark's (acc_source).",
+    )
+)
+
+IMPORTANCE_TESTS = register(
+    TableSchema(
+        "importance_tests",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("experiment", pa.string(), nullable=False),
+            pa.field("hypothesis", pa.string(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("mean_difference", pa.float64(), nullable=True),
+            pa.field("statistic", pa.float64(), nullable=True),
+            pa.field("p_value", pa.float64(), nullable=True),
+        ),
+        "One-sided Wilcoxon signed-rank tests of the importance experiments (disabling order, cell ablations).",
     )
 )

@@ -1,0 +1,336 @@
+"""Operator importance (OI) over an architecture's neighbours, its verification by disabling ops, and cell ablations.
+
+The redundancy paper's question — how much does each operation of a good cell matter? — answered with
+the neighbours of the foundation layer (:meth:`~cellprobe.spaces.darts.DartsGenotype.edits`):
+
+* ``OI(α, e)`` is the mean, over the neighbours of ``α`` that change edge ``e`` (op swaps, and
+  rewirings in the DARTS space), of ``err(neighbour) − err(α)`` = ``acc(α) − acc(neighbour)`` in
+  percentage points: positive when changing the op makes the cell worse, i.e. the op matters.
+  An op is *important* when ``|OI| ≥ threshold`` (0.1 point by default).
+* Accuracies come from an *oracle*: a function from a list of genotypes to their accuracies (%),
+  called once per set with every architecture and every neighbour (so a surrogate answers one
+  batched query): the NB201 benchmark table (:func:`benchmark_oracle`) or a fitted predictor
+  (:func:`predictor_oracle`).
+* Verification: for good architectures, disable their ops (``none``, i.e. disconnect the edge) one
+  after the other in order of increasing and of decreasing OI (:func:`disabling_variants`); the
+  variants are trained from scratch (or looked up) and :func:`disabling_test` asks, with a one-sided
+  Wilcoxon signed-rank test, whether removing the least important ops first hurts less.
+* Cell ablations (DARTS space, :func:`ablation_variants`): the reduction cell replaced by the normal
+  one and vice versa, or either cell replaced by skip connections on the same wiring;
+  :func:`ablation_test` tests whether each variant is significantly worse than its original.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cellprobe.errors import CellprobeError
+from cellprobe.spaces import DartsGenotype, NB201Genotype
+from cellprobe.spaces.darts import DartsCell
+
+__all__ = [
+    "ImportanceError",
+    "Oracle",
+    "benchmark_oracle",
+    "predictor_oracle",
+    "select_groups",
+    "operator_importance",
+    "disabling_variants",
+    "disabling_test",
+    "ABLATIONS",
+    "ablation_variants",
+    "ablation_test",
+]
+
+Genotype = DartsGenotype | NB201Genotype
+#: ``oracle(genotypes) → accuracies (%)``, one value per genotype, in order.
+Oracle = Callable[[Sequence[Genotype]], np.ndarray]
+
+OI_COLUMNS = ["arch_id", "genotype", "group", "score", "cell", "edge", "op", "input", "oi", "n_neighbours",
+              "important"]
+
+
+class ImportanceError(CellprobeError):
+    """Operator-importance inputs that cannot be used."""
+
+
+# -- oracles ----------------------------------------------------------------------------------------
+def benchmark_oracle(table: pd.DataFrame, column: str = "cifar10_test_acc") -> Oracle:
+    """Look NB201 cells up in the benchmark table (``nb201_benchmark`` schema, benchmark index order)."""
+    from cellprobe.spaces.nb201 import benchmark_index
+
+    if column not in table.columns:
+        raise ImportanceError(f"the benchmark table has no column {column!r}")
+    by_index = table.set_index("index")[column].sort_index()
+    if not np.array_equal(by_index.index.to_numpy(), np.arange(len(by_index))):
+        raise ImportanceError("the benchmark table must hold every cell of the space, indexed 0..n-1")
+    values = by_index.to_numpy(dtype=float)
+
+    def oracle(genotypes: Sequence[Genotype]) -> np.ndarray:
+        for g in genotypes:
+            if not isinstance(g, NB201Genotype):
+                raise ImportanceError("the NB201 benchmark answers NB201 cells only")
+        return values[[benchmark_index(g) for g in genotypes]]
+
+    return oracle
+
+
+def predictor_oracle(predictor) -> Oracle:
+    """A fitted predictor (``predict(genotypes) → scores``) as an oracle; one batched call per query."""
+
+    def oracle(genotypes: Sequence[Genotype]) -> np.ndarray:
+        return np.asarray(predictor.predict(list(genotypes)), dtype=float)
+
+    return oracle
+
+
+# -- which architectures ----------------------------------------------------------------------------
+def select_groups(genotypes: Sequence[Genotype], scores: Sequence[float], fractions: Mapping[str, float],
+                  seed: int = 0) -> list[tuple[str, Genotype, float]]:
+    """The ``top``, ``bottom`` and a random ``middle`` set of ``genotypes`` by ``scores``.
+
+    ``fractions`` maps group name to the fraction of the population (each group at least one
+    architecture); ``middle`` is drawn, seeded, from the architectures in neither of the others.
+    Returns ``(group, genotype, score)`` triples, best first within each group.
+    """
+    unknown = set(fractions) - {"top", "bottom", "middle"}
+    if unknown:
+        raise ImportanceError(f"unknown group(s) {sorted(unknown)}; use top, bottom, middle")
+    n = len(genotypes)
+    if n == 0:
+        raise ImportanceError("no architectures to choose from")
+    scores = np.asarray(scores, dtype=float)
+    order = np.argsort(-scores, kind="stable")
+    size = {k: max(1, int(round(f * n))) for k, f in fractions.items() if f > 0}
+    chosen: dict[str, np.ndarray] = {}
+    if "top" in size:
+        chosen["top"] = order[: size["top"]]
+    if "bottom" in size:
+        chosen["bottom"] = order[::-1][: size["bottom"]][::-1]
+    if "middle" in size:
+        taken = set(np.concatenate(list(chosen.values())).tolist()) if chosen else set()
+        rest = np.array([i for i in order if i not in taken])
+        rng = np.random.default_rng(seed)
+        pick = rng.choice(len(rest), size=min(size["middle"], len(rest)), replace=False) if len(rest) else []
+        chosen["middle"] = rest[np.sort(pick)] if len(rest) else rest
+    return [(group, genotypes[i], float(scores[i])) for group in ("top", "middle", "bottom") if group in chosen
+            for i in chosen[group]]
+
+
+# -- operator importance ----------------------------------------------------------------------------
+def _edges(g: Genotype):
+    """``(cell, edge, op, input)`` of every edge, in the order :meth:`edits` numbers them."""
+    if isinstance(g, NB201Genotype):
+        from cellprobe.spaces.nb201 import EDGES
+
+        return [("cell", e, op, EDGES[e][1]) for e, op in enumerate(g.ops)]
+    return [(name, e, op, inp) for name in ("normal", "reduce") for e, (op, inp) in enumerate(g.cell(name).edges)]
+
+
+def operator_importance(chosen: Sequence[tuple[str, Genotype, float]], oracle: Oracle, *,
+                        threshold: float = 0.1) -> pd.DataFrame:
+    """OI of every edge of every chosen architecture (one oracle call for the whole set).
+
+    ``chosen`` holds ``(group, genotype, score)`` triples (:func:`select_groups`). ``score`` is only
+    carried along; OI compares the oracle's value of the architecture with its neighbours'.
+    """
+    if threshold < 0:
+        raise ImportanceError(f"the importance threshold must be ≥ 0, got {threshold}")
+    batch: list[Genotype] = []
+    plans = []
+    for group, g, score in chosen:
+        edits = g.edits()
+        first = len(batch)
+        batch.append(g)
+        batch.extend(nb for _, nb in edits)
+        plans.append((group, g, score, first, [(e.cell, e.edge) for e, _ in edits]))
+    values = np.asarray(oracle(batch), dtype=float)
+    if values.shape != (len(batch),):
+        raise ImportanceError(f"the oracle returned {values.shape} values for {len(batch)} architectures")
+    rows = []
+    for group, g, score, first, where in plans:
+        own = values[first]
+        neighbour_values = values[first + 1 : first + 1 + len(where)]
+        per_edge: dict[tuple[str, int], list[float]] = {}
+        for key, v in zip(where, neighbour_values):
+            per_edge.setdefault(key, []).append(own - v)
+        for cell, edge, op, inp in _edges(g):
+            deltas = per_edge.get((cell, edge), [])
+            oi = float(np.mean(deltas)) if deltas else float("nan")
+            rows.append({"arch_id": g.arch_id, "genotype": g.to_str(), "group": group, "score": float(score),
+                         "cell": cell, "edge": edge, "op": op, "input": int(inp), "oi": oi,
+                         "n_neighbours": len(deltas), "important": bool(deltas) and abs(oi) >= threshold})
+    return pd.DataFrame(rows, columns=OI_COLUMNS)
+
+
+# -- verification by disabling ----------------------------------------------------------------------
+def _disable(g: Genotype, cell: str, edge: int) -> Genotype:
+    if isinstance(g, NB201Genotype):
+        ops = list(g.ops)
+        ops[edge] = "none"
+        return NB201Genotype(tuple(ops))
+    new = g.cell(cell).replace_edge(edge, op="none")
+    return g._with(cell, new)
+
+
+def disabling_variants(oi: pd.DataFrame, genotype: Genotype, steps: int) -> list[dict]:
+    """Variants of ``genotype`` with its ``1..steps`` least (``increasing``) / most (``decreasing``) important ops disabled.
+
+    ``oi`` holds this architecture's rows of :func:`operator_importance`. Edges already ``none`` are
+    left alone; ties are broken by (cell, edge). Returns dicts with ``order``, ``n_disabled``,
+    ``disabled`` (``"cell:edge"`` list) and ``variant`` (a genotype); ``n_disabled = 0`` is the
+    original, listed once with order ``none``.
+    """
+    rows = oi[(oi["arch_id"] == genotype.arch_id) & (oi["op"] != "none") & oi["oi"].notna()]
+    if rows.empty:
+        raise ImportanceError(f"no OI rows for architecture {genotype.arch_id}")
+    ranked = rows.sort_values(["oi", "cell", "edge"], kind="stable")[["cell", "edge"]].itertuples(index=False)
+    ranked = [(c, int(e)) for c, e in ranked]
+    out = [{"order": "none", "n_disabled": 0, "disabled": [], "variant": genotype}]
+    for order, sequence in (("increasing", ranked), ("decreasing", ranked[::-1])):
+        current = genotype
+        for k, (cell, edge) in enumerate(sequence[:steps], start=1):
+            current = _disable(current, cell, edge)
+            out.append({"order": order, "n_disabled": k, "disabled": [f"{c}:{e}" for c, e in sequence[:k]],
+                        "variant": current})
+    return out
+
+
+def disabling_test(curves: pd.DataFrame) -> dict:
+    """One-sided Wilcoxon signed-rank test: removing the least important ops first hurts less.
+
+    ``curves`` has columns ``base_arch_id``, ``order``, ``n_disabled``, ``acc``. Pairs are
+    (base architecture, n_disabled ≥ 1) with both orders; the statistic is acc(increasing) −
+    acc(decreasing), the alternative that it is greater than 0.
+    """
+    pivot = curves[curves["n_disabled"] > 0].pivot_table(index=["base_arch_id", "n_disabled"], columns="order",
+                                                          values="acc", aggfunc="mean")
+    if not {"increasing", "decreasing"} <= set(pivot.columns):
+        raise ImportanceError("disabling curves need both the increasing and the decreasing order")
+    diff = (pivot["increasing"] - pivot["decreasing"]).dropna().to_numpy()
+    return {"n_pairs": int(len(diff)), "mean_difference": float(np.mean(diff)) if len(diff) else float("nan"),
+            **_wilcoxon_greater(diff)}
+
+
+def _wilcoxon_greater(diff: np.ndarray) -> dict:
+    diff = np.asarray(diff, dtype=float)
+    if len(diff) == 0 or np.allclose(diff, 0):
+        return {"statistic": float("nan"), "p_value": float("nan")}
+    res = stats.wilcoxon(diff, alternative="greater", zero_method="zsplit")
+    return {"statistic": float(res.statistic), "p_value": float(res.pvalue)}
+
+
+# -- cell ablations (DARTS space) -------------------------------------------------------------------
+def _all_skip(cell: DartsCell) -> DartsCell:
+    return DartsCell(tuple(("skip_connect", inp) for _, inp in cell.edges), cell.concat, cell.name)
+
+
+#: Ablation name → genotype transformation (the redundancy paper's finding #2).
+ABLATIONS: dict[str, Callable[[DartsGenotype], DartsGenotype]] = {
+    "reduce<-normal": lambda g: DartsGenotype(g.normal, DartsCell(g.normal.edges, g.normal.concat, "reduce")),
+    "normal<-reduce": lambda g: DartsGenotype(DartsCell(g.reduce.edges, g.reduce.concat, "normal"), g.reduce),
+    "reduce<-skip": lambda g: DartsGenotype(g.normal, _all_skip(g.reduce)),
+    "normal<-skip": lambda g: DartsGenotype(_all_skip(g.normal), g.reduce),
+}
+
+
+def ablation_variants(genotypes: Sequence[DartsGenotype], ablations: Sequence[str] = tuple(ABLATIONS)) -> list[dict]:
+    """Every requested ablation of every genotype: dicts with ``base``, ``ablation``, ``variant``."""
+    unknown = [a for a in ablations if a not in ABLATIONS]
+    if unknown:
+        raise ImportanceError(f"unknown ablation(s) {unknown}; known: {', '.join(ABLATIONS)}")
+    out = []
+    for g in genotypes:
+        if not isinstance(g, DartsGenotype):
+            raise ImportanceError("cell ablations are defined for the DARTS space (normal and reduction cells)")
+        for name in ablations:
+            out.append({"base": g, "ablation": name, "variant": ABLATIONS[name](g)})
+    return out
+
+
+def ablation_test(results: pd.DataFrame) -> pd.DataFrame:
+    """Per ablation: is the variant worse than its original? (one-sided Wilcoxon over base architectures)
+
+    ``results`` has columns ``base_arch_id``, ``ablation`` (``"original"`` for the base itself) and
+    ``acc``. Returns one row per ablation: n, mean original and variant accuracy, mean drop, p-value.
+    """
+    acc = results.groupby(["base_arch_id", "ablation"])["acc"].mean().unstack("ablation")
+    if "original" not in acc.columns:
+        raise ImportanceError("ablation results need the original architectures (ablation = 'original')")
+    rows = []
+    for name in [c for c in acc.columns if c != "original"]:
+        pair = acc[["original", name]].dropna()
+        drop = (pair["original"] - pair[name]).to_numpy()
+        rows.append({"ablation": name, "n": int(len(pair)), "original_acc": float(pair["original"].mean()),
+                     "variant_acc": float(pair[name].mean()), "mean_drop": float(drop.mean()) if len(drop) else float("nan"),
+                     **_wilcoxon_greater(drop)})
+    return pd.DataFrame(rows, columns=["ablation", "n", "original_acc", "variant_acc", "mean_drop", "statistic",
+                                       "p_value"])
+
+
+# -- stage-level helpers (tables in, tables out) ----------------------------------------------------
+def variants_table(space: str, oi: pd.DataFrame, *, disable: int, steps: int, ablate: int, seed: int) -> pd.DataFrame:
+    """The ``importance_variants`` rows for ``disable`` good architectures (ops disabled) and ``ablate`` ones (DARTS ablations).
+
+    Good architectures are drawn, seeded, from the ``top`` group of ``oi``; disabling and ablation
+    draw separately (an architecture may be in both).
+    """
+    from cellprobe.spaces import parse_genotype
+
+    top = oi[oi["group"] == "top"].drop_duplicates("arch_id")[["arch_id", "genotype"]]
+    if top.empty:
+        raise ImportanceError("the OI table has no top architectures to verify")
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def pick(n):
+        idx = np.sort(rng.choice(len(top), size=min(n, len(top)), replace=False)) if n > 0 else []
+        return [parse_genotype(space, top["genotype"].iloc[i]) for i in idx]
+
+    for base in pick(disable):
+        for v in disabling_variants(oi, base, steps):
+            rows.append({"experiment": "disabling", "base_arch_id": base.arch_id,
+                         "variant": "original" if v["order"] == "none" else v["order"], "n_disabled": v["n_disabled"],
+                         "disabled": ",".join(v["disabled"]), "arch_id": v["variant"].arch_id,
+                         "genotype": v["variant"].to_str()})
+    if space == "darts":
+        for base in pick(ablate):
+            rows.append({"experiment": "ablation", "base_arch_id": base.arch_id, "variant": "original",
+                         "n_disabled": 0, "disabled": "", "arch_id": base.arch_id, "genotype": base.to_str()})
+            for v in ablation_variants([base]):
+                rows.append({"experiment": "ablation", "base_arch_id": base.arch_id, "variant": v["ablation"],
+                             "n_disabled": 0, "disabled": "", "arch_id": v["variant"].arch_id,
+                             "genotype": v["variant"].to_str()})
+    elif ablate:
+        raise ImportanceError("cell ablations need the DARTS space (normal and reduction cells)")
+    columns = ["space", "experiment", "base_arch_id", "variant", "n_disabled", "disabled", "arch_id", "genotype"]
+    return pd.DataFrame(rows, columns=columns[1:]).assign(space=space)[columns]
+
+
+def verification(variants: pd.DataFrame, accuracy: Mapping[str, float], source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accuracies of the variants (``accuracy``: arch_id → %) and the Wilcoxon tests → (results, tests)."""
+    missing = sorted(set(variants["arch_id"]) - set(accuracy))
+    if missing:
+        raise ImportanceError(f"no accuracy for {len(missing)} variant(s), e.g. {missing[0]}; were they trained?")
+    results = variants.assign(acc=[float(accuracy[a]) for a in variants["arch_id"]], acc_source=source)
+    results = results[["space", "experiment", "base_arch_id", "variant", "n_disabled", "arch_id", "acc", "acc_source"]]
+    space = variants["space"].iloc[0] if len(variants) else ""
+    tests = []
+    disabling = results[results["experiment"] == "disabling"]
+    if len(disabling):
+        t = disabling_test(disabling.rename(columns={"variant": "order"}))
+        tests.append({"experiment": "disabling", "hypothesis": "disabling the least important ops first hurts less",
+                      "n": t["n_pairs"], "mean_difference": t["mean_difference"], "statistic": t["statistic"],
+                      "p_value": t["p_value"]})
+    ablation = results[results["experiment"] == "ablation"]
+    if len(ablation):
+        for row in ablation_test(ablation.rename(columns={"variant": "ablation"})).itertuples():
+            tests.append({"experiment": "ablation", "hypothesis": f"{row.ablation} is worse than the original",
+                          "n": row.n, "mean_difference": row.mean_drop, "statistic": row.statistic,
+                          "p_value": row.p_value})
+    columns = ["space", "experiment", "hypothesis", "n", "mean_difference", "statistic", "p_value"]
+    return results, pd.DataFrame(tests, columns=columns[1:]).assign(space=space)[columns]
