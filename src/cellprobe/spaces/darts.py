@@ -145,8 +145,20 @@ class DartsCell:
         """The same cell with each node's two edges sorted by (input, op)."""
         edges = []
         for node in range(N_NODES):
-            edges.extend(sorted(self.node_edges(node), key=lambda oe: (oe[1], oe[0])))
-        return DartsCell(tuple(edges), self.concat, self.name)
+            a, b = self.edges[2 * node], self.edges[2 * node + 1]
+            edges.extend((a, b) if (a[1], a[0]) <= (b[1], b[0]) else (b, a))
+        return self._trusted(tuple(edges))
+
+    def _trusted(self, edges: tuple[tuple[str, int], ...]) -> DartsCell:
+        """A cell with this one's concat and name and ``edges`` known to be valid (no re-validation).
+
+        Only for edges that are a permutation of this (valid) cell's edges within each node.
+        """
+        cell = object.__new__(DartsCell)
+        object.__setattr__(cell, "edges", edges)
+        object.__setattr__(cell, "concat", self.concat)
+        object.__setattr__(cell, "name", self.name)
+        return cell
 
     def replace_edge(self, edge: int, op: str | None = None, inp: int | None = None) -> DartsCell:
         old_op, old_inp = self.edges[edge]
