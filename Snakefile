@@ -45,6 +45,7 @@ include: "workflow/rules/prep.smk"
 include: "workflow/rules/search.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/importance.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -53,6 +54,7 @@ rule all:
         rules.benchmarks_nb201.output.table,
         search_targets("genotype.parquet"),
         scoring_targets(),
+        importance_targets(),
         expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         rules.report.output.html,
     default_target: True

@@ -23,6 +23,7 @@ def tiny_params(params: dict) -> dict:
         "primskip": {"sampler": "primskip", "size": 3, "seed": 1},
         "search-darts": {"sampler": "search", "space": "darts"},
         "nb201-few": {"sampler": "nb201", "size": 4, "seed": 0},
+        "oi-verify": {"sampler": "importance", "space": "darts"},
     }
     params["search"]["runs"] = {"darts": ["spos"], "nb201": ["darts-1st"]}
     params["search"]["spaces"] = {"darts": {"C": 4, "depth": 3, "epochs": 1}, "nb201": {"C": 4, "depth": 1, "epochs": 1}}
@@ -31,7 +32,15 @@ def tiny_params(params: dict) -> dict:
     params["search"]["overrides"] = {}
     params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform", "primskip"], "nb201": ["nb201-few"]},
                                    "recalibrate_batches": 1, "eval_images": 32}
-    params["train"].update({"sets": ["uniform", "primskip", "search-darts"], "seeds": [0, 1], "shards": 2})
+    params["train"].update({"sets": ["uniform", "primskip", "search-darts", "oi-verify"], "seeds": [0, 1],
+                            "shards": 2})
+    params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
+        "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1}})
+    params["importance"]["darts"].update({
+        "surrogate": {"predictor": "gates", "loss": "hinge", "sets": ["uniform", "primskip"], "seed": 0,
+                      "options": {"epochs": 5}},
+        "pool": {"sampler": "uniform", "size": 40}, "disable": 1, "steps": 1, "ablate": 1,
+    })
     params["train"]["settings"].update({"epochs": 1, "network": {"C": 4, "layers": 3, "N": 1, "auxiliary": False}})
     return params
 
@@ -80,6 +89,16 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     assert len(scores) == (2 + 3) * 2  # both sets, with and without batch-norm recalibration, at the one epoch
     assert set(scores["arch_id"]) == set(trained["arch_id"]) | set(pd.read_parquet(workdir / "results/train/uniform.parquet")["arch_id"])
     assert len(pd.read_parquet(workdir / "results/search/nb201/darts-1st/0/scores.parquet")) == 4 * 2
+    assert "Operator importance" in page and "Predictors: Kendall τ" in page
+    predictors = pd.read_parquet(workdir / "results/importance/nb201/predictors.parquet")
+    assert sorted(predictors["predictor"]) == ["gates", "rf"] and (predictors["tau_mean"] > 0.3).all()
+    for space in ("nb201", "darts"):
+        tests = pd.read_parquet(workdir / f"results/importance/{space}/tests.parquet")
+        assert "disabling" in set(tests["experiment"])
+    variants = pd.read_parquet(workdir / "results/importance/darts/variants.parquet")
+    assert len(variants) == 3 + 5  # original + 1 op disabled in each order; original + 4 ablations
+    verified = pd.read_parquet(workdir / "results/train/oi-verify.parquet")
+    assert set(verified["arch_id"]) == set(variants["arch_id"])
     second = snakemake(workdir)
     assert second.returncode == 0
     assert "Nothing to be done" in second.stdout + second.stderr
@@ -102,8 +121,14 @@ def test_parameter_change_reruns_only_the_affected_rule(workdir):
     dry = snakemake(workdir, "--dry-run", "--quiet", "rules")
     out = dry.stdout + dry.stderr
     assert "train_shard" in out and "train_gather" in out and "report" in out
-    for rule in ("benchmarks_nb201", "prep_dataset", "sample_set", "search_run", "search_select", "search_score"):
+    # the DARTS surrogate learns from the trained samples: its OI, variants (the oi-verify sample set) follow
+    assert "importance_surrogate" in out and "importance_variants" in out
+    for rule in ("benchmarks_nb201", "prep_dataset", "search_run", "search_select", "search_score"):
         assert rule not in out, rule
+    jobs = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
+            if len(line.split()) == 2 and line.split()[1].isdigit()}
+    assert jobs.get("sample_set") == 1  # oi-verify only; the sampled sets stay
+    assert jobs.get("importance_oi") == 1  # the DARTS one; NB201's comes from the benchmark table
 
 
 @pytest.mark.parametrize(

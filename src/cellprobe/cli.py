@@ -124,6 +124,24 @@ def _cmd_report(args) -> None:
         frames = [read_frame(path, TRAIN_RESULT) for path in args.train]
         sections.append(train_section(pd.concat(frames, ignore_index=True)))
         inputs.update({f"train_result ({Path(p).stem})": Path(p) for p in args.train})
+    if args.importance_oi:
+        import pandas as pd
+
+        from cellprobe.report.importance_section import importance_section
+        from cellprobe.tables import IMPORTANCE_RESULTS, IMPORTANCE_TESTS, OPERATOR_IMPORTANCE
+
+        def load_all(paths, schema):
+            return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
+
+        from cellprobe.tables import PREDICTOR_EVALUATION
+
+        sections.append(importance_section(load_all(args.importance_oi, OPERATOR_IMPORTANCE),
+                                           load_all(args.importance_results, IMPORTANCE_RESULTS),
+                                           load_all(args.importance_tests, IMPORTANCE_TESTS),
+                                           load_all(args.predictors, PREDICTOR_EVALUATION)))
+        inputs.update({f"predictors/{Path(p).parent.name}": Path(p) for p in args.predictors})
+        for p in [*args.importance_oi, *args.importance_results, *args.importance_tests]:
+            inputs[f"importance/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
     out = render_report(sections, args.out, title=args.title, provenance=provenance(inputs, params))
     print(f"wrote {out}", file=sys.stderr)
 
@@ -343,11 +361,7 @@ def _cmd_importance_surrogate(args) -> None:
     except (TypeError, ValueError, KeyError) as exc:
         raise CellprobeError(f"surrogate: {exc}") from None
     predictor.fit(genotypes, y)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    from cellprobe.io import atomic_output
-
-    with atomic_output(args.out) as tmp:
-        predictor.save(tmp)
+    predictor.save(args.out)  # a folder (settings, weights, training table), replaced atomically
     print(f"wrote {args.out}: {args.predictor} ({args.loss}) fitted on {len(y)} trained architectures", file=sys.stderr)
 
 
@@ -376,7 +390,7 @@ def _cmd_importance_oi(args) -> None:
 
         torch.set_num_threads(max(1, args.threads))
         predictor = load_predictor(args.surrogate)
-        oracle = predictor_oracle(predictor)
+        oracle = predictor_oracle(predictor, (predictor.training_genotypes(), predictor.train_table_["y"].to_numpy()))
         population = sample_architectures(args.pool_sampler, args.pool_size, args.seed)
         if population and population[0].space != args.space:
             raise CellprobeError(f"--pool-sampler {args.pool_sampler} draws {population[0].space} architectures")
@@ -435,6 +449,22 @@ def _cmd_importance_verify(args) -> None:
     for row in tests.itertuples():
         print(f"{row.experiment}: {row.hypothesis}: n={row.n}, mean difference {row.mean_difference:.2f}, "
               f"p={row.p_value:.3g}", file=sys.stderr)
+
+
+def _cmd_importance_predictors(args) -> None:
+    from cellprobe.predictors.evaluate import kendall_table
+    from cellprobe.tables import NB201_BENCHMARK, PREDICTOR_EVALUATION, read_frame, write_table
+
+    bench = read_frame(args.benchmark, NB201_BENCHMARK)
+    try:
+        table = kendall_table(bench, args.predictors, args.sizes, args.losses, n_sets=args.sets, n_seeds=args.seeds,
+                              column=args.column, options=_json_arg(args.options, "--options"), threads=args.threads,
+                              progress=lambda r: print(f"{r['predictor']} {r['loss']} N={r['n_train']} set {r['set']} "
+                                                       f"seed {r['seed']}: tau {r['tau']:.3f}", file=sys.stderr))
+    except (KeyError, ValueError) as exc:
+        raise CellprobeError(f"predictor evaluation: {exc}") from None
+    write_table(table.assign(space="nb201")[PREDICTOR_EVALUATION.columns], args.out, PREDICTOR_EVALUATION,
+                {"column": args.column, "sets": args.sets, "seeds": args.seeds})
 
 
 def _json_arg(text: str | None, name: str) -> dict:
@@ -497,6 +527,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search-trajectory", type=Path, nargs="*", default=[], help="search_trajectory tables")
     p.add_argument("--search-history", type=Path, nargs="*", default=[], help="search_history tables")
     p.add_argument("--search-genotypes", type=Path, nargs="*", default=[], help="search_genotypes tables")
+    p.add_argument("--importance-oi", type=Path, nargs="*", default=[], help="operator_importance tables")
+    p.add_argument("--importance-results", type=Path, nargs="*", default=[], help="importance_results tables")
+    p.add_argument("--importance-tests", type=Path, nargs="*", default=[], help="importance_tests tables")
+    p.add_argument("--predictors", type=Path, nargs="*", default=[], help="predictor_evaluation tables")
     p.add_argument("--title", default="cellprobe report")
     p.add_argument("--params", type=Path, help="params.yaml to record in the provenance block")
     p.add_argument("--config-json", help="the effective configuration as JSON (what Snakemake ran with), recorded instead")
@@ -601,6 +635,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_importance_oi)
+    p = imp_cmds.add_parser("predictors", help="Kendall τ of every predictor over all NB201 cells (benchmark)")
+    p.add_argument("--benchmark", required=True, type=Path, help="NB201 benchmark table")
+    p.add_argument("--column", default="cifar10_test_acc")
+    p.add_argument("--predictors", nargs="+", default=["mlp", "lstm", "gates", "rf"])
+    p.add_argument("--sizes", nargs="+", type=int, default=[39, 78, 390, 781], help="training-set sizes")
+    p.add_argument("--losses", nargs="+", default=["hinge", "mse"])
+    p.add_argument("--sets", type=int, default=3, help="random training sets per size")
+    p.add_argument("--seeds", type=int, default=3, help="seeds per training set")
+    p.add_argument("--options", help="JSON object: options per predictor name")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_importance_predictors)
     p = imp_cmds.add_parser("variants", help="ops disabled by OI order, and cell ablations, of top architectures")
     p.add_argument("--oi", required=True, type=Path)
     p.add_argument("--disable", type=int, default=2, help="top architectures whose ops are disabled")

@@ -143,6 +143,23 @@ def check_references(params: dict) -> None:
             sampler_space = "nb201" if sets[name].get("sampler", "").startswith("nb201") else "darts"
             if sampler_space != space:
                 raise ParamsError(f"search.scoring.sets.{space}: {name!r} holds {sampler_space} architectures")
+    importance = params.get("importance", {})
+    imp_spaces = importance.get("spaces", [])
+    if "darts" in imp_spaces:
+        darts_imp = importance["darts"]
+        for name in darts_imp["surrogate"]["sets"]:
+            if name not in train.get("sets", []):
+                raise ParamsError(f"importance.darts.surrogate.sets: {name!r} is not trained (train.sets has: "
+                                  f"{', '.join(train.get('sets', [])) or 'none'})")
+        verify = darts_imp["verify_set"]
+        if sets.get(verify, {}).get("sampler") != "importance" or sets[verify].get("space") != "darts":
+            raise ParamsError(f"importance.darts.verify_set: {verify!r} must be a sample set with "
+                              "sampler: importance and space: darts")
+        if verify not in train.get("sets", []):
+            raise ParamsError(f"importance.darts.verify_set: {verify!r} must be in train.sets to be trained")
+    for name, spec in sets.items():
+        if spec.get("sampler") == "importance" and spec.get("space") not in imp_spaces:
+            raise ParamsError(f"sample.sets.{name}: importance.spaces does not list {spec.get('space')!r} to take variants from")
     for name, spec in sets.items():
         if spec.get("sampler") == "search" and not runs.get(spec.get("space")):
             raise ParamsError(f"sample.sets.{name}: no search runs on space {spec.get('space')!r} to take architectures from")

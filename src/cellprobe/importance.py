@@ -79,11 +79,24 @@ def benchmark_oracle(table: pd.DataFrame, column: str = "cifar10_test_acc") -> O
     return oracle
 
 
-def predictor_oracle(predictor) -> Oracle:
-    """A fitted predictor (``predict(genotypes) → scores``) as an oracle; one batched call per query."""
+def predictor_oracle(predictor, calibration: tuple[Sequence[Genotype], Sequence[float]] | None = None) -> Oracle:
+    """A fitted predictor (``predict(genotypes) → scores``) as an oracle; one batched call per query.
+
+    A ranking-loss predictor's scores are not accuracies: with ``calibration = (genotypes, accuracies)``
+    (normally its own training set) the scores are mapped to accuracy points by the least-squares
+    line ``acc ≈ a · score + b`` fitted there, so OI and its threshold are in accuracy points.
+    """
+    a, b = 1.0, 0.0
+    if calibration is not None:
+        genotypes, acc = calibration
+        scores = np.asarray(predictor.predict(list(genotypes)), dtype=float)
+        acc = np.asarray(acc, dtype=float)
+        if len(scores) < 2 or np.ptp(scores) == 0:
+            raise ImportanceError("cannot calibrate a surrogate whose scores do not vary on its training set")
+        a, b = np.polyfit(scores, acc, 1)
 
     def oracle(genotypes: Sequence[Genotype]) -> np.ndarray:
-        return np.asarray(predictor.predict(list(genotypes)), dtype=float)
+        return a * np.asarray(predictor.predict(list(genotypes)), dtype=float) + b
 
     return oracle
 

@@ -51,6 +51,7 @@ __all__ = [
     "IMPORTANCE_VARIANTS",
     "IMPORTANCE_RESULTS",
     "IMPORTANCE_TESTS",
+    "PREDICTOR_EVALUATION",
 ]
 
 _KEY_NAME = b"cellprobe.schema"
@@ -472,5 +473,25 @@ IMPORTANCE_TESTS = register(
             pa.field("p_value", pa.float64(), nullable=True),
         ),
         "One-sided Wilcoxon signed-rank tests of the importance experiments (disabling order, cell ablations).",
+    )
+)
+
+PREDICTOR_EVALUATION = register(
+    TableSchema(
+        "predictor_evaluation",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("predictor", pa.string(), nullable=False),
+            pa.field("loss", pa.string(), nullable=False),
+            pa.field("n_train", pa.int64(), nullable=False),
+            pa.field("tau_mean", pa.float64(), nullable=False),
+            pa.field("tau_std", pa.float64(), nullable=True),
+            pa.field("fit_s", pa.float64(), nullable=False),
+            pa.field("predict_s", pa.float64(), nullable=False),
+            pa.field("runs", pa.int64(), nullable=False),
+        ),
+        "Predictors ranking every cell of a benchmark: Kendall τ against the benchmark accuracy when trained on "
+        "n_train random cells, mean ± std over training sets × seeds, with mean fit/predict seconds per model.",
     )
 )

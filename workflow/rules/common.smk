@@ -49,6 +49,8 @@ def sample_spec(wildcards):
 
 def sample_inputs(wildcards):
     spec = sample_spec(wildcards)
+    if spec["sampler"] == "importance":
+        return [f"{RESULTS}/importance/{spec['space']}/variants.parquet"]
     if spec["sampler"] != "search":
         return []
     return [p for p in search_targets("genotype.parquet") if f"/search/{spec['space']}/" in p]
@@ -56,6 +58,18 @@ def sample_inputs(wildcards):
 
 def sample_args(wildcards, input):
     spec = sample_spec(wildcards)
+    if spec["sampler"] == "importance":
+        return f"--from-importance {input[0]}"
     if spec["sampler"] == "search":
         return f"--from-search {' '.join(input)} --space {spec['space']}"
     return f"--sampler {spec['sampler']} --size {spec['size']} --seed {spec['seed']}"
+
+
+def importance_targets():
+    """OI, verification and tests of every configured importance space (and NB201's predictor table)."""
+    spaces = config["importance"]["spaces"]
+    targets = [f"{RESULTS}/importance/{space}/{name}.parquet" for space in spaces
+               for name in ("oi", "verification", "tests")]
+    if "nb201" in spaces and config["importance"]["nb201"]["predictors"]["names"]:
+        targets.append(f"{RESULTS}/importance/nb201/predictors.parquet")
+    return targets

@@ -8,6 +8,10 @@ rule report:
         trajectories=search_targets("trajectory.parquet"),
         histories=search_targets("history.parquet"),
         genotypes=search_targets("genotype.parquet"),
+        importance_oi=[p for p in importance_targets() if p.endswith("/oi.parquet")],
+        importance_results=[p for p in importance_targets() if p.endswith("/verification.parquet")],
+        importance_tests=[p for p in importance_targets() if p.endswith("/tests.parquet")],
+        predictors=[p for p in importance_targets() if p.endswith("/predictors.parquet")],
     output:
         html=f"{RESULTS}/report/index.html",
     params:
@@ -25,4 +29,6 @@ rule report:
         "cellprobe report --out {output.html} --nb201 {input.nb201} --nb201-top-k {params.top_k}"
         " --train {input.train} --search-trajectory {input.trajectories}"
         " --search-history {input.histories} --search-genotypes {input.genotypes}"
+        " --importance-oi {input.importance_oi} --importance-results {input.importance_results}"
+        " --importance-tests {input.importance_tests} --predictors {input.predictors}"
         " --title {params.title:q} --config-json {params.config:q} 2> {log}"

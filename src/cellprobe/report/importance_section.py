@@ -1,0 +1,153 @@
+"""Report section for operator importance (the importance stage)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.page import Section
+
+__all__ = ["importance_section"]
+
+_GROUP_ORDER = ["top", "middle", "bottom"]
+_ORDER_COLOURS = {"increasing": "#4c72b0", "decreasing": "#c44e52"}
+
+
+def _html_table(df: pd.DataFrame, digits: int = 2) -> str:
+    html = df.to_html(index=False, classes="data", border=0, na_rep="–", float_format=lambda v: f"{v:.{digits}f}")
+    return f'<div class="table-wrap">{html}</div>'
+
+
+def _is_residual(oi: pd.DataFrame) -> pd.Series:
+    """Skip connections that start at a cell input (NB201 node 0; DARTS inputs 0 and 1)."""
+    first_inner = np.where(oi["space"] == "nb201", 1, 2)
+    return (oi["op"] == "skip_connect") & (oi["input"] < first_inner)
+
+
+def _summary(oi: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (space, group), g in oi.groupby(["space", "group"], sort=False):
+        computed = g[g["n_neighbours"] > 0]
+        rows.append({"space": space, "group": group, "source": g["source"].iloc[0],
+                     "architectures": g["arch_id"].nunique(), "ops": len(computed),
+                     "important (%)": 100 * computed["important"].mean(),
+                     "mean OI": computed["oi"].mean(), "median |OI|": computed["oi"].abs().median()})
+    table = pd.DataFrame(rows)
+    table["order"] = table["group"].map({g: i for i, g in enumerate(_GROUP_ORDER)})
+    return table.sort_values(["space", "order"]).drop(columns="order")
+
+
+def _per_op(oi: pd.DataFrame) -> pd.DataFrame:
+    top = oi[(oi["group"] == "top") & (oi["n_neighbours"] > 0)].copy()
+    top["op "] = np.where(_is_residual(top), "skip_connect (residual)",
+                          np.where(top["op"] == "skip_connect", "skip_connect (other)", top["op"]))
+    table = (top.groupby(["space", "cell", "op "])
+             .agg(edges=("oi", "size"), mean_oi=("oi", "mean"), important=("important", "mean"))
+             .reset_index())
+    table["important"] *= 100
+    return table.rename(columns={"op ": "op", "mean_oi": "mean OI", "important": "important (%)"})
+
+
+def _oi_figure(oi: pd.DataFrame) -> str:
+    top = oi[(oi["group"] == "top") & (oi["n_neighbours"] > 0)]
+    panels = list(top.groupby(["space", "cell"], sort=True))
+    fig, axes = new_figure(ncols=len(panels), width=4.2 * len(panels), height=3.2)
+    for ax, ((space, cell), g) in zip(axes[0], panels):
+        ops = sorted(g["op"].unique())
+        ax.boxplot([g.loc[g["op"] == op, "oi"].to_numpy() for op in ops], showfliers=False, widths=0.5)
+        ax.axhline(0, color="#888888", lw=0.8)
+        ax.set_xticks(range(1, len(ops) + 1), [op.replace("_", " ") for op in ops], rotation=40, ha="right",
+                      fontsize=7)
+        ax.set_title(f"{space} · {cell} cell", fontsize=9)
+        ax.set_ylabel("OI (accuracy points)")
+    return svg(fig)
+
+
+def _threshold_figure(oi: pd.DataFrame) -> str:
+    fig, axes = new_figure(width=5.5, height=3.0)
+    ax = axes[0][0]
+    thresholds = np.linspace(0, 3, 61)
+    for (space, group), g in oi[oi["n_neighbours"] > 0].groupby(["space", "group"], sort=True):
+        values = g["oi"].abs().to_numpy()
+        ax.plot(thresholds, [100 * (values >= t).mean() for t in thresholds], label=f"{space} {group}",
+                ls="-" if group == "top" else (":" if group == "bottom" else "--"))
+    ax.set_xlabel("threshold on |OI| (accuracy points)")
+    ax.set_ylabel("ops that are important (%)")
+    ax.legend(frameon=False, fontsize=7)
+    return svg(fig)
+
+
+def _disabling_figure(results: pd.DataFrame) -> str:
+    spaces = sorted(results["space"].unique())
+    fig, axes = new_figure(ncols=len(spaces), width=4.5 * len(spaces), height=3.0)
+    for ax, space in zip(axes[0], spaces):
+        d = results[(results["space"] == space) & (results["experiment"] == "disabling")]
+        original = d[d["variant"] == "original"].set_index("base_arch_id")["acc"]
+        for order, colour in _ORDER_COLOURS.items():
+            part = d[d["variant"] == order]
+            curve = pd.concat([original.rename("acc").reset_index().assign(n_disabled=0),
+                               part[["base_arch_id", "acc", "n_disabled"]]])
+            mean = curve.groupby("n_disabled")["acc"].mean()
+            ax.plot(mean.index, mean.to_numpy(), marker="o", color=colour, label=f"{order} OI")
+        ax.set_xlabel("ops disabled")
+        ax.set_ylabel(f"accuracy (%), {d['acc_source'].iloc[0] if len(d) else ''}")
+        ax.set_title(f"{space}: {d['base_arch_id'].nunique()} top architectures", fontsize=9)
+        ax.legend(frameon=False, fontsize=8)
+    return svg(fig)
+
+
+def _predictor_table(predictors: pd.DataFrame) -> pd.DataFrame:
+    """τ (mean ± std) per predictor and loss (rows) and training-set size (columns)."""
+    cell = [f"{m:.3f}" + ("" if pd.isna(s) else f" ± {s:.3f}") for m, s in zip(predictors["tau_mean"],
+                                                                             predictors["tau_std"])]
+    wide = predictors.assign(cell=cell).pivot_table(index=["predictor", "loss"], columns="n_train", values="cell",
+                                                     aggfunc="first", sort=False)
+    wide.columns = [f"N = {n}" for n in wide.columns]
+    return wide.reset_index()
+
+
+def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
+                       tests: pd.DataFrame | None = None, predictors: pd.DataFrame | None = None) -> Section:
+    """OI distributions, share of important ops, residual vs other skips, disabling curves, ablation tests."""
+    summary_table = _summary(oi)
+    parts = [
+        "<p>Operator importance OI of an edge = mean accuracy lost (points) over the neighbours that change "
+        "that edge (op swaps; in the DARTS space also rewirings); positive = the op matters. The NB201 values "
+        "come from the real benchmark table; DARTS-space values from a surrogate fitted on this run's trained "
+        "architectures and calibrated to accuracy points on them.</p>",
+        _html_table(summary_table),
+        "<h3>OI per primitive and cell type (top architectures)</h3>",
+        f"<figure>{_oi_figure(oi)}<figcaption>Boxes: quartiles of the OI of every edge carrying the op.</figcaption>"
+        "</figure>",
+        "<h3>How many ops are important?</h3>",
+        f"<figure>{_threshold_figure(oi)}<figcaption>Share of ops with |OI| at or above a threshold (the "
+        "table's “important” uses the configured one, 0.1 point by default).</figcaption></figure>",
+        "<h3>Per op, with skip connections split into residual (from a cell input) and other</h3>",
+        _html_table(_per_op(oi)),
+    ]
+    if results is not None and len(results):
+        parts += [
+            "<h3>Verification: disabling ops in OI order</h3>",
+            f"<figure>{_disabling_figure(results)}<figcaption>Ops of top architectures replaced by "
+            "<code>none</code> one after the other, least important first (increasing) or most important first "
+            "(decreasing); mean accuracy over the architectures.</figcaption></figure>",
+        ]
+    if tests is not None and len(tests):
+        shown = tests[["space", "experiment", "hypothesis", "n", "mean_difference", "p_value"]].copy()
+        shown["p_value"] = [f"{p:.2g}" if pd.notna(p) else "–" for p in shown["p_value"]]
+        parts += ["<h3>Tests (one-sided Wilcoxon signed-rank)</h3>",
+                  _html_table(shown.rename(columns={"mean_difference": "mean difference (points)", "p_value": "p"}))]
+    if predictors is not None and len(predictors):
+        runs = int(predictors["runs"].max())
+        parts += ["<h3>Predictors: Kendall τ over all 15,625 NB201 cells</h3>",
+                  f"<p>Each predictor trained on N random cells (real CIFAR-10 accuracies), τ of its scores against "
+                  f"the benchmark over every cell; mean ± std over {runs} run(s) (training sets × seeds).</p>",
+                  _html_table(_predictor_table(predictors))]
+    top = summary_table[summary_table["group"] == "top"]
+    summary = "; ".join(f"{r.space}: {r['important (%)']:.0f}% of the ops of {r.architectures} top architectures "
+                        f"have |OI| ≥ threshold" for _, r in top.iterrows())
+    if tests is not None and len(tests):
+        d = tests[tests["experiment"] == "disabling"]
+        summary += ". " + "; ".join(f"{r.space} disabling test p = {r.p_value:.2g}" for r in d.itertuples())
+    return Section("importance", "Operator importance", "\n".join(parts), summary + ".")

@@ -1,0 +1,144 @@
+# Operator importance (OI): from the NB201 benchmark table, and from a surrogate fitted on the trained
+# DARTS samples; verified by disabling ops in OI order (and, on DARTS, cell ablations), the variants
+# being looked up in the benchmark (NB201) or trained from scratch as a sample set (DARTS).
+
+IMP = config["importance"]
+IMP_DIR = f"{RESULTS}/importance/{{space}}"
+
+
+def importance_oi_args(wildcards, input):
+    spec = IMP[wildcards.space]
+    if wildcards.space == "nb201":
+        return f"--benchmark {input.source} --column {spec['column']}"
+    pool = spec["pool"]
+    return f"--surrogate {input.source} --pool-sampler {pool['sampler']} --pool-size {pool['size']}"
+
+
+def importance_oi_source(wildcards):
+    if wildcards.space == "nb201":
+        return rules.benchmarks_nb201.output.table
+    return f"{RESULTS}/importance/{wildcards.space}/surrogate"
+
+
+def importance_verify_inputs(wildcards):
+    if wildcards.space == "nb201":
+        return {"source": rules.benchmarks_nb201.output.table}
+    return {"source": f"{RESULTS}/train/{IMP[wildcards.space]['verify_set']}.parquet"}
+
+
+def importance_verify_args(wildcards, input):
+    if wildcards.space == "nb201":
+        return f"--benchmark {input.source} --column {IMP['nb201']['column']}"
+    return f"--train {input.source}"
+
+
+rule importance_surrogate:
+    input:
+        train=lambda w: [f"{RESULTS}/train/{name}.parquet" for name in IMP[w.space]["surrogate"]["sets"]],
+    output:
+        surrogate=directory(f"{IMP_DIR}/surrogate"),
+    params:
+        spec=lambda w: IMP[w.space]["surrogate"],
+        options=lambda w: json.dumps(IMP[w.space]["surrogate"]["options"], sort_keys=True),
+    log:
+        f"{RESULTS}/importance/logs/{{space}}-surrogate.log",
+    wildcard_constraints:
+        space="darts",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "cellprobe importance surrogate --space {wildcards.space} --train {input.train}"
+        " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --seed {params.spec[seed]}"
+        " --options {params.options:q} --out {output.surrogate} 2> {log}"
+
+
+rule importance_oi:
+    input:
+        source=importance_oi_source,
+    output:
+        oi=f"{IMP_DIR}/oi.parquet",
+    params:
+        args=importance_oi_args,
+        groups=json.dumps(IMP["groups"], sort_keys=True),
+        threshold=IMP["threshold"],
+        seed=IMP["seed"],
+    log:
+        f"{RESULTS}/importance/logs/{{space}}-oi.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "cellprobe importance oi --space {wildcards.space} {params.args} --groups {params.groups:q}"
+        " --threshold {params.threshold} --seed {params.seed} --out {output.oi} 2> {log}"
+
+
+rule importance_variants:
+    input:
+        oi=rules.importance_oi.output.oi,
+    output:
+        variants=f"{IMP_DIR}/variants.parquet",
+    params:
+        spec=lambda w: IMP[w.space],
+        ablate=lambda w: IMP[w.space].get("ablate", 0),
+        seed=IMP["seed"],
+    log:
+        f"{RESULTS}/importance/logs/{{space}}-variants.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "cellprobe importance variants --oi {input.oi} --disable {params.spec[disable]} --steps {params.spec[steps]}"
+        " --ablate {params.ablate} --seed {params.seed} --out {output.variants} 2> {log}"
+
+
+rule importance_verify:
+    input:
+        unpack(importance_verify_inputs),
+        variants=rules.importance_variants.output.variants,
+    output:
+        results=f"{IMP_DIR}/verification.parquet",
+        tests=f"{IMP_DIR}/tests.parquet",
+    params:
+        args=importance_verify_args,
+    log:
+        f"{RESULTS}/importance/logs/{{space}}-verify.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "cellprobe importance verify --variants {input.variants} {params.args}"
+        " --results {output.results} --tests {output.tests} 2> {log}"
+
+
+rule importance_predictors:
+    """How well each predictor ranks all NB201 cells when trained on a few (the surrogate's credentials)."""
+    input:
+        bench=rules.benchmarks_nb201.output.table,
+    output:
+        table=f"{RESULTS}/importance/nb201/predictors.parquet",
+    params:
+        spec=IMP["nb201"]["predictors"],
+        names=" ".join(IMP["nb201"]["predictors"]["names"]),
+        sizes=" ".join(map(str, IMP["nb201"]["predictors"]["sizes"])),
+        losses=" ".join(IMP["nb201"]["predictors"]["losses"]),
+        column=IMP["nb201"]["column"],
+    log:
+        f"{RESULTS}/importance/logs/nb201-predictors.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=240,
+    shell:
+        "cellprobe importance predictors --benchmark {input.bench} --column {params.column}"
+        " --predictors {params.names} --sizes {params.sizes} --losses {params.losses}"
+        " --sets {params.spec[sets]} --seeds {params.spec[seeds]} --out {output.table} 2> {log}"
