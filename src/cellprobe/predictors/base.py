@@ -280,13 +280,17 @@ class TorchPredictor(Predictor):
         module.eval()
         self.module_ = module
 
-    @torch.no_grad()
     def _scores(self, genotypes: list) -> np.ndarray:
+        return self._scores_of(self._encode(genotypes))
+
+    @torch.no_grad()
+    def _scores_of(self, inputs: tuple[torch.Tensor, ...]) -> np.ndarray:
+        """Raw module scores of encoded inputs, ``predict_batch`` rows at a time."""
         device = torch.device(self.device)
         out = []
-        for start in range(0, len(genotypes), self.predict_batch):
-            inputs = self._encode(genotypes[start : start + self.predict_batch])
-            out.append(self.module_(*(t.to(device) for t in inputs)).float().cpu().numpy())
+        for start in range(0, len(inputs[0]), self.predict_batch):
+            chunk = (t[start : start + self.predict_batch].to(device) for t in inputs)
+            out.append(self.module_(*chunk).float().cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
     def _predict(self, genotypes: list) -> np.ndarray:

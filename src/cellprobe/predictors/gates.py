@@ -119,7 +119,7 @@ class GatesCellEncoder(nn.Module):
         return message(h[:, None] * in_gates[None, :, None])
 
     def forward(self, A: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
-        batch = A.shape[0]
+        batch, n_ops = A.shape[:2]
         gated = A * self.gated[None, :, None, None]
         identity = torch.einsum("boji,o->bji", A, self.identity)  # (batch, target, source)
         inputs = self.input_embedding.expand(batch, -1, -1)
@@ -128,18 +128,23 @@ class GatesCellEncoder(nn.Module):
             out_gates = torch.sigmoid(gate(self.op_embedding))  # (ops, dim)
             in_gates = torch.sigmoid(self.in_gate[layer](self.op_embedding)) if self.in_gate is not None else None
             from_prev = self.previous[layer - 1](h_prev)[:, None] if h_prev is not None else None
-            values = [inputs]  # this layer's embeddings of the nodes computed so far
-            sent = [self._transform(inputs, message, in_gates)]
-            for j in range(self.n_inputs, self.n_nodes):
-                pre = torch.cat(sent, dim=2)  # (batch, ops or 1, j, dim)
+
+            def send(h: torch.Tensor, start: int) -> torch.Tensor:
+                """The activated messages of nodes ``start..start + k`` (``h``: ``(batch, k, dim)``), per op."""
+                pre = self._transform(h, message, in_gates)
                 if from_prev is not None:
-                    pre = pre + from_prev[:, :, :j]
-                pre = self.act(pre).expand(-1, A.shape[1], -1, -1)
+                    pre = pre + from_prev[:, :, start:start + h.shape[1]]
+                return self.act(pre).expand(-1, n_ops, -1, -1)
+
+            values = [inputs]  # this layer's embeddings of the nodes computed so far
+            sent = [send(inputs, 0)]  # each node's message is computed once and reused by every later node
+            for j in range(self.n_inputs, self.n_nodes):
+                pre = torch.cat(sent, dim=2)  # (batch, ops, j, dim)
                 per_op = torch.einsum("boi,boid->bod", gated[:, :, j, :j], pre)  # messages summed per op
                 h = (per_op * out_gates).sum(dim=1)
                 h = h + torch.einsum("bi,bid->bd", identity[:, j, :j], torch.cat(values, dim=1))
                 values.append(h[:, None])
-                sent.append(self._transform(h[:, None], message, in_gates))
+                sent.append(send(h[:, None], j))
             h_prev = torch.cat(values, dim=1)
         return (h_prev * output[:, :, None]).sum(dim=1)
 
@@ -232,24 +237,29 @@ class GatesPredictor(TorchPredictor):
                       self._op_kind(), self.activation, self.input_gate)
 
     def _encode(self, genotypes: list) -> tuple[torch.Tensor, ...]:
-        encoded = graph(genotypes, self.space)
+        return self._tensors(graph(genotypes, self.space))
+
+    @staticmethod
+    def _tensors(encoded: GraphEncoding) -> tuple[torch.Tensor, ...]:
         return torch.from_numpy(encoded.adjacency), torch.from_numpy(encoded.output)
 
-    def _alive(self, genotypes: list) -> np.ndarray:
-        return output_reachable(graph(genotypes, self.space), [k != _ZERO for k in self._op_kind()])
+    def _alive(self, encoded: GraphEncoding) -> np.ndarray:
+        return output_reachable(encoded, [k != _ZERO for k in self._op_kind()])
 
     # -- dead genotypes last ----------------------------------------------------------------------------
     def _fit(self, genotypes: list, y: np.ndarray) -> None:
         self.__dict__.pop("dead_score_", None)
         super()._fit(genotypes, y)
-        scores = self._scores(genotypes)
-        alive = self._alive(genotypes)
+        encoded = graph(genotypes, self.space)
+        scores = self._scores_of(self._tensors(encoded))
+        alive = self._alive(encoded)
         self.dead_score_ = float((scores[alive] if alive.any() else scores).min() - 1.0)
 
     def _scores(self, genotypes: list) -> np.ndarray:
-        scores = super()._scores(genotypes)
+        encoded = graph(genotypes, self.space)  # encoded once: for the network and for the dead-cell check
+        scores = self._scores_of(self._tensors(encoded))
         if self.dead_last and hasattr(self, "dead_score_"):
-            scores[~self._alive(genotypes)] = self.dead_score_
+            scores[~self._alive(encoded)] = self.dead_score_
         return scores
 
     def _state(self) -> dict:
