@@ -35,7 +35,8 @@ def tiny_params(params: dict) -> dict:
     params["train"].update({"sets": ["uniform", "primskip", "search-darts", "oi-verify"], "seeds": [0, 1],
                             "shards": 2})
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
-        "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1}})
+        "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1},
+        "search": {"predictor": "rf", "loss": "hinge", "initial": 10, "per_stage": 5, "stages": 2, "seeds": [0]}})
     params["importance"]["darts"].update({
         "surrogate": {"predictor": "gates", "loss": "hinge", "sets": ["uniform", "primskip"], "seed": 0,
                       "options": {"epochs": 5}},
@@ -92,6 +93,8 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     assert "Operator importance" in page and "Predictors: Kendall τ" in page
     predictors = pd.read_parquet(workdir / "results/importance/nb201/predictors.parquet")
     assert sorted(predictors["predictor"]) == ["gates", "rf"] and (predictors["tau_mean"] > 0.3).all()
+    assert "Multi-stage predictor-based search" in page
+    assert len(pd.read_parquet(workdir / "results/importance/nb201/search.parquet")) == 2 * (10 + 2 * 5)
     for space in ("nb201", "darts"):
         tests = pd.read_parquet(workdir / f"results/importance/{space}/tests.parquet")
         assert "disabling" in set(tests["experiment"])

@@ -133,13 +133,15 @@ def _cmd_report(args) -> None:
         def load_all(paths, schema):
             return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
 
-        from cellprobe.tables import PREDICTOR_EVALUATION
+        from cellprobe.tables import PREDICTOR_EVALUATION, PREDICTOR_SEARCH
 
         sections.append(importance_section(load_all(args.importance_oi, OPERATOR_IMPORTANCE),
                                            load_all(args.importance_results, IMPORTANCE_RESULTS),
                                            load_all(args.importance_tests, IMPORTANCE_TESTS),
-                                           load_all(args.predictors, PREDICTOR_EVALUATION)))
+                                           load_all(args.predictors, PREDICTOR_EVALUATION),
+                                           load_all(args.predictor_search, PREDICTOR_SEARCH)))
         inputs.update({f"predictors/{Path(p).parent.name}": Path(p) for p in args.predictors})
+        inputs.update({f"predictor_search/{Path(p).parent.name}": Path(p) for p in args.predictor_search})
         for p in [*args.importance_oi, *args.importance_results, *args.importance_tests]:
             inputs[f"importance/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
     out = render_report(sections, args.out, title=args.title, provenance=provenance(inputs, params))
@@ -467,6 +469,42 @@ def _cmd_importance_predictors(args) -> None:
                 {"column": args.column, "sets": args.sets, "seeds": args.seeds})
 
 
+def _cmd_importance_search(args) -> None:
+    import pandas as pd
+    import torch
+
+    from cellprobe.importance import benchmark_oracle
+    from cellprobe.predictors import make_predictor
+    from cellprobe.predictors.search import predictor_search
+    from cellprobe.spaces import parse_genotype
+    from cellprobe.tables import NB201_BENCHMARK, PREDICTOR_SEARCH, read_frame, write_table
+
+    torch.set_num_threads(max(1, args.threads))
+    bench = read_frame(args.benchmark, NB201_BENCHMARK)
+    pool = [parse_genotype("nb201", s) for s in bench["arch_str"]]
+    options = _json_arg(args.options, "--options")
+
+    def fresh(seed):
+        return lambda: make_predictor(args.predictor, "nb201", loss=args.loss, seed=seed, **options)
+
+    try:
+        fresh(0)()
+        runs = [
+            predictor_search(fresh(seed), pool, benchmark_oracle(bench, args.column), initial=args.initial,
+                             per_stage=args.per_stage, stages=args.stages, seed=seed,
+                             truth=bench[args.column].to_numpy()).assign(seed=seed)
+            for seed in args.seeds
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CellprobeError(f"predictor search: {exc}") from None
+    table = pd.concat(runs, ignore_index=True).assign(space="nb201", predictor=args.predictor, loss=args.loss)
+    write_table(table[PREDICTOR_SEARCH.columns], args.out, PREDICTOR_SEARCH,
+                {"column": args.column, "initial": args.initial, "per_stage": args.per_stage, "stages": args.stages})
+    best = table.groupby("method")["true_rank"].min()
+    print(f"wrote {args.out}: {len(args.seeds)} runs; best true rank found "
+          + ", ".join(f"{m} {int(r)}" for m, r in best.items()), file=sys.stderr)
+
+
 def _json_arg(text: str | None, name: str) -> dict:
     if not text:
         return {}
@@ -531,6 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--importance-results", type=Path, nargs="*", default=[], help="importance_results tables")
     p.add_argument("--importance-tests", type=Path, nargs="*", default=[], help="importance_tests tables")
     p.add_argument("--predictors", type=Path, nargs="*", default=[], help="predictor_evaluation tables")
+    p.add_argument("--predictor-search", type=Path, nargs="*", default=[], help="predictor_search tables")
     p.add_argument("--title", default="cellprobe report")
     p.add_argument("--params", type=Path, help="params.yaml to record in the provenance block")
     p.add_argument("--config-json", help="the effective configuration as JSON (what Snakemake ran with), recorded instead")
@@ -647,6 +686,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_cmd_importance_predictors)
+    p = imp_cmds.add_parser("search", help="multi-stage predictor-based search over all NB201 cells (benchmark oracle)")
+    p.add_argument("--benchmark", required=True, type=Path, help="NB201 benchmark table (the oracle)")
+    p.add_argument("--column", default="cifar10_test_acc")
+    p.add_argument("--predictor", default="gates")
+    p.add_argument("--loss", default="hinge")
+    p.add_argument("--options", help="JSON object: predictor options")
+    p.add_argument("--initial", type=int, default=20, help="random architectures scored before the first fit")
+    p.add_argument("--per-stage", type=int, default=10, help="top unseen architectures scored per stage")
+    p.add_argument("--stages", type=int, default=5)
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_importance_search)
     p = imp_cmds.add_parser("variants", help="ops disabled by OI order, and cell ablations, of top architectures")
     p.add_argument("--oi", required=True, type=Path)
     p.add_argument("--disable", type=int, default=2, help="top architectures whose ops are disabled")

@@ -495,3 +495,28 @@ PREDICTOR_EVALUATION = register(
         "n_train random cells, mean ± std over training sets × seeds, with mean fit/predict seconds per model.",
     )
 )
+
+PREDICTOR_SEARCH = register(
+    TableSchema(
+        "predictor_search",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("predictor", pa.string(), nullable=False),
+            pa.field("loss", pa.string(), nullable=False),
+            pa.field("seed", pa.int64(), nullable=False),
+            pa.field("method", pa.string(), nullable=False),
+            pa.field("stage", pa.int64(), nullable=False),
+            pa.field("order", pa.int64(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("predicted", pa.float64(), nullable=True),
+            pa.field("acc", pa.float64(), nullable=False),
+            pa.field("true_rank", pa.float64(), nullable=True),
+            pa.field("best_acc", pa.float64(), nullable=False),
+        ),
+        "Multi-stage predictor-based search: every architecture the oracle scored, in query order, for the "
+        "predictor-guided search (method predictor) and a random search of the same budget (method random); "
+        "true_rank is the rank in the candidate pool (1 = best) when the pool's truth is known.",
+    )
+)

@@ -72,4 +72,6 @@ def importance_targets():
                for name in ("oi", "verification", "tests")]
     if "nb201" in spaces and config["importance"]["nb201"]["predictors"]["names"]:
         targets.append(f"{RESULTS}/importance/nb201/predictors.parquet")
+    if "nb201" in spaces and config["importance"]["nb201"]["search"]["stages"] > 0:
+        targets.append(f"{RESULTS}/importance/nb201/search.parquet")
     return targets

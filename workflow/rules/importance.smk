@@ -142,3 +142,27 @@ rule importance_predictors:
         "cellprobe importance predictors --benchmark {input.bench} --column {params.column}"
         " --predictors {params.names} --sizes {params.sizes} --losses {params.losses}"
         " --sets {params.spec[sets]} --seeds {params.spec[seeds]} --out {output.table} 2> {log}"
+
+
+rule importance_search:
+    """Multi-stage predictor-based search over all NB201 cells, the benchmark as oracle, against random search."""
+    input:
+        bench=rules.benchmarks_nb201.output.table,
+    output:
+        table=f"{RESULTS}/importance/nb201/search.parquet",
+    params:
+        spec=IMP["nb201"]["search"],
+        seeds=" ".join(map(str, IMP["nb201"]["search"]["seeds"])),
+        column=IMP["nb201"]["column"],
+    log:
+        f"{RESULTS}/importance/logs/nb201-search.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "cellprobe importance search --benchmark {input.bench} --column {params.column}"
+        " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --initial {params.spec[initial]}"
+        " --per-stage {params.spec[per_stage]} --stages {params.spec[stages]} --seeds {params.seeds}"
+        " --out {output.table} 2> {log}"

@@ -12,6 +12,7 @@ rule report:
         importance_results=[p for p in importance_targets() if p.endswith("/verification.parquet")],
         importance_tests=[p for p in importance_targets() if p.endswith("/tests.parquet")],
         predictors=[p for p in importance_targets() if p.endswith("/predictors.parquet")],
+        predictor_search=[p for p in importance_targets() if p.endswith("/nb201/search.parquet")],
     output:
         html=f"{RESULTS}/report/index.html",
     params:
@@ -31,4 +32,5 @@ rule report:
         " --search-history {input.histories} --search-genotypes {input.genotypes}"
         " --importance-oi {input.importance_oi} --importance-results {input.importance_results}"
         " --importance-tests {input.importance_tests} --predictors {input.predictors}"
+        " --predictor-search {input.predictor_search}"
         " --title {params.title:q} --config-json {params.config:q} 2> {log}"
