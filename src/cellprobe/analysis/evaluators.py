@@ -1,0 +1,573 @@
+"""Ranking criteria for architecture evaluators: one-shot supernets, predictors and zero-cost proxies.
+
+An *evaluator* gives each architecture of a set a score (higher = better); the criteria compare its ranking
+with the ground truth (benchmark or from-scratch accuracies). Every criterion is a pure function with one
+argument order, **true scores first, predicted scores second**: ``criterion(true, predicted[, k])``. Both are
+1-D sequences of finite numbers of the same length n (NaN or ±∞ raise :class:`ValueError`).
+
+Correlations (scipy): :func:`pearson`, :func:`spearman` (average ranks for ties), :func:`kendall` (τ-b, which
+corrects for ties). They are NaN when n < 2 or either side is constant.
+
+Top-K criteria take ``k``, a fraction of the set in (0, 1]: the top-K holds ``m = ⌈k·n⌉`` architectures (at
+least 1; ``k = 1`` is the whole set). A ``k`` outside (0, 1] — a K larger than the set — raises
+:class:`ValueError`. Ranks are 1 for the best architecture; architectures with equal true scores share their
+average rank.
+
+* :func:`precision_at_k` — P@K, the share of the true top-K among the predicted top-K;
+* :func:`best_ranking_at_k` / :func:`worst_ranking_at_k` — BR@K / WR@K, the best / worst true rank among the
+  predicted top-K, divided by n (so 1/n is ideal for BR@K and m/n for WR@K; lower is better). BR@K is not
+  symmetric: ``best_ranking_at_k(true, predicted, k)`` ranks by *predicted* and reads ranks from *true*;
+* :func:`kendall_top_k` / :func:`kendall_bottom_k` — Kendall τ-b within the predicted top-K / bottom-K.
+
+Ties in the scores that decide a top-K set: P@K, BR@K and WR@K are the **exact expected values under uniformly
+random tie-breaking** (independently for the true and the predicted order), so a constant evaluator scores
+P@K = m/n rather than whatever the input order favours. The τ within the top-/bottom-K takes **every**
+architecture tied with the m-th one (the set may exceed m).
+
+Beyond single numbers:
+
+* :func:`flops_groups` — architectures split into FLOPs groups; per group the mean true − predicted rank
+  difference (over the whole set, divided by n: positive = the evaluator ranks the group better than it is)
+  and Kendall τ within the group;
+* :func:`isomorphism_variance` — pooled variance of the scores within isomorphism classes (NB201), and its
+  share of the total variance; :func:`deisomorphize` replaces each score by its class mean ("post
+  de-isomorphism");
+* :func:`criteria` — every criterion of one evaluator as rows ``criterion, k, value, n``;
+* evaluator tables (``evaluator_scores`` long format) from supernet scores, zero-cost proxies and predictor
+  outputs, ground truth from the NB201 table or trained results, and :func:`criteria_tables` over them all.
+
+>>> precision_at_k([4, 3, 2, 1], [1, 2, 3, 4], 0.5), precision_at_k([4, 3, 2, 1], [4, 3, 1, 2], 0.5)
+(0.0, 1.0)
+>>> best_ranking_at_k([4, 3, 2, 1], [0, 1, 0, 0], 0.25)  # predicted best = true rank 2 of 4
+0.5
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cellprobe.errors import CellprobeError
+
+__all__ = [
+    "pearson",
+    "spearman",
+    "kendall",
+    "precision_at_k",
+    "best_ranking_at_k",
+    "worst_ranking_at_k",
+    "kendall_top_k",
+    "kendall_bottom_k",
+    "top_count",
+    "true_ranks",
+    "CORRELATIONS",
+    "TOP_K_CRITERIA",
+    "DEFAULT_KS",
+    "criteria",
+    "flops_groups",
+    "isomorphism_variance",
+    "deisomorphize",
+    "EvaluatorError",
+    "EVALUATOR_KINDS",
+    "scores_table",
+    "from_supernet_scores",
+    "from_zero_cost",
+    "from_predictions",
+    "nb201_truth",
+    "trained_truth",
+    "architecture_flops",
+    "attach_flops",
+    "criteria_tables",
+]
+
+
+class EvaluatorError(CellprobeError):
+    """Evaluator inputs that cannot be compared with the ground truth."""
+
+
+# -- argument checks ---------------------------------------------------------------------------------------
+
+
+def _pair(true, predicted) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(true, dtype=np.float64)
+    p = np.asarray(predicted, dtype=np.float64)
+    if t.ndim != 1 or p.ndim != 1:
+        raise ValueError(f"true and predicted scores must be 1-D, got shapes {t.shape} and {p.shape}")
+    if len(t) != len(p):
+        raise ValueError(f"true and predicted scores differ in length: {len(t)} vs {len(p)}")
+    if len(t) == 0:
+        raise ValueError("no scores to compare")
+    for name, values in (("true", t), ("predicted", p)):
+        if not np.isfinite(values).all():
+            raise ValueError(f"{name} scores hold NaN or infinite values")
+    return t, p
+
+
+def top_count(n: int, k: float) -> int:
+    """Architectures in the top-K of a set of ``n``: ``⌈k·n⌉``, at least 1; ``k`` must lie in (0, 1].
+
+    >>> top_count(100, 0.05), top_count(10, 0.05), top_count(7, 1.0)
+    (5, 1, 7)
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating)) or not 0.0 < k <= 1.0:
+        raise ValueError(f"k is a fraction of the set in (0, 1], got {k!r} (a K larger than the set is refused)")
+    if n < 1:
+        raise ValueError("the set is empty")
+    # ⌈k·n⌉ without floating-point noise lifting an exact product (0.1·30 = 3.0000000000000004)
+    return max(1, min(n, math.ceil(round(k * n, 9))))
+
+
+def true_ranks(true) -> np.ndarray:
+    """Rank of each score, 1 = the highest; equal scores share their average rank.
+
+    >>> true_ranks([10.0, 30.0, 20.0, 30.0]).tolist()
+    [4.0, 1.5, 3.0, 1.5]
+    """
+    return stats.rankdata(-np.asarray(true, dtype=np.float64), method="average")
+
+
+def _constant(values: np.ndarray) -> bool:
+    return bool(len(values) == 0 or np.all(values == values[0]))
+
+
+# -- correlations --------------------------------------------------------------------------------------------
+
+
+def pearson(true, predicted) -> float:
+    """Pearson's linear correlation; NaN when n < 2 or either side is constant."""
+    t, p = _pair(true, predicted)
+    if len(t) < 2 or _constant(t) or _constant(p):
+        return float("nan")
+    return float(stats.pearsonr(t, p).statistic)
+
+
+def spearman(true, predicted) -> float:
+    """Spearman's rank correlation (average ranks for ties); NaN when n < 2 or either side is constant."""
+    t, p = _pair(true, predicted)
+    if len(t) < 2 or _constant(t) or _constant(p):
+        return float("nan")
+    return float(stats.spearmanr(t, p).statistic)
+
+
+def kendall(true, predicted) -> float:
+    """Kendall's τ-b (tie-corrected); NaN when n < 2 or either side is constant."""
+    t, p = _pair(true, predicted)
+    if len(t) < 2 or _constant(t) or _constant(p):
+        return float("nan")
+    return float(stats.kendalltau(t, p).statistic)
+
+
+# -- top-K criteria ------------------------------------------------------------------------------------------
+
+
+def _inclusion(scores: np.ndarray, m: int) -> np.ndarray:
+    """Probability that each item is among the ``m`` highest under uniformly random tie-breaking."""
+    threshold = np.sort(scores)[::-1][m - 1]
+    above = scores > threshold
+    at = scores == threshold
+    prob = above.astype(np.float64)
+    prob[at] = (m - above.sum()) / at.sum()
+    return prob
+
+
+def precision_at_k(true, predicted, k: float) -> float:
+    """P@K: the share of the true top-K found in the predicted top-K (expected value under random tie-breaking).
+
+    >>> precision_at_k([1, 2, 3, 4], [5, 5, 5, 5], 0.5)  # a constant evaluator: m/n
+    0.5
+    """
+    t, p = _pair(true, predicted)
+    m = top_count(len(t), k)
+    return float(np.dot(_inclusion(t, m), _inclusion(p, m)) / m)
+
+
+def _expected_min(sure: np.ndarray, tied: np.ndarray, r: int) -> float:
+    """E[min(sure ∪ R)], R a uniformly random ``r``-subset of ``tied`` (``sure`` may be empty, r may be 0)."""
+    floor = sure.min() if len(sure) else np.inf
+    if r == 0:
+        return float(floor)
+    a = np.minimum(np.sort(tied), floor)
+    g = len(a)
+    # P[the smallest chosen is the j-th smallest] = C(g-j, r-1) / C(g, r), j = 1..g-r+1; by the ratio of neighbours
+    j = np.arange(1, g - r + 1)
+    prob = np.empty(g - r + 1)
+    prob[0] = r / g
+    prob[1:] = (r / g) * np.cumprod((g - j - r + 1) / (g - j))
+    return float(np.dot(prob, a[: g - r + 1]))
+
+
+def _extreme_rank(true, predicted, k: float, best: bool) -> float:
+    t, p = _pair(true, predicted)
+    n = len(t)
+    m = top_count(n, k)
+    ranks = true_ranks(t) / n
+    threshold = np.sort(p)[::-1][m - 1]
+    sure, tied = ranks[p > threshold], ranks[p == threshold]
+    r = m - len(sure)
+    if best:
+        return _expected_min(sure, tied, r)
+    return -_expected_min(-sure, -tied, r)
+
+
+def best_ranking_at_k(true, predicted, k: float) -> float:
+    """BR@K: the best (lowest) true rank / n among the predicted top-K; 1/n is ideal, lower is better.
+
+    Not symmetric in its arguments: the set comes from ``predicted``, the ranks from ``true``.
+
+    >>> best_ranking_at_k([4, 3, 2, 1], [1, 4, 3, 2], 0.25), best_ranking_at_k([1, 4, 3, 2], [4, 3, 2, 1], 0.25)
+    (0.5, 1.0)
+    """
+    return _extreme_rank(true, predicted, k, best=True)
+
+
+def worst_ranking_at_k(true, predicted, k: float) -> float:
+    """WR@K: the worst (highest) true rank / n among the predicted top-K; m/n is ideal, lower is better."""
+    return _extreme_rank(true, predicted, k, best=False)
+
+
+def _tau_within(t: np.ndarray, p: np.ndarray, chosen: np.ndarray) -> float:
+    if chosen.sum() < 2 or _constant(t[chosen]) or _constant(p[chosen]):
+        return float("nan")
+    return float(stats.kendalltau(t[chosen], p[chosen]).statistic)
+
+
+def kendall_top_k(true, predicted, k: float) -> float:
+    """Kendall τ-b within the predicted top-K (every architecture tied with the m-th best included)."""
+    t, p = _pair(true, predicted)
+    m = top_count(len(t), k)
+    return _tau_within(t, p, p >= np.sort(p)[::-1][m - 1])
+
+
+def kendall_bottom_k(true, predicted, k: float) -> float:
+    """Kendall τ-b within the predicted bottom-K (every architecture tied with the m-th worst included)."""
+    t, p = _pair(true, predicted)
+    m = top_count(len(t), k)
+    return _tau_within(t, p, p <= np.sort(p)[m - 1])
+
+
+#: ``name → criterion(true, predicted)``.
+CORRELATIONS: dict[str, Callable] = {"pearson": pearson, "spearman": spearman, "kendall": kendall}
+#: ``name → criterion(true, predicted, k)``.
+TOP_K_CRITERIA: dict[str, Callable] = {
+    "precision": precision_at_k,
+    "best_ranking": best_ranking_at_k,
+    "worst_ranking": worst_ranking_at_k,
+    "kendall_top": kendall_top_k,
+    "kendall_bottom": kendall_bottom_k,
+}
+DEFAULT_KS = (0.01, 0.05, 0.1, 0.2, 0.5)
+
+
+def criteria(true, predicted, ks: Sequence[float] = DEFAULT_KS) -> pd.DataFrame:
+    """Every criterion of one evaluator: rows ``criterion, k`` (NaN for correlations), ``value, n``.
+
+    >>> criteria([1, 2, 3], [1, 2, 3], ks=[1.0]).set_index("criterion")["value"]["kendall"]
+    np.float64(1.0)
+    """
+    t, p = _pair(true, predicted)
+    for k in ks:
+        top_count(len(t), k)  # refuse a bad k before computing anything
+    rows = [{"criterion": name, "k": np.nan, "value": f(t, p), "n": len(t)} for name, f in CORRELATIONS.items()]
+    rows += [{"criterion": name, "k": float(k), "value": f(t, p, k), "n": len(t)}
+             for name, f in TOP_K_CRITERIA.items() for k in ks]
+    return pd.DataFrame(rows, columns=["criterion", "k", "value", "n"])
+
+
+# -- FLOPs groups and isomorphism ---------------------------------------------------------------------------
+
+
+def flops_groups(true, predicted, flops, n_groups: int = 10) -> pd.DataFrame:
+    """Rank difference and τ per FLOPs group.
+
+    Architectures are split by FLOPs rank into ``n_groups`` groups of (nearly) equal size; architectures with
+    equal FLOPs share their average rank, so they always land in the same group and some groups may be
+    larger, smaller or empty (empty ones are left out). Per group: ``group`` (0 = fewest FLOPs),
+    ``flops_min``, ``flops_max``, ``n``, ``rank_diff`` = mean(true rank − predicted rank) / n with both
+    ranks taken over the whole set (positive: the evaluator ranks the group better than it is), and
+    ``kendall_tau`` within the group (NaN for fewer than 2 or constant scores).
+
+    >>> flops_groups([1, 2, 3, 4], [4, 3, 2, 1], [10, 20, 30, 40], n_groups=2)["rank_diff"].tolist()
+    [0.5, -0.5]
+    """
+    t, p = _pair(true, predicted)
+    f = np.asarray(flops, dtype=np.float64)
+    if f.shape != t.shape or not np.isfinite(f).all():
+        raise ValueError("flops must be finite numbers, one per architecture")
+    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 1:
+        raise ValueError(f"n_groups must be a positive integer, got {n_groups!r}")
+    n = len(t)
+    group = np.minimum(np.floor(n_groups * (stats.rankdata(f, method="average") - 1) / n), n_groups - 1).astype(int)
+    diff = (true_ranks(t) - true_ranks(p)) / n
+    rows = []
+    for g in np.unique(group):
+        chosen = group == g
+        rows.append({"group": int(g), "flops_min": float(f[chosen].min()), "flops_max": float(f[chosen].max()),
+                     "n": int(chosen.sum()), "rank_diff": float(diff[chosen].mean()),
+                     "kendall_tau": _tau_within(t, p, chosen)})
+    return pd.DataFrame(rows, columns=["group", "flops_min", "flops_max", "n", "rank_diff", "kendall_tau"])
+
+
+def isomorphism_variance(scores, classes) -> dict:
+    """How much an evaluator's scores vary between isomorphic architectures.
+
+    ``classes``: one isomorphism key per score (e.g. :attr:`NB201Genotype.canonical_key`). Returns
+    ``within`` — the pooled within-class variance Σ_c Σ_i (s_i − s̄_c)² / Σ_c (n_c − 1) over the classes with
+    at least 2 members; ``total`` — the sample variance of all scores; ``ratio`` = within / total (0: isomorphic
+    architectures get equal scores); ``classes`` and ``n``, the classes with ≥ 2 members and their
+    architectures. ``within`` and ``ratio`` are NaN without such a class, ``ratio`` also when ``total`` is 0.
+
+    >>> isomorphism_variance([1.0, 3.0, 5.0, 5.0], ["a", "a", "b", "b"])["within"]
+    1.0
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    keys = pd.Series(list(classes))
+    if len(keys) != len(s):
+        raise ValueError(f"{len(s)} scores but {len(keys)} class keys")
+    if not np.isfinite(s).all():
+        raise ValueError("scores hold NaN or infinite values")
+    frame = pd.DataFrame({"key": keys, "s": s})
+    sizes = frame.groupby("key")["s"].transform("size")
+    multi = frame[sizes >= 2]
+    total = float(np.var(s, ddof=1)) if len(s) >= 2 else float("nan")
+    if multi.empty:
+        return {"within": float("nan"), "total": total, "ratio": float("nan"), "classes": 0, "n": 0}
+    centred = multi["s"] - multi.groupby("key")["s"].transform("mean")
+    n_classes = multi["key"].nunique()
+    within = float((centred**2).sum() / (len(multi) - n_classes))
+    ratio = within / total if total > 0 else float("nan")
+    return {"within": within, "total": total, "ratio": ratio, "classes": int(n_classes), "n": int(len(multi))}
+
+
+def deisomorphize(scores, classes) -> np.ndarray:
+    """Each score replaced by the mean score of its isomorphism class ("post de-isomorphism").
+
+    >>> deisomorphize([1.0, 3.0, 5.0], ["a", "a", "b"]).tolist()
+    [2.0, 2.0, 5.0]
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    keys = list(classes)
+    if len(keys) != len(s):
+        raise ValueError(f"{len(s)} scores but {len(keys)} class keys")
+    return pd.Series(s).groupby(pd.Series(keys)).transform("mean").to_numpy()
+
+
+# -- evaluator tables ------------------------------------------------------------------------------------------
+
+#: What an evaluator is: a weight-sharing supernet, a fitted performance predictor, a zero-cost proxy.
+EVALUATOR_KINDS = ("supernet", "predictor", "zero_cost")
+SCORE_COLUMNS = ["space", "kind", "evaluator", "seed", "epoch", "arch_id", "genotype", "score", "flops_m"]
+KEYS = ["space", "kind", "evaluator", "seed", "epoch"]
+
+
+def _scores_frame(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    for name in ("seed", "epoch"):
+        frame[name] = pd.array(frame[name], dtype="Int64")
+    frame["flops_m"] = frame["flops_m"].astype("float64")
+    return frame[SCORE_COLUMNS]
+
+
+def scores_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as ``evaluator_scores`` rows with their dtypes (nullable integer seed/epoch, float FLOPs).
+
+    Tables read back from Parquet hold seed/epoch as floats with NaN; this restores the declared types.
+    """
+    missing = [c for c in SCORE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise EvaluatorError(f"evaluator scores lack column(s) {missing}")
+    unknown = sorted(set(frame["kind"]) - set(EVALUATOR_KINDS))
+    if unknown:
+        raise EvaluatorError(f"unknown evaluator kind(s) {unknown}; kinds are: {', '.join(EVALUATOR_KINDS)}")
+    return _scores_frame(**{c: frame[c].to_numpy() for c in SCORE_COLUMNS})
+
+
+def from_supernet_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """``evaluator_scores`` rows from a ``supernet_scores`` table: the validation accuracy under shared weights.
+
+    Evaluator ``supernet-<method>``, with ``-bn`` when batch-norm statistics were recalibrated per architecture;
+    one evaluator per method and BN mode, its seeds and epochs in their own columns.
+    """
+    evaluator = "supernet-" + table["method"].astype(str) + np.where(table["bn_recalibrated"], "-bn", "")
+    return _scores_frame(space=table["space"].to_numpy(), kind="supernet", evaluator=evaluator.to_numpy(),
+                         seed=table["seed"].to_numpy(), epoch=table["epoch"].to_numpy(),
+                         arch_id=table["arch_id"].to_numpy(), genotype=table["genotype"].to_numpy(),
+                         score=table["valid_acc"].to_numpy(dtype=np.float64), flops_m=np.nan)
+
+
+def from_zero_cost(table: pd.DataFrame, proxies: Iterable[str] | None = None) -> pd.DataFrame:
+    """``evaluator_scores`` rows from a ``zero_cost`` table: evaluator ``zc-<proxy>`` per proxy column."""
+    from cellprobe.analysis.zero_cost import PROXIES
+
+    frames = []
+    for proxy in proxies or PROXIES:
+        if proxy not in PROXIES:
+            raise EvaluatorError(f"unknown zero-cost proxy {proxy!r}; proxies are: {', '.join(PROXIES)}")
+        frames.append(_scores_frame(space=table["space"].to_numpy(), kind="zero_cost", evaluator=f"zc-{proxy}",
+                                    seed=table["seed"].to_numpy(), epoch=None, arch_id=table["arch_id"].to_numpy(),
+                                    genotype=table["genotype"].to_numpy(),
+                                    score=table[proxy].to_numpy(dtype=np.float64), flops_m=np.nan))
+    return pd.concat(frames, ignore_index=True)
+
+
+def from_predictions(space: str, evaluator: str, genotypes: Sequence, scores, seed: int | None = None) -> pd.DataFrame:
+    """``evaluator_scores`` rows of a predictor's outputs (one score per genotype, in order)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if len(scores) != len(genotypes):
+        raise EvaluatorError(f"{len(genotypes)} genotypes but {len(scores)} scores")
+    return _scores_frame(space=space, kind="predictor", evaluator=evaluator, seed=seed, epoch=None,
+                         arch_id=[g.arch_id for g in genotypes], genotype=[g.to_str() for g in genotypes],
+                         score=scores, flops_m=np.nan)
+
+
+def nb201_truth(benchmark: pd.DataFrame, column: str = "cifar10_test_acc") -> pd.DataFrame:
+    """Ground truth ``arch_id, genotype, true`` from the ``nb201_benchmark`` table (one accuracy column)."""
+    if column not in benchmark.columns or column in ("index", "arch_id", "arch_str", "canonical_key", "reachable"):
+        raise EvaluatorError(f"the NB201 benchmark table has no accuracy column {column!r}")
+    return pd.DataFrame({"arch_id": benchmark["arch_id"], "genotype": benchmark["arch_str"],
+                         "true": benchmark[column].astype("float64")})
+
+
+def trained_truth(train: pd.DataFrame, column: str = "test_acc") -> pd.DataFrame:
+    """Ground truth ``arch_id, genotype, true, flops_m`` from ``train_result`` rows: ``column`` averaged over seeds."""
+    if column not in ("test_acc", "valid_acc", "train_acc"):
+        raise EvaluatorError(f"trained ground truth is test_acc, valid_acc or train_acc, got {column!r}")
+    if train.empty:
+        raise EvaluatorError("the train_result tables hold no row")
+    grouped = train.groupby("arch_id", sort=False)
+    return pd.DataFrame({"genotype": grouped["genotype"].first(), "true": grouped[column].mean(),
+                         "flops_m": grouped["flops_m"].first()}).reset_index()
+
+
+def architecture_flops(genotypes: Sequence, preset="standard") -> dict[str, float]:
+    """``arch_id → FLOPs (M multiply-accumulates of one image)`` of each genotype's network at ``preset``.
+
+    NB201 networks hold one module per edge whatever its op, and :func:`~cellprobe.nn.count_flops` counts every
+    convolution, so a cell's FLOPs are those of the all-``none`` cell plus one cost per op; the five costs are
+    counted once and all 15,625 cells follow. DARTS networks are counted one by one.
+    """
+    from cellprobe.nn.profile import count_flops, get_preset
+    from cellprobe.spaces import NB201Genotype
+    from cellprobe.spaces.nb201 import EDGES, OPS
+
+    out: dict[str, float] = {}
+    cost = None
+    for g in genotypes:
+        if g.arch_id in out:
+            continue
+        base = get_preset(g.space, preset) if isinstance(preset, str) else preset
+        if g.space == "nb201":
+            if cost is None:
+                def flops_of(ops):
+                    return count_flops(base.build(NB201Genotype(ops)), base.input_shape)
+
+                empty = flops_of(("none",) * len(EDGES))
+                cost = {op: (flops_of((op,) + ("none",) * (len(EDGES) - 1)) - empty) for op in OPS}
+                cost["#base"] = empty
+            out[g.arch_id] = (cost["#base"] + sum(cost[op] for op in g.ops)) / 1e6
+        else:
+            out[g.arch_id] = count_flops(base.build(g), base.input_shape) / 1e6
+    return out
+
+
+def attach_flops(scores: pd.DataFrame, flops_m: Mapping[str, float]) -> pd.DataFrame:
+    """``scores`` with ``flops_m`` set from ``arch_id → FLOPs (M)`` (NaN where the map has no entry)."""
+    out = scores.copy()
+    out["flops_m"] = out["arch_id"].map(dict(flops_m)).astype("float64")
+    return out
+
+
+def _nullable(value):
+    return None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else int(value)
+
+
+def criteria_tables(
+    scores: pd.DataFrame,
+    truth: pd.DataFrame,
+    *,
+    ks: Sequence[float] = DEFAULT_KS,
+    n_groups: int = 10,
+    deiso: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(evaluator_criteria, flops_groups)`` rows of every evaluator in ``scores`` against ``truth``.
+
+    ``scores``: ``evaluator_scores`` rows; one evaluator instance is one ``(space, kind, evaluator, seed,
+    epoch)``. ``truth``: ``arch_id, true`` (as from :func:`nb201_truth` / :func:`trained_truth`); only
+    architectures with a true score count (``n``). NB201 evaluators also get ``iso_within_var`` and
+    ``iso_var_ratio`` rows (:func:`isomorphism_variance` of the scores) and ``iso_rank_var_ratio`` (the same
+    ratio on the scores' ranks, which heavy-tailed proxies such as SynFlow need to be comparable), and the
+    ground truth itself such rows (kind ``truth``) as the reference spread between isomorphic cells. With
+    ``deiso=True`` every criterion is computed a second time on class-mean scores (``deiso`` true). FLOPs groups need ``flops_m`` on every
+    row of the instance (others are skipped).
+    """
+    for k in ks:
+        top_count(1, k)
+    if scores.empty:
+        raise EvaluatorError("no evaluator scores")
+    duplicated = scores.duplicated([*KEYS, "arch_id"])
+    if duplicated.any():
+        row = scores[duplicated].iloc[0]
+        raise EvaluatorError(f"evaluator {row['evaluator']} scores {row['arch_id']} twice in one instance")
+    true = truth.drop_duplicates("arch_id").set_index("arch_id")["true"]
+    joined = scores.merge(true.rename("true"), left_on="arch_id", right_index=True, how="inner")
+    if joined.empty:
+        raise EvaluatorError("no evaluated architecture has a ground-truth score (do the arch_ids match?)")
+    keys_of = _isomorphism_keys(joined)
+    crit_rows, group_rows = [], []
+    for key, part in joined.groupby(KEYS, sort=True, dropna=False):
+        ident = dict(zip(KEYS, key))
+        ident.update(seed=_nullable(ident["seed"]), epoch=_nullable(ident["epoch"]))
+        t, p = part["true"].to_numpy(), part["score"].to_numpy(dtype=np.float64)
+        if not np.isfinite(p).all():
+            raise EvaluatorError(f"evaluator {ident['evaluator']} has NaN or infinite scores")
+        iso = ident["space"] == "nb201"
+        for deiso_flag in (False, True) if (deiso and iso) else (False,):
+            classes = [keys_of[a] for a in part["arch_id"]] if iso else None
+            pred = deisomorphize(p, classes) if deiso_flag else p
+            table = criteria(t, pred, ks)
+            if iso and not deiso_flag:
+                table = pd.concat([table, _iso_rows(p, classes)], ignore_index=True)
+            crit_rows.append(table.assign(**ident, deiso=deiso_flag))
+            flops = part["flops_m"].to_numpy(dtype=np.float64)
+            if np.isfinite(flops).all():
+                group_rows.append(flops_groups(t, pred, flops, n_groups).assign(**ident, deiso=deiso_flag))
+    if any(joined["space"] == "nb201"):
+        arch = joined[joined["space"] == "nb201"].drop_duplicates("arch_id")
+        crit_rows.append(_iso_rows(arch["true"].to_numpy(), [keys_of[a] for a in arch["arch_id"]]).assign(
+            space="nb201", kind="truth", evaluator="ground-truth", seed=None, epoch=None, deiso=False))
+    crit = pd.concat(crit_rows, ignore_index=True)
+    groups = (pd.concat(group_rows, ignore_index=True) if group_rows else
+              pd.DataFrame(columns=["group", "flops_min", "flops_max", "n", "rank_diff", "kendall_tau", *KEYS,
+                                    "deiso"]))
+    for frame in (crit, groups):
+        for name in ("seed", "epoch"):
+            frame[name] = pd.array([_nullable(v) for v in frame[name]], dtype="Int64")
+        frame["deiso"] = frame["deiso"].astype(bool)
+    crit["k"] = crit["k"].astype("float64")
+    crit["n"] = crit["n"].astype("int64")
+    crit = crit[[*KEYS, "deiso", "criterion", "k", "value", "n"]]
+    groups = groups.rename(columns={"flops_min": "flops_m_min", "flops_max": "flops_m_max"})
+    groups = groups[[*KEYS, "deiso", "group", "flops_m_min", "flops_m_max", "n", "rank_diff", "kendall_tau"]]
+    return crit, groups.astype({"group": "int64", "n": "int64"})
+
+
+def _iso_rows(scores: np.ndarray, classes: list[str]) -> pd.DataFrame:
+    """Criteria rows of the spread within isomorphism classes: raw scores, and ranks (scale-free)."""
+    raw = isomorphism_variance(scores, classes)
+    ranked = isomorphism_variance(true_ranks(scores) / len(scores), classes)
+    return pd.DataFrame([
+        {"criterion": "iso_within_var", "k": np.nan, "value": raw["within"], "n": raw["n"]},
+        {"criterion": "iso_var_ratio", "k": np.nan, "value": raw["ratio"], "n": raw["n"]},
+        {"criterion": "iso_rank_var_ratio", "k": np.nan, "value": ranked["ratio"], "n": ranked["n"]},
+    ])
+
+
+def _isomorphism_keys(frame: pd.DataFrame) -> dict[str, str]:
+    """``arch_id → canonical key`` of the NB201 architectures of ``frame``."""
+    from cellprobe.spaces import NB201Genotype
+
+    nb201 = frame[frame["space"] == "nb201"].drop_duplicates("arch_id")
+    return {a: NB201Genotype.parse(g).canonical_key for a, g in zip(nb201["arch_id"], nb201["genotype"])}

@@ -1,0 +1,174 @@
+"""Report section for the evaluators stage: ranking criteria of supernets, predictors and zero-cost proxies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.page import Section
+
+__all__ = ["evaluators_section"]
+
+_COLUMNS = [  # (criterion, uses k, column title)
+    ("pearson", False, "Pearson"),
+    ("spearman", False, "Spearman"),
+    ("kendall", False, "Kendall τ"),
+    ("precision", True, "P@K"),
+    ("best_ranking", True, "BR@K"),
+    ("worst_ranking", True, "WR@K"),
+    ("kendall_top", True, "τ top-K"),
+    ("kendall_bottom", True, "τ bottom-K"),
+]
+_KIND_ORDER = {"supernet": 0, "predictor": 1, "zero_cost": 2, "truth": 3}
+
+
+def _number(v: float, digits: int) -> str:
+    return f"{v:.{digits}g}" if v != 0 and (abs(v) < 10 ** -(digits - 1) or abs(v) >= 1e6) else f"{v:.{digits}f}"
+
+
+def _html_table(df: pd.DataFrame, digits: int = 3) -> str:
+    html = df.to_html(index=False, classes="data", border=0, na_rep="–", float_format=lambda v: _number(v, digits))
+    return f'<div class="table-wrap">{html}</div>'
+
+
+def _chosen_k(criteria: pd.DataFrame, k: float) -> float | None:
+    ks = np.unique(criteria["k"].dropna().to_numpy())
+    if not len(ks):
+        return None
+    return float(ks[np.argmin(np.abs(ks - k))])
+
+
+def _final(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of each evaluator's last epoch (evaluators without epochs keep every row)."""
+    last = frame.groupby(["space", "evaluator"], dropna=False)["epoch"].transform("max")
+    return frame[frame["epoch"].isna() | (frame["epoch"] == last)]
+
+
+def _label(row) -> str:
+    return f"{row['evaluator']} (de-iso)" if row["deiso"] else row["evaluator"]
+
+
+def _criteria_table(criteria: pd.DataFrame, k: float | None) -> pd.DataFrame:
+    """Rows = evaluators (mean over seeds at their last epoch), columns = criteria at the chosen k."""
+    c = _final(criteria[criteria["kind"] != "truth"])
+    c = c[c["k"].isna() | (c["k"] == k)] if k is not None else c[c["k"].isna()]
+    c = c.assign(label=[_label(r) for _, r in c.iterrows()])
+    keys = ["space", "kind", "label"]
+    wide = c.pivot_table(index=keys, columns="criterion", values="value", aggfunc="mean", dropna=False)
+    info = c.groupby(keys).agg(seeds=("seed", "nunique"), epoch=("epoch", "max"), n=("n", "max"))
+    table = info.join(wide).reset_index()
+    table["order"] = table["kind"].map(_KIND_ORDER)
+    table = table.sort_values(["space", "order", "label"]).drop(columns="order")
+    shown = {"space": "space", "kind": "kind", "label": "evaluator", "seeds": "seeds", "epoch": "epoch", "n": "n"}
+    for criterion, _, title in _COLUMNS:
+        if criterion in table:
+            shown[criterion] = title
+    if "iso_rank_var_ratio" in table:
+        shown["iso_rank_var_ratio"] = "iso rank-var ratio"
+    table["epoch"] = [("–" if pd.isna(e) else str(int(e))) for e in table["epoch"]]
+    table["seeds"] = table["seeds"].astype(int)
+    return table[list(shown)].rename(columns=shown)
+
+
+def _epochs_figure(criteria: pd.DataFrame, k: float | None) -> str | None:
+    """Kendall τ and P@K of the supernet evaluators against their training epochs (mean over seeds)."""
+    s = criteria[(criteria["kind"] == "supernet") & ~criteria["deiso"] & criteria["epoch"].notna()]
+    panels = [("kendall", None, "Kendall τ")] + ([("precision", k, f"P@K, K = {k:g} of the set")] if k else [])
+    if s.empty:
+        return None
+    fig, axes = new_figure(ncols=len(panels), width=4.3 * len(panels), height=3.0)
+    for ax, (criterion, kk, title) in zip(axes[0], panels):
+        part = s[(s["criterion"] == criterion) & (s["k"].isna() if kk is None else s["k"] == kk)]
+        for (space, evaluator), g in part.groupby(["space", "evaluator"], sort=True):
+            mean = g.groupby("epoch")["value"].mean().sort_index()
+            ax.plot(mean.index.to_numpy(dtype=float), mean.to_numpy(), marker="o", ms=3, label=f"{space} {evaluator}")
+        ax.set_xlabel("supernet training epoch")
+        ax.set_ylabel(title)
+    axes[0][-1].legend(frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return svg(fig)
+
+
+def _flops_figure(groups: pd.DataFrame, criteria: pd.DataFrame, max_bars: int) -> str:
+    """Per space: mean true − predicted rank difference per FLOPs group, for the evaluators with the highest τ."""
+    g = _final(groups[~groups["deiso"]])
+    tau = _final(criteria[(criteria["criterion"] == "kendall") & ~criteria["deiso"] & (criteria["kind"] != "truth")])
+    tau = tau.groupby(["space", "evaluator"])["value"].mean()
+    spaces = sorted(g["space"].unique())
+    fig, axes = new_figure(ncols=len(spaces), width=5.0 * len(spaces), height=3.2)
+    for ax, space in zip(axes[0], spaces):
+        part = g[g["space"] == space]
+        ranked = tau.loc[space].sort_values(ascending=False) if space in tau.index.get_level_values(0) else pd.Series()
+        chosen = [e for e in ranked.index if e in set(part["evaluator"])][:max_bars]
+        width = 0.8 / max(1, len(chosen))
+        for i, evaluator in enumerate(chosen):
+            mean = part[part["evaluator"] == evaluator].groupby("group")["rank_diff"].mean()
+            ax.bar(mean.index.to_numpy() + (i - (len(chosen) - 1) / 2) * width, mean.to_numpy(), width=width,
+                   label=evaluator)
+        ax.axhline(0, color="#888888", lw=0.8)
+        ax.set_xlabel("FLOPs group (0 = fewest FLOPs)")
+        ax.set_ylabel("mean (true − predicted rank) / n")
+        ax.set_title(space, fontsize=9)
+        ax.legend(frameon=False, fontsize=7)
+    return svg(fig)
+
+
+def _iso_table(criteria: pd.DataFrame) -> pd.DataFrame:
+    iso = _final(criteria[criteria["criterion"].isin(["iso_within_var", "iso_var_ratio", "iso_rank_var_ratio"])
+                          & ~criteria["deiso"]])
+    wide = iso.pivot_table(index=["space", "kind", "evaluator"], columns="criterion", values="value", aggfunc="mean")
+    n = iso.groupby(["space", "kind", "evaluator"])["n"].max()
+    table = wide.join(n).reset_index()
+    table["order"] = table["kind"].map(_KIND_ORDER)
+    table = table.sort_values(["order", "evaluator"]).drop(columns="order")
+    return table.rename(columns={"iso_within_var": "within-class variance", "iso_var_ratio": "within / total",
+                                 "iso_rank_var_ratio": "within / total, ranks", "n": "architectures in classes ≥ 2"})
+
+
+def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None = None, *, k: float = 0.05,
+                       max_bars: int = 6) -> Section:
+    """Criteria per evaluator, criteria against supernet epochs, FLOPs-group bias and isomorphism spread.
+
+    ``criteria``: ``evaluator_criteria`` rows (one or more spaces); ``flops_groups``: ``flops_groups`` rows.
+    Top-K columns use the table's k closest to ``k``; the FLOPs figure shows the ``max_bars`` evaluators with
+    the highest Kendall τ per space.
+    """
+    kk = _chosen_k(criteria, k)
+    table = _criteria_table(criteria, kk)
+    parts = [
+        "<p>Each evaluator scores a set of architectures (higher = better) and is compared with the ground truth "
+        "(the NB201 benchmark's accuracy, or the from-scratch accuracy averaged over seeds). Supernets score with "
+        "their shared weights after search epochs, predictors after fitting on a random part of the ground truth "
+        "(the rest is scored), zero-cost proxies at initialisation on one minibatch. "
+        + (f"Top-K criteria use K = {kk:g} of the set: P@K is the share of the true top-K in the predicted top-K; "
+           "BR@K / WR@K the best / worst true rank (divided by the set size, lower is better) in the predicted "
+           "top-K; τ top-/bottom-K Kendall τ within the predicted top / bottom K. " if kk is not None else "")
+        + "Values are means over seeds at each evaluator's last epoch; “de-iso” rows average the scores within "
+        "isomorphism classes first.</p>",
+        _html_table(table),
+    ]
+    figure = _epochs_figure(criteria, kk)
+    if figure:
+        parts += ["<h3>Criteria along supernet training</h3>",
+                  f"<figure>{figure}<figcaption>Kendall τ and P@K of each supernet evaluator at its scored epochs "
+                  "(mean over seeds).</figcaption></figure>"]
+    if flops_groups is not None and len(flops_groups):
+        parts += ["<h3>Bias by FLOPs</h3>",
+                  f"<figure>{_flops_figure(flops_groups, criteria, max_bars)}<figcaption>Architectures split into "
+                  "groups by FLOPs; bars: mean true rank − predicted rank over the whole set, divided by its size "
+                  f"(positive = the evaluator ranks the group better than it is), for the {max_bars} evaluators with "
+                  "the highest Kendall τ per space.</figcaption></figure>"]
+    if (criteria["criterion"] == "iso_var_ratio").any():
+        parts += ["<h3>Isomorphic cells (NB201)</h3>",
+                  "<p>Pooled variance of the scores within isomorphism classes (cells computing the same function), "
+                  "its share of the scores' total variance, and the same share computed on the scores' ranks "
+                  "(comparable across evaluators whatever their scale); the ground-truth row is the benchmark's own "
+                  "spread between isomorphic cells.</p>",
+                  _html_table(_iso_table(criteria), digits=4)]
+    best = []
+    for space, part in table.groupby("space"):
+        if "Kendall τ" in part and part["Kendall τ"].notna().any():
+            top = part.loc[part["Kendall τ"].idxmax()]
+            best.append(f"{space}: best Kendall τ {top['Kendall τ']:.3f} ({top['evaluator']}, n = {top['n']})")
+    summary = f"{len(table)} evaluator(s); " + ("; ".join(best) if best else "no correlation could be computed")
+    return Section("evaluators", "Evaluators", "\n".join(parts), summary + ".")
