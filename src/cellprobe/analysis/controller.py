@@ -1,0 +1,344 @@
+"""Does the ENAS controller condition on its past choices? Diagnostics of a trained controller.
+
+From many architectures sampled by one controller (:func:`analyse_controller`):
+
+* **step probabilities** — at each time step, the probability of the most likely action (and of the action
+  taken). A controller that ignores its past gives every architecture the same curve;
+* **final hidden states** — the LSTM output after the last decision, and each unit's variance across the
+  architectures;
+* **similarity** — over a seeded sample of architecture pairs, the L2 distance between final hidden states
+  against four notions of similarity, summarised by Spearman's ρ:
+
+  - ``common_ops`` — NB201: edges carrying the same op; DARTS: per cell and node, the size of the multiset
+    intersection of the node's two ops (edge order within a node does not matter), summed (0–16);
+  - ``common_connections`` — NB201: edges present (op not ``none``) in both cells; DARTS: per cell and
+    node, the inputs both architectures feed the node from, summed (0–16);
+  - ``graph_edit_distance`` — networkx's exact graph edit distance between the cells' labelled graphs
+    (``to_graph("edge")``: nodes labelled input/node/output, edges by op; unit costs; DARTS: normal +
+    reduce), see :func:`graph_edit_distance`;
+  - ``perf_difference`` — absolute difference in accuracy: the NB201 benchmark (ground truth) where given,
+    else the supernet's validation accuracy under the controller's shared weights;
+
+* **performance** of every sampled architecture (benchmark and/or supernet accuracy).
+
+If the controller's final state reflects the architecture it produced, distances between hidden states grow
+with graph edit distance and shrink with the number of common ops and connections.
+
+>>> from cellprobe.spaces import NB201Genotype
+>>> a = NB201Genotype(("nor_conv_3x3",) * 6)
+>>> b = NB201Genotype(("nor_conv_3x3",) * 5 + ("none",))
+>>> graph_edit_distance(a, a), graph_edit_distance(a, b)
+((0.0, True), (1.0, True))
+>>> common_ops(a, b), common_connections(a, b)
+(5, 5)
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import torch
+
+from cellprobe.errors import CellprobeError
+from cellprobe.spaces.darts import CELL_TYPES as DARTS_CELL_TYPES
+from cellprobe.spaces.darts import N_NODES
+from cellprobe.train import derive_seed
+
+__all__ = [
+    "SIMILARITIES",
+    "ControllerAnalysisError",
+    "common_ops",
+    "common_connections",
+    "graph_edit_distance",
+    "sample_pairs",
+    "sample_controller",
+    "step_probabilities",
+    "hidden_states",
+    "hidden_variance",
+    "performance",
+    "pair_table",
+    "similarity_correlations",
+    "analyse_controller",
+]
+
+#: The similarity notions correlated with the hidden-state distance, in report order.
+SIMILARITIES = ("common_ops", "common_connections", "graph_edit_distance", "perf_difference")
+
+
+class ControllerAnalysisError(CellprobeError):
+    """Invalid analysis inputs."""
+
+
+# -- similarity of two genotypes --------------------------------------------------------------------------
+
+
+def _cells(genotype) -> list[tuple[str, object]]:
+    return [("cell", genotype)] if genotype.space == "nb201" else [(c, genotype.cell(c)) for c in DARTS_CELL_TYPES]
+
+
+def _same_space(a, b) -> None:
+    if a.space != b.space:
+        raise ControllerAnalysisError(f"cannot compare a {a.space} with a {b.space} architecture")
+
+
+def common_ops(a, b) -> int:
+    """NB201: edges with the same op. DARTS: per cell and node, the multiset intersection of the two ops, summed."""
+    _same_space(a, b)
+    if a.space == "nb201":
+        return sum(x == y for x, y in zip(a.ops, b.ops))
+    total = 0
+    for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
+        for k in range(N_NODES):
+            ops_a = Counter(op for op, _ in ca.node_edges(k))
+            ops_b = Counter(op for op, _ in cb.node_edges(k))
+            total += sum((ops_a & ops_b).values())
+    return total
+
+
+def common_connections(a, b) -> int:
+    """NB201: edges present (not ``none``) in both cells. DARTS: per cell and node, the inputs in common, summed."""
+    _same_space(a, b)
+    if a.space == "nb201":
+        return sum(x != "none" and y != "none" for x, y in zip(a.ops, b.ops))
+    total = 0
+    for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
+        for k in range(N_NODES):
+            total += len({i for _, i in ca.node_edges(k)} & {i for _, i in cb.node_edges(k)})
+    return total
+
+
+def _label_match(x: dict, y: dict) -> bool:
+    return x.get("label") == y.get("label")
+
+
+def _identity_cost(g1: nx.DiGraph, g2: nx.DiGraph) -> int:
+    """Cost of the edit path that maps every node onto the node of the same name (both graphs share node names)."""
+    e1 = {(u, v): d.get("label") for u, v, d in g1.edges(data=True)}
+    e2 = {(u, v): d.get("label") for u, v, d in g2.edges(data=True)}
+    edges = sum(e1.get(k) != e2.get(k) for k in set(e1) | set(e2))
+    nodes = sum(g1.nodes[n].get("label") != g2.nodes[n].get("label") if n in g1 and n in g2 else 1
+                for n in set(g1) | set(g2))
+    return edges + nodes
+
+
+def _cell_ged(g1: nx.DiGraph, g2: nx.DiGraph, timeout: float | None) -> tuple[float, bool]:
+    if nx.is_isomorphic(g1, g2, node_match=_label_match, edge_match=_label_match):
+        return 0.0, True
+    bound = _identity_cost(g1, g2)
+    began = time.perf_counter()
+    found = nx.graph_edit_distance(g1, g2, node_match=_label_match, edge_match=_label_match, upper_bound=bound,
+                                   timeout=timeout)
+    exact = timeout is None or time.perf_counter() - began < timeout
+    return (float(bound) if found is None else float(found)), exact
+
+
+def graph_edit_distance(a, b, *, timeout: float | None = 1.0) -> tuple[float, bool]:
+    """Graph edit distance between two architectures' labelled cell graphs, and whether it is exact.
+
+    Unit costs (node/edge insertion, deletion and label substitution each cost 1); graphs from
+    ``to_graph("edge")`` (``none`` edges dropped); DARTS: the sum over the normal and reduce cells. Cells
+    whose labelled graphs are isomorphic (e.g. identical cells) get exactly 0. Otherwise networkx's exact
+    search runs with the cost of the identity node mapping as upper bound (which prunes it about 10× on
+    NB201) and stops after ``timeout`` seconds per cell pair; if it stopped early the best distance found
+    (at worst that upper bound) is returned with ``exact=False``. On 8×8 digits-sized cells: NB201 ~1 ms,
+    DARTS ~0.1 s per pair, well inside the default timeout.
+    """
+    _same_space(a, b)
+    total, exact = 0.0, True
+    for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
+        d, ok = _cell_ged(ca.to_graph("edge"), cb.to_graph("edge"), timeout)
+        total += d
+        exact &= ok
+    return total, exact
+
+
+def sample_pairs(n: int, n_pairs: int, seed: int) -> np.ndarray:
+    """``min(n_pairs, n(n-1)/2)`` distinct index pairs ``i < j`` of ``n`` items, seeded, sorted (``[m, 2]``).
+
+    >>> sample_pairs(3, 10, seed=0).tolist()
+    [[0, 1], [0, 2], [1, 2]]
+    """
+    rows, cols = np.triu_indices(n, 1)
+    if n_pairs >= len(rows):
+        return np.stack([rows, cols], 1)
+    chosen = np.sort(np.random.default_rng(seed).choice(len(rows), size=n_pairs, replace=False))
+    return np.stack([rows[chosen], cols[chosen]], 1)
+
+
+# -- tables from one controller ---------------------------------------------------------------------------
+
+
+def sample_controller(controller, n: int, seed: int):
+    """``n`` architectures drawn from ``controller`` (seeded): the :class:`ControllerSample` and the genotypes."""
+    generator = torch.Generator().manual_seed(derive_seed(seed, "controller-analysis"))
+    controller.eval()
+    with torch.no_grad():
+        sample = controller.sample(n, generator)
+    return sample, controller.decode(sample.actions)
+
+
+def step_probabilities(controller, sample, genotypes) -> pd.DataFrame:
+    """One row per (architecture, time step): the decision, the action taken, its probability and the argmax one."""
+    n, T = sample.actions.shape
+    decisions = controller.decisions
+    actions = sample.actions.numpy()
+    chosen = sample.log_probs.detach().exp().numpy()
+    return pd.DataFrame({
+        "sample": np.repeat(np.arange(n), T),
+        "arch_id": np.repeat([g.arch_id for g in genotypes], T),
+        "step": np.tile(np.arange(T), n),
+        "cell": np.tile([d.cell for d in decisions], n),
+        "node": np.tile([d.node for d in decisions], n),
+        "edge": np.tile([d.edge for d in decisions], n),
+        "decision": np.tile([d.kind for d in decisions], n),
+        "choice": [str(decisions[t].choices[actions[i, t]]) for i in range(n) for t in range(T)],
+        "argmax_prob": sample.max_probs.numpy().astype(float).ravel(),
+        "chosen_prob": chosen.astype(float).ravel(),
+        "entropy": sample.entropies.numpy().astype(float).ravel(),
+    })
+
+
+def hidden_states(sample, genotypes) -> pd.DataFrame:
+    """The final hidden state of each architecture, one row per (architecture, unit)."""
+    hidden = sample.hidden.numpy().astype(float)
+    n, H = hidden.shape
+    return pd.DataFrame({"sample": np.repeat(np.arange(n), H), "arch_id": np.repeat([g.arch_id for g in genotypes], H),
+                         "unit": np.tile(np.arange(H), n), "value": hidden.ravel()})
+
+
+def hidden_variance(sample) -> pd.DataFrame:
+    """Per hidden unit: mean and variance (ddof = 1) of the final hidden state across the architectures."""
+    hidden = sample.hidden.numpy().astype(float)
+    n = len(hidden)
+    return pd.DataFrame({"unit": np.arange(hidden.shape[1]), "mean": hidden.mean(0),
+                         "variance": hidden.var(0, ddof=1) if n > 1 else np.zeros(hidden.shape[1]), "n": n})
+
+
+def performance(genotypes, *, benchmark: pd.DataFrame | None = None, column: str = "cifar10_test_acc",
+                supernet_state=None, splits: dict | None = None, device: torch.device | None = None,
+                score_images: int | None = None) -> pd.DataFrame:
+    """Accuracy (%) of each genotype: ``benchmark_acc`` from an NB201 benchmark table (null if absent from it),
+    ``supernet_acc`` the validation accuracy of the sub-network under a controller's shared weights (null
+    without ``supernet_state``/``splits``). Each distinct architecture is scored once."""
+    n = len(genotypes)
+    out = pd.DataFrame({"benchmark_acc": np.full(n, np.nan), "supernet_acc": np.full(n, np.nan)})
+    if benchmark is not None:
+        if any(g.space != "nb201" for g in genotypes):
+            raise ControllerAnalysisError("the benchmark table holds NB201 cells; the controller samples DARTS ones")
+        if column not in benchmark.columns:
+            raise ControllerAnalysisError(f"benchmark table has no column {column!r}")
+        lookup = dict(zip(benchmark["arch_str"], benchmark[column].astype(float)))
+        out["benchmark_acc"] = [lookup.get(g.to_str(), np.nan) for g in genotypes]
+    if supernet_state is not None and splits is not None:
+        from cellprobe.search.loop import SearchState
+        from cellprobe.search.select import score_architectures
+
+        unique = list({g.arch_id: g for g in genotypes}.values())
+        state = SearchState(supernet_state.space, supernet_state.settings.search_settings(), supernet_state.seed,
+                            supernet_state.supernet, {}, pd.DataFrame(), pd.DataFrame())
+        scores = score_architectures(state, unique, splits, device or torch.device("cpu"), eval_images=score_images)
+        acc = dict(zip(scores["arch_id"], scores["valid_acc"]))
+        out["supernet_acc"] = [acc[g.arch_id] for g in genotypes]
+    return out
+
+
+def pair_table(genotypes, hidden: np.ndarray, perf: np.ndarray | None, *, n_pairs: int, seed: int,
+               ged_timeout: float | None = 1.0) -> pd.DataFrame:
+    """For a seeded sample of architecture pairs: hidden-state L2 distance and every similarity notion."""
+    pairs = sample_pairs(len(genotypes), n_pairs, derive_seed(seed, "controller-pairs"))
+    rows = []
+    for i, j in pairs.tolist():
+        a, b = genotypes[i], genotypes[j]
+        ged, exact = graph_edit_distance(a, b, timeout=ged_timeout)
+        rows.append({
+            "sample_a": i, "sample_b": j, "arch_id_a": a.arch_id, "arch_id_b": b.arch_id,
+            "hidden_distance": float(np.linalg.norm(hidden[i] - hidden[j])),
+            "common_ops": common_ops(a, b), "common_connections": common_connections(a, b),
+            "graph_edit_distance": ged, "ged_exact": exact,
+            "perf_difference": float(abs(perf[i] - perf[j])) if perf is not None else float("nan"),
+        })
+    columns = ["sample_a", "sample_b", "arch_id_a", "arch_id_b", "hidden_distance", "common_ops",
+               "common_connections", "graph_edit_distance", "ged_exact", "perf_difference"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def similarity_correlations(pairs: pd.DataFrame, *, perf_source: str = "",
+                            ged_timeout: float | None = None) -> pd.DataFrame:
+    """Spearman ρ (and two-sided p) between ``hidden_distance`` and each of :data:`SIMILARITIES` over the pairs.
+
+    ρ is null where fewer than 3 pairs have both values or either side is constant.
+    """
+    from scipy.stats import spearmanr
+
+    details = {
+        "common_ops": "same op per edge (NB201) / multiset of ops per node (DARTS)",
+        "common_connections": "edges present in both (NB201) / shared inputs per node (DARTS)",
+        "graph_edit_distance": (f"exact for {int(pairs['ged_exact'].sum())}/{len(pairs)} pairs"
+                                + (f" (timeout {ged_timeout:g} s per cell pair)" if ged_timeout else "")),
+        "perf_difference": f"|accuracy difference|, {perf_source}" if perf_source else "no performance available",
+    }
+    rows = []
+    for name in SIMILARITIES:
+        both = pairs[["hidden_distance", name]].dropna()
+        rho = p = float("nan")
+        if len(both) >= 3 and both["hidden_distance"].nunique() > 1 and both[name].nunique() > 1:
+            result = spearmanr(both["hidden_distance"], both[name])
+            rho, p = float(result.statistic), float(result.pvalue)
+        rows.append({"similarity": name, "n_pairs": len(both), "spearman_rho": rho, "p_value": p,
+                     "detail": details[name]})
+    return pd.DataFrame(rows)
+
+
+def analyse_controller(state, *, n_archs: int = 200, n_pairs: int = 300, seed: int = 0,
+                       benchmark: pd.DataFrame | None = None, column: str = "cifar10_test_acc",
+                       splits: dict | None = None, device: torch.device | None = None,
+                       score_images: int | None = 256, ged_timeout: float | None = 1.0) -> dict[str, pd.DataFrame]:
+    """Every analysis table of one :class:`~cellprobe.search.controller.ControllerState`.
+
+    Returns frames keyed ``architectures``, ``step_probs``, ``hidden``, ``hidden_variance``, ``pairs`` and
+    ``correlations``, each with ``space``, ``variant`` and ``seed`` columns. The architectures' performance is
+    the benchmark's ``column`` where ``benchmark`` is given (NB201), else the supernet's validation accuracy on
+    the first ``score_images`` images of ``splits['valid']`` (if ``splits`` is given).
+    """
+    if isinstance(n_archs, bool) or not isinstance(n_archs, int) or n_archs < 2:
+        raise ControllerAnalysisError(f"n_archs must be an integer >= 2, got {n_archs!r}")
+    if isinstance(n_pairs, bool) or not isinstance(n_pairs, int) or n_pairs < 1:
+        raise ControllerAnalysisError(f"n_pairs must be a positive integer, got {n_pairs!r}")
+    if score_images is not None and (isinstance(score_images, bool) or not isinstance(score_images, int)
+                                     or score_images < 1):
+        raise ControllerAnalysisError(f"score_images must be a positive integer, got {score_images!r}")
+    if ged_timeout is not None and not ged_timeout > 0:
+        raise ControllerAnalysisError(f"ged_timeout must be positive (or None: no limit), got {ged_timeout!r}")
+    if benchmark is not None and state.space != "nb201":
+        raise ControllerAnalysisError(f"the benchmark table holds NB201 cells; this controller searches {state.space}")
+    sample, genotypes = sample_controller(state.controller, n_archs, seed)
+    perf = performance(genotypes, benchmark=benchmark, column=column, supernet_state=state if splits else None,
+                       splits=splits, device=device, score_images=score_images)
+    if benchmark is not None:
+        perf_values, perf_source = perf["benchmark_acc"].to_numpy(), f"benchmark {column}"
+    elif splits is not None:
+        perf_values, perf_source = perf["supernet_acc"].to_numpy(), "supernet validation accuracy"
+    else:
+        perf_values, perf_source = None, ""
+    architectures = pd.DataFrame({
+        "sample": np.arange(n_archs), "arch_id": [g.arch_id for g in genotypes],
+        "genotype": [g.to_str() for g in genotypes],
+        "log_prob": sample.log_prob.numpy().astype(float), "entropy": sample.entropy.numpy().astype(float),
+        "benchmark_acc": perf["benchmark_acc"], "supernet_acc": perf["supernet_acc"],
+    })
+    pairs = pair_table(genotypes, sample.hidden.numpy().astype(float), perf_values, n_pairs=n_pairs, seed=seed,
+                       ged_timeout=ged_timeout)
+    tables = {
+        "architectures": architectures,
+        "step_probs": step_probabilities(state.controller, sample, genotypes),
+        "hidden": hidden_states(sample, genotypes),
+        "hidden_variance": hidden_variance(sample),
+        "pairs": pairs,
+        "correlations": similarity_correlations(pairs, perf_source=perf_source, ged_timeout=ged_timeout),
+    }
+    keys = {"space": state.space, "variant": state.variant, "seed": int(state.seed)}
+    return {name: frame.assign(**keys) for name, frame in tables.items()}

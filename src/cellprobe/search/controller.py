@@ -1,0 +1,746 @@
+"""The ENAS controller: an LSTM that samples a cell decision by decision, trained by REINFORCE.
+
+The controller (Pham et al., ICML 2018, micro search space) emits one decision per time step:
+
+* **NB201** — the op of each of the 6 edges, in :data:`cellprobe.spaces.nb201.EDGES` order (6 steps);
+* **DARTS** — for the normal cell, then the reduce cell, for each intermediate node 2..5: its first
+  input, its second input (a different earlier node), the op of its first edge, the op of its second
+  edge (ops without ``none``; 2 × 4 × 4 = 32 steps). The reduce cell continues from the normal cell's
+  LSTM state, as in ENAS.
+
+As in ENAS, an op choice feeds the op's embedding to the next step; an input choice feeds the
+*anchor* of the chosen node (zeros for the two cell inputs, the LSTM output after the node's last
+decision for intermediate nodes) and is made by attention over those anchors,
+``vᵀ tanh(W₁·anchor + W₂·h)``. Logits are divided by ``temperature`` and squashed to
+``tanh_constant · tanh(·)`` (``tanh_constant / op_tanh_reduce`` for ops). The **final hidden state** of a
+sampled architecture is the LSTM output after it has consumed the last decision (DARTS: the anchor of the
+reduce cell's last node; NB201: one extra step fed with the last op's embedding).
+
+Training (:func:`run_controller`) alternates, every epoch, as ENAS does:
+
+1. *shared weights* — one pass over the training data; each minibatch trains the one-hot sub-network of
+   one architecture sampled from the controller (cellprobe's supernet with :func:`discretize` weights);
+2. *controller* — ``controller_steps`` REINFORCE updates; each samples ``controller_batch`` architectures,
+   scores each by the supernet's accuracy on one validation minibatch (the same batch for the whole step;
+   batch-norm batch statistics, :func:`~cellprobe.search.loop.evaluate`), adds the entropy bonus
+   ``entropy_weight · H`` (exact entropy of each step's distribution, summed) to the reward and minimises
+   ``−(R − b) log π(a)`` with an exponential-moving-average baseline ``b`` (initialised to the first
+   step's mean reward instead of 0, since runs here are short).
+
+Variants (:data:`VARIANTS`): ``trained`` (the above); ``random`` (same architecture and initialisation,
+never updated: the supernet trains on its near-uniform samples and the rewards are recorded); and
+``regularised`` (the above plus a supervised reconstruction loss: ``recon_weight`` × the mean
+teacher-forced negative log-likelihood of ``recon_batch`` architectures drawn without replacement from an
+:class:`ArchitectureBuffer` of previously sampled ones, which starts filling after ``buffer_warmup``
+controller steps and replaces a uniformly drawn entry once full).
+
+Each epoch is a pure function of the state at its start and ``(seed, epoch)``; a checkpoint after each epoch
+lets a killed run resume to identical results (on the CPU). The controller always runs on the CPU (it is
+tiny); the supernet on the given device.
+
+>>> controller = Controller("nb201", hidden=16, seed=0)
+>>> sample = controller.sample(3, torch.Generator().manual_seed(0))
+>>> tuple(sample.actions.shape), tuple(sample.hidden.shape)
+((3, 6), (3, 16))
+>>> bool(torch.allclose(controller.log_prob(sample.actions), sample.log_prob))
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cellprobe.errors import CellprobeError
+from cellprobe.io import atomic_output
+from cellprobe.search.loop import SearchSettings, _batches, _prepare, build_search_supernet, evaluate
+from cellprobe.spaces.darts import CELL_TYPES as DARTS_CELL_TYPES
+from cellprobe.spaces.darts import N_INPUTS, N_NODES, NEIGHBOUR_OPS, DartsCell, DartsGenotype
+from cellprobe.spaces.nb201 import EDGES as NB201_EDGES
+from cellprobe.spaces.nb201 import OPS as NB201_OPS
+from cellprobe.spaces.nb201 import NB201Genotype
+from cellprobe.train import derive_seed
+
+__all__ = [
+    "VARIANTS",
+    "ControllerError",
+    "ControllerSettings",
+    "Decision",
+    "ControllerSample",
+    "Controller",
+    "ArchitectureBuffer",
+    "ControllerState",
+    "run_controller",
+    "save_controller",
+    "load_controller",
+]
+
+VARIANTS = ("trained", "random", "regularised")
+_FORMAT = "cellprobe-controller"
+_FORMAT_VERSION = 1
+
+
+class ControllerError(CellprobeError):
+    """Invalid controller settings, actions or files."""
+
+
+# -- settings ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControllerSettings:
+    """Everything that decides a controller run: the controller, its training, the buffer, the supernet.
+
+    Controller defaults follow ENAS' micro search (LSTM size 64, temperature 5, tanh constant 1.1, op tanh
+    reduce 2.5, entropy weight 1e-4, Adam with β₁ = 0 and ε = 1e-3, 10 architectures per update). The run
+    length, the learning rate (ENAS: 0.0035 over thousands of updates) and the baseline decay (ENAS: 0.99)
+    are scaled to a run of a few hundred updates on the CPU.
+    """
+
+    # controller
+    hidden: int = 64
+    layers: int = 1
+    init_range: float = 0.1
+    temperature: float = 5.0
+    tanh_constant: float = 1.1
+    op_tanh_reduce: float = 2.5
+    # REINFORCE
+    lr: float = 0.03
+    entropy_weight: float = 1e-4
+    baseline_decay: float = 0.9
+    controller_steps: int = 10
+    controller_batch: int = 10
+    reward_images: int = 64
+    # regularised variant: memory buffer and reconstruction loss
+    buffer_capacity: int = 100
+    buffer_warmup: int = 20
+    recon_weight: float = 1.0
+    recon_batch: int = 10
+    # shared weights (the supernet, trained on sampled paths)
+    epochs: int = 20
+    shared_steps: int = 0
+    batch_size: int = 64
+    w_lr: float = 0.05
+    w_lr_min: float = 0.001
+    w_momentum: float = 0.9
+    w_weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    C: int = 8
+    depth: int = 1
+    augment: str = "digits"
+    eval_batch_size: int = 256
+    channels_last: bool = False
+
+    def __post_init__(self):
+        positive = ("hidden", "layers", "controller_steps", "controller_batch", "reward_images", "buffer_capacity",
+                    "recon_batch", "epochs", "batch_size", "C", "depth", "eval_batch_size")
+        for name in positive:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("buffer_warmup", "shared_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        if self.batch_size < 2:
+            raise ValueError("batch_size must be >= 2")
+        for name in ("temperature", "lr", "w_lr", "op_tanh_reduce", "init_range"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
+        for name in ("tanh_constant", "entropy_weight", "recon_weight", "w_lr_min", "w_weight_decay", "grad_clip"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if not 0 <= self.baseline_decay < 1:
+            raise ValueError(f"baseline_decay must lie in [0, 1), got {self.baseline_decay!r}")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ControllerSettings:
+        if not isinstance(data, dict):
+            raise ControllerError(f"controller settings must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ControllerError(f"controller settings: unknown setting(s) {unknown}; known: {sorted(known)}")
+        try:
+            return cls(**data)
+        except (TypeError, ValueError) as exc:
+            raise ControllerError(f"controller settings: {exc}") from None
+
+    def digest(self) -> str:
+        return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
+
+    def search_settings(self) -> SearchSettings:
+        """The shared-weight part as :class:`SearchSettings` (uniform one-shot: one path per step)."""
+        return SearchSettings(method="spos", epochs=self.epochs, batch_size=self.batch_size, w_lr=self.w_lr,
+                              w_lr_min=self.w_lr_min, w_momentum=self.w_momentum,
+                              w_weight_decay=self.w_weight_decay, grad_clip=self.grad_clip, C=self.C,
+                              depth=self.depth, augment=self.augment, cost_batches=0,
+                              eval_batch_size=self.eval_batch_size, channels_last=self.channels_last)
+
+    def build_controller(self, space: str, seed: int) -> Controller:
+        return Controller(space, hidden=self.hidden, layers=self.layers, temperature=self.temperature,
+                          tanh_constant=self.tanh_constant, op_tanh_reduce=self.op_tanh_reduce,
+                          init_range=self.init_range, seed=seed)
+
+
+# -- the controller ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One time step of the controller.
+
+    ``cell``: ``"cell"`` (NB201) or ``"normal"``/``"reduce"``; ``node``: the node the decision feeds (the
+    space's own numbering); ``edge``: the edge's index in the genotype's own edge order; ``kind``: ``"op"``
+    or ``"input"``; ``choices``: the options, op names or input node numbers (action ``i`` = ``choices[i]``).
+    """
+
+    step: int
+    cell: str
+    node: int
+    edge: int
+    kind: str
+    choices: tuple
+
+
+def _decisions(space: str) -> tuple[Decision, ...]:
+    out: list[Decision] = []
+    if space == "nb201":
+        for e, (target, _) in enumerate(NB201_EDGES):
+            out.append(Decision(len(out), "cell", target, e, "op", tuple(NB201_OPS)))
+        return tuple(out)
+    for cell in DARTS_CELL_TYPES:
+        for k in range(N_NODES):
+            node = k + N_INPUTS
+            for slot in range(2):
+                out.append(Decision(len(out), cell, node, 2 * k + slot, "input", tuple(range(node))))
+            for slot in range(2):
+                out.append(Decision(len(out), cell, node, 2 * k + slot, "op", tuple(NEIGHBOUR_OPS)))
+    return tuple(out)
+
+
+@dataclass
+class ControllerSample:
+    """Architectures sampled (or teacher-forced) through the controller, one row each.
+
+    ``actions`` ``[n, T]`` (int64, indices into each :class:`Decision`'s ``choices``), ``log_probs`` ``[n, T]``
+    (log-probability of each action; differentiable), ``entropies`` and ``max_probs`` ``[n, T]`` (entropy and
+    probability of the most likely action of each step's distribution; detached), ``hidden`` ``[n, H]``
+    (the final hidden state; detached).
+    """
+
+    actions: torch.Tensor
+    log_probs: torch.Tensor
+    entropies: torch.Tensor
+    max_probs: torch.Tensor
+    hidden: torch.Tensor
+
+    @property
+    def log_prob(self) -> torch.Tensor:
+        """Log-probability of each whole architecture ``[n]``."""
+        return self.log_probs.sum(1)
+
+    @property
+    def entropy(self) -> torch.Tensor:
+        """Sum over the steps of each step's entropy ``[n]`` (nats)."""
+        return self.entropies.sum(1)
+
+
+class Controller(nn.Module):
+    """The ENAS LSTM controller of one search space (see the module docstring).
+
+    ``sample(n, generator)`` draws ``n`` architectures; ``forward(actions)`` / ``log_prob(actions)`` recompute
+    a given action sequence teacher-forced; ``decode``/``encode`` convert between actions and genotypes.
+    Every parameter is initialised uniformly in ``±init_range`` from ``seed``.
+    """
+
+    def __init__(self, space: str, *, hidden: int = 64, layers: int = 1, temperature: float = 5.0,
+                 tanh_constant: float = 1.1, op_tanh_reduce: float = 2.5, init_range: float = 0.1, seed: int = 0):
+        super().__init__()
+        if space not in ("nb201", "darts"):
+            raise ControllerError(f"unknown search space {space!r}; the controller knows nb201 and darts")
+        self.space = space
+        self.ops = tuple(NB201_OPS) if space == "nb201" else tuple(NEIGHBOUR_OPS)
+        self.decisions = _decisions(space)
+        self.hidden_size, self.temperature = hidden, temperature
+        self.tanh_constant, self.op_tanh_reduce = tanh_constant, op_tanh_reduce
+        self.lstm = nn.ModuleList(nn.LSTMCell(hidden, hidden) for _ in range(layers))
+        self.start = nn.Parameter(torch.empty(hidden))  # ENAS' g_emb: the input of a cell's (or node's) first step
+        self.op_embedding = nn.Embedding(len(self.ops), hidden)
+        self.op_head = nn.Linear(hidden, len(self.ops))
+        if space == "darts":
+            self.attn_anchor = nn.Linear(hidden, hidden, bias=False)
+            self.attn_query = nn.Linear(hidden, hidden, bias=False)
+            self.attn_v = nn.Linear(hidden, 1, bias=False)
+        generator = torch.Generator().manual_seed(int(seed))
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-init_range, init_range, generator=generator)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.decisions)
+
+    # -- one pass -----------------------------------------------------------------------------------------
+    def _lstm(self, x, state):
+        new = []
+        for cell, (h, c) in zip(self.lstm, state):
+            h, c = cell(x, (h, c))
+            new.append((h, c))
+            x = h
+        return x, new
+
+    def _log_softmax(self, logits: torch.Tensor, op: bool, mask: torch.Tensor | None = None) -> torch.Tensor:
+        logits = logits / self.temperature
+        if self.tanh_constant > 0:
+            logits = (self.tanh_constant / (self.op_tanh_reduce if op else 1.0)) * torch.tanh(logits)
+        if mask is not None:
+            logits = logits.masked_fill(mask, float("-inf"))
+        return F.log_softmax(logits, dim=-1)
+
+    def _run(self, n: int, actions: torch.Tensor | None, generator: torch.Generator | None) -> ControllerSample:
+        H = self.hidden_size
+        zeros = self.start.new_zeros(n, H)
+        state = [(zeros, zeros)] * len(self.lstm)
+        start = self.start.expand(n, H)
+        rows = torch.arange(n)
+        chosen, log_probs, entropies, max_probs = [], [], [], []
+
+        def decide(log_p: torch.Tensor) -> torch.Tensor:
+            t = len(chosen)
+            if actions is None:
+                a = torch.multinomial(log_p.detach().exp(), 1, generator=generator).squeeze(1)
+            else:
+                a = actions[:, t]
+            with torch.no_grad():
+                p = log_p.exp()
+                entropies.append(-(p * log_p.masked_fill(p == 0, 0.0)).sum(1) + 0.0)  # + 0.0: no -0.0
+                max_probs.append(p.max(1).values)
+            log_probs.append(log_p.gather(1, a[:, None]).squeeze(1))
+            chosen.append(a)
+            return a
+
+        x = start
+        if self.space == "nb201":
+            for _ in NB201_EDGES:
+                h, state = self._lstm(x, state)
+                x = self.op_embedding(decide(self._log_softmax(self.op_head(h), op=True)))
+            final, _ = self._lstm(x, state)
+        else:
+            for _ in DARTS_CELL_TYPES:
+                anchors, keys = [zeros] * N_INPUTS, []
+                for _ in range(N_INPUTS):
+                    h, state = self._lstm(zeros, state)
+                    keys.append(self.attn_anchor(h))
+                x = start
+                for _ in range(N_NODES):
+                    first = None
+                    for slot in range(2):
+                        h, state = self._lstm(x, state)
+                        scores = self.attn_v(torch.tanh(torch.stack(keys, 1) + self.attn_query(h)[:, None])).squeeze(-1)
+                        mask = None if first is None else F.one_hot(first, len(keys)).bool()
+                        a = decide(self._log_softmax(scores, op=False, mask=mask))
+                        first = a if first is None else first
+                        x = torch.stack(anchors, 1)[rows, a]
+                    for slot in range(2):
+                        h, state = self._lstm(x, state)
+                        x = self.op_embedding(decide(self._log_softmax(self.op_head(h), op=True)))
+                    h, state = self._lstm(x, state)
+                    anchors.append(h)
+                    keys.append(self.attn_anchor(h))
+                    x = start
+            final = h
+        return ControllerSample(torch.stack(chosen, 1), torch.stack(log_probs, 1), torch.stack(entropies, 1),
+                                torch.stack(max_probs, 1), final.detach())
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> ControllerSample:
+        """Draw ``n`` architectures (log-probabilities differentiable unless under ``torch.no_grad``)."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ControllerError(f"the number of architectures to sample must be a positive integer, got {n!r}")
+        return self._run(n, None, generator)
+
+    def forward(self, actions: torch.Tensor) -> ControllerSample:
+        """Teacher-forced pass over given action sequences ``[n, T]``."""
+        actions = self._check_actions(actions)
+        return self._run(len(actions), actions, None)
+
+    def log_prob(self, actions: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced log-likelihood of each action sequence ``[n]`` (differentiable)."""
+        return self.forward(actions).log_prob
+
+    # -- actions ↔ genotypes -------------------------------------------------------------------------------
+    def _check_actions(self, actions) -> torch.Tensor:
+        actions = torch.as_tensor(actions, dtype=torch.int64)
+        if actions.dim() != 2 or actions.shape[1] != self.n_steps or len(actions) == 0:
+            raise ControllerError(f"{self.space} actions must have shape [n >= 1, {self.n_steps}], "
+                                  f"got {tuple(actions.shape)}")
+        for d in self.decisions:
+            column = actions[:, d.step]
+            if (column < 0).any() or (column >= len(d.choices)).any():
+                raise ControllerError(f"step {d.step} ({d.cell} node {d.node} {d.kind}) has {len(d.choices)} "
+                                      f"choices; got action(s) outside 0..{len(d.choices) - 1}")
+        if self.space == "darts":
+            first = [d.step for d in self.decisions if d.kind == "input" and d.edge % 2 == 0]
+            same = actions[:, first] == actions[:, [s + 1 for s in first]]
+            if same.any():
+                raise ControllerError("a DARTS node's two inputs must differ; some action sequence repeats an input")
+        return actions
+
+    def decode(self, actions) -> list:
+        """The genotype of each action sequence ``[n, T]``."""
+        actions = self._check_actions(actions).tolist()
+        if self.space == "nb201":
+            return [NB201Genotype(tuple(self.ops[a] for a in row)) for row in actions]
+        out = []
+        for row in actions:
+            cells = {}
+            for c, cell in enumerate(DARTS_CELL_TYPES):
+                part = row[c * 4 * N_NODES : (c + 1) * 4 * N_NODES]
+                edges = []
+                for k in range(N_NODES):
+                    in0, in1, op0, op1 = part[4 * k : 4 * k + 4]
+                    edges += [(self.ops[op0], in0), (self.ops[op1], in1)]
+                cells[cell] = DartsCell(tuple(edges), name=cell)
+            out.append(DartsGenotype(**cells))
+        return out
+
+    def encode(self, genotypes: Sequence) -> torch.Tensor:
+        """The action sequences ``[n, T]`` that produce ``genotypes`` (DARTS: in their edge order; no ``none``)."""
+        rows = []
+        for g in genotypes:
+            if g.space != self.space:
+                raise ControllerError(f"a {self.space} controller cannot encode a {g.space} genotype")
+            if self.space == "nb201":
+                rows.append([self.ops.index(op) for op in g.ops])
+                continue
+            row = []
+            for cell in DARTS_CELL_TYPES:
+                for k in range(N_NODES):
+                    (op0, in0), (op1, in1) = g.cell(cell).node_edges(k)
+                    if "none" in (op0, op1):
+                        raise ControllerError(f"{g.to_str()}: the controller's ops exclude 'none'")
+                    row += [in0, in1, self.ops.index(op0), self.ops.index(op1)]
+            rows.append(row)
+        return torch.tensor(rows, dtype=torch.int64).reshape(len(rows), self.n_steps)
+
+
+# -- the memory buffer of the regularised controller --------------------------------------------------------
+
+
+class ArchitectureBuffer:
+    """Previously sampled architectures (action sequences) for the reconstruction loss.
+
+    :meth:`offer` ignores everything before controller step ``warmup``; afterwards it appends while fewer than
+    ``capacity`` are held and, once full, overwrites a uniformly drawn entry with each new architecture.
+    :meth:`draw` returns up to ``k`` distinct entries, uniformly without replacement. Randomness comes from the
+    ``numpy`` generator passed in.
+
+    >>> buffer = ArchitectureBuffer(capacity=2, warmup=1)
+    >>> rng = np.random.default_rng(0)
+    >>> buffer.offer(torch.tensor([[0, 1]]), step=0, rng=rng), len(buffer)
+    (0, 0)
+    >>> buffer.offer(torch.tensor([[0, 1], [1, 1], [2, 2]]), step=1, rng=rng), len(buffer)
+    (3, 2)
+    """
+
+    def __init__(self, capacity: int, warmup: int = 0):
+        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
+            raise ValueError(f"buffer capacity must be a positive integer, got {capacity!r}")
+        if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+            raise ValueError(f"buffer warm-up must be an integer >= 0, got {warmup!r}")
+        self.capacity, self.warmup = capacity, warmup
+        self.items: list[tuple[int, ...]] = []
+        self.stored = 0  # architectures accepted so far (appended or written over an older one)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def offer(self, actions: torch.Tensor, step: int, rng: np.random.Generator) -> int:
+        """Offer the rows of ``actions`` sampled at controller step ``step``; returns how many were stored."""
+        if step < self.warmup:
+            return 0
+        rows = [tuple(int(a) for a in row) for row in torch.as_tensor(actions).tolist()]
+        for row in rows:
+            if len(self.items) < self.capacity:
+                self.items.append(row)
+            else:
+                self.items[int(rng.integers(self.capacity))] = row
+        self.stored += len(rows)
+        return len(rows)
+
+    def draw(self, k: int, rng: np.random.Generator) -> torch.Tensor:
+        """Up to ``k`` stored action sequences ``[min(k, len), T]``, drawn uniformly without replacement."""
+        if not self.items:
+            raise ControllerError("the architecture buffer is empty")
+        index = rng.choice(len(self.items), size=min(k, len(self.items)), replace=False)
+        return torch.tensor([self.items[i] for i in index], dtype=torch.int64)
+
+    def state_dict(self) -> dict:
+        return {"capacity": self.capacity, "warmup": self.warmup, "stored": self.stored,
+                "items": torch.tensor(self.items, dtype=torch.int64)}
+
+    def load_state_dict(self, state: dict) -> ArchitectureBuffer:
+        self.capacity, self.warmup, self.stored = int(state["capacity"]), int(state["warmup"]), int(state["stored"])
+        self.items = [tuple(row) for row in state["items"].tolist()]
+        return self
+
+
+# -- training ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ControllerState:
+    """A trained (or loaded) controller with the supernet it was trained against."""
+
+    space: str
+    variant: str
+    settings: ControllerSettings
+    seed: int
+    controller: Controller
+    supernet: torch.nn.Module
+    history: pd.DataFrame
+    baseline: float
+    buffer: ArchitectureBuffer | None
+    dataset: str
+    num_classes: int
+    in_channels: int
+
+
+def _checkpoint_tag(space, variant, settings, seed, dataset) -> dict:
+    return {"space": space, "variant": variant, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
+
+
+def _reward_batches(valid, order, size):
+    """Validation minibatches of ``size`` images, cycling through ``order`` forever."""
+    while True:
+        for start in range(0, len(order), size):
+            idx = order[start : start + size]
+            if len(idx) >= 2:
+                yield valid.x[idx], valid.y[idx]
+
+
+def _check_run(space, variant, splits, settings):
+    from cellprobe.data import AUGMENT_PRESETS
+
+    if variant not in VARIANTS:
+        raise ControllerError(f"unknown controller variant {variant!r}; use {', '.join(VARIANTS)}")
+    if space not in ("nb201", "darts"):
+        raise ControllerError(f"unknown search space {space!r}; the controller knows nb201 and darts")
+    if settings.augment not in AUGMENT_PRESETS:
+        raise ControllerError(f"unknown augmentation {settings.augment!r}; known: {', '.join(AUGMENT_PRESETS)}")
+    if len(splits["train"].x) < 2 or len(splits["valid"].x) < 2:
+        raise ControllerError("the controller needs at least 2 training and 2 validation images")
+    return AUGMENT_PRESETS[settings.augment]
+
+
+def run_controller(
+    space: str,
+    variant: str,
+    splits: dict,
+    settings: ControllerSettings,
+    seed: int,
+    device: torch.device,
+    *,
+    checkpoint: Path | None = None,
+    dataset: str = "",
+    stop_after_epoch: int | None = None,
+    on_epoch: Callable[[int, dict], None] | None = None,
+) -> ControllerState | None:
+    """Train the ``variant`` controller of ``space``: supernet on ``splits['train']``, rewards on ``splits['valid']``.
+
+    Returns ``None`` when stopped by ``stop_after_epoch`` before the last epoch (the checkpoint holds the run).
+    The same ``seed`` gives every variant the same initial controller and supernet.
+    """
+    from cellprobe.nn.supernet import discretize
+
+    augment = _check_run(space, variant, splits, settings)
+    train, valid = splits["train"], splits["valid"]
+    num_classes, in_channels = int(train.meta["num_classes"]), int(train.x.shape[1])
+    search_settings = settings.search_settings()
+    tag = _checkpoint_tag(space, variant, settings, seed, dataset)
+
+    torch.manual_seed(derive_seed(seed, "init"))
+    supernet = build_search_supernet(space, search_settings, num_classes, in_channels).to(device)
+    if settings.channels_last:
+        supernet = supernet.to(memory_format=torch.channels_last)
+    controller = settings.build_controller(space, derive_seed(seed, "controller"))
+    w_opt = torch.optim.SGD(supernet.parameters(), lr=settings.w_lr, momentum=settings.w_momentum,
+                            weight_decay=settings.w_weight_decay)
+    c_opt = torch.optim.Adam(controller.parameters(), lr=settings.lr, betas=(0.0, 0.999), eps=1e-3)
+    buffer = ArchitectureBuffer(settings.buffer_capacity, settings.buffer_warmup) if variant == "regularised" else None
+    baseline, history, start_epoch, wall = float("nan"), [], 0, 0.0
+
+    state = None
+    if checkpoint is not None and Path(checkpoint).exists():
+        try:
+            state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        except Exception:  # unreadable: start again
+            state = None
+        if state is not None and state.get("tag") != tag:
+            state = None
+    if state is not None:
+        supernet.load_state_dict(state["supernet"])
+        controller.load_state_dict(state["controller"])
+        w_opt.load_state_dict(state["w_opt"])
+        c_opt.load_state_dict(state["c_opt"])
+        if buffer is not None:
+            buffer.load_state_dict(state["buffer"])
+        baseline, history = float(state["baseline"]), list(state["history"])
+        start_epoch, wall = int(state["epoch"]), float(state["wall_s"])
+
+    learn = variant != "random"
+    for epoch in range(start_epoch, settings.epochs):
+        began = time.perf_counter()
+        generator = torch.Generator().manual_seed(derive_seed(seed, epoch, "data"))
+        paths = torch.Generator().manual_seed(derive_seed(seed, epoch, "paths"))
+        rng = np.random.default_rng(derive_seed(seed, epoch, "buffer"))
+        torch.manual_seed(derive_seed(seed, epoch, "model"))
+        lr = search_settings.lr_at(epoch)
+        for group in w_opt.param_groups:
+            group["lr"] = lr
+
+        # 1. shared weights: each minibatch trains one sampled path
+        supernet.train()
+        order = torch.randperm(len(train.x), generator=generator)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for step, (xb, yb) in enumerate(_batches(train.x, train.y, order, settings.batch_size)):
+            if settings.shared_steps and step >= settings.shared_steps:
+                break
+            with torch.no_grad():
+                genotype = controller.decode(controller.sample(1, paths).actions)[0]
+            weights = discretize(supernet, genotype)
+            xb = _prepare(augment(xb, generator), device, settings.channels_last)
+            yb = yb.to(device)
+            w_opt.zero_grad(set_to_none=True)
+            logits = supernet(xb, weights)
+            loss = F.cross_entropy(logits, yb)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
+            w_opt.step()
+            loss_sum += loss.item() * len(yb)
+            correct += (logits.detach().argmax(1) == yb).sum().item()
+            seen += len(yb)
+
+        # 2. controller: REINFORCE against the supernet's validation accuracy
+        batches = _reward_batches(valid, torch.randperm(len(valid.x), generator=generator), settings.reward_images)
+        accs, rewards, entropies, log_probs, policy_losses, recon_losses, distinct = [], [], [], [], [], [], set()
+        for step in range(settings.controller_steps):
+            global_step = epoch * settings.controller_steps + step
+            with torch.set_grad_enabled(learn):
+                sample = controller.sample(settings.controller_batch, paths)
+            genotypes = controller.decode(sample.actions)
+            xv, yv = next(batches)
+            acc = torch.tensor([evaluate(supernet, discretize(supernet, g), xv, yv, settings.eval_batch_size, device,
+                                         settings.channels_last)[0] for g in genotypes], dtype=torch.float64)
+            reward = (acc / 100.0 + settings.entropy_weight * sample.entropy.double()).float()
+            mean_reward = float(reward.mean())
+            baseline = mean_reward if math.isnan(baseline) else (
+                settings.baseline_decay * baseline + (1 - settings.baseline_decay) * mean_reward)
+            policy_loss = -((reward - baseline) * sample.log_prob).mean()
+            loss = policy_loss
+            if buffer is not None and len(buffer):
+                recon = -controller.log_prob(buffer.draw(settings.recon_batch, rng)).mean()
+                loss = loss + settings.recon_weight * recon
+                recon_losses.append(float(recon.detach()))
+            if learn:
+                c_opt.zero_grad(set_to_none=True)
+                loss.backward()
+                c_opt.step()
+            if buffer is not None:
+                buffer.offer(sample.actions, global_step, rng)
+            accs.append(acc)
+            rewards.append(reward)
+            entropies.append(sample.entropy)
+            log_probs.append(sample.log_prob.detach())
+            policy_losses.append(float(policy_loss.detach()))
+            distinct.update(g.arch_id for g in genotypes)
+
+        wall += time.perf_counter() - began
+        acc_all = torch.cat(accs)
+        record = {
+            "epoch": epoch + 1, "lr": lr,
+            "shared_loss": loss_sum / max(seen, 1), "shared_acc": 100.0 * correct / max(seen, 1),
+            "reward_acc_mean": float(acc_all.mean()),
+            "reward_acc_std": float(acc_all.std()) if len(acc_all) > 1 else 0.0,
+            "reward_mean": float(torch.cat(rewards).mean()), "baseline": baseline,
+            "entropy_mean": float(torch.cat(entropies).mean()), "log_prob_mean": float(torch.cat(log_probs).mean()),
+            "policy_loss": float(np.mean(policy_losses)),
+            "recon_loss": float(np.mean(recon_losses)) if recon_losses else float("nan"),
+            "buffer_size": len(buffer) if buffer is not None else 0,
+            "distinct_archs": len(distinct), "wall_s": wall,
+        }
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, record)
+        if checkpoint is not None:
+            with atomic_output(checkpoint) as tmp:
+                torch.save({
+                    "tag": tag, "epoch": epoch + 1, "wall_s": wall, "baseline": baseline, "history": history,
+                    "supernet": supernet.state_dict(), "controller": controller.state_dict(),
+                    "w_opt": w_opt.state_dict(), "c_opt": c_opt.state_dict(),
+                    "buffer": buffer.state_dict() if buffer is not None else {},
+                }, tmp)
+        if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
+            return None
+
+    return ControllerState(space, variant, settings, int(seed), controller, supernet, pd.DataFrame(history), baseline,
+                           buffer, dataset, num_classes, in_channels)
+
+
+# -- the artifact -------------------------------------------------------------------------------------------
+
+
+def save_controller(state: ControllerState, path) -> Path:
+    """Write the trained controller, its supernet and history as one ``torch.save`` file (atomically)."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        torch.save({
+            "format": _FORMAT, "version": _FORMAT_VERSION,
+            "space": state.space, "variant": state.variant, "seed": int(state.seed), "dataset": state.dataset,
+            "settings": json.dumps(asdict(state.settings), sort_keys=True),
+            "num_classes": int(state.num_classes), "in_channels": int(state.in_channels),
+            "baseline": float(state.baseline), "history": state.history.to_dict("records"),
+            "controller": {k: v.detach().cpu() for k, v in state.controller.state_dict().items()},
+            "supernet": {k: v.detach().cpu() for k, v in state.supernet.state_dict().items()},
+            "buffer": state.buffer.state_dict() if state.buffer is not None else {},
+        }, tmp)
+    return path
+
+
+def load_controller(path) -> ControllerState:
+    """Read a file written by :func:`save_controller` (controller and supernet on the CPU)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ControllerError(f"{path}: controller file not found")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for foreign or corrupt files
+        raise ControllerError(f"{path}: not a readable controller file ({str(exc).splitlines()[0][:120]})") from None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise ControllerError(f"{path}: not a cellprobe controller file (written by `cellprobe controller train`)")
+    if data.get("version") != _FORMAT_VERSION:
+        raise ControllerError(f"{path}: controller file version {data.get('version')}, this cellprobe reads "
+                              f"{_FORMAT_VERSION}; rerun `cellprobe controller train`")
+    settings = ControllerSettings.from_dict(json.loads(data["settings"]))
+    space = data["space"]
+    controller = settings.build_controller(space, 0)
+    controller.load_state_dict(data["controller"])
+    supernet = build_search_supernet(space, settings.search_settings(), data["num_classes"], data["in_channels"])
+    supernet.load_state_dict(data["supernet"])
+    buffer = None
+    if data["variant"] == "regularised":
+        buffer = ArchitectureBuffer(settings.buffer_capacity, settings.buffer_warmup).load_state_dict(data["buffer"])
+    return ControllerState(space, data["variant"], settings, int(data["seed"]), controller, supernet,
+                           pd.DataFrame(data["history"]), float(data["baseline"]), buffer, data["dataset"],
+                           int(data["num_classes"]), int(data["in_channels"]))
