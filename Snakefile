@@ -46,6 +46,9 @@ include: "workflow/rules/search.smk"
 include: "workflow/rules/sample.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/importance.smk"
+include: "workflow/rules/motifs.smk"
+include: "workflow/rules/evaluators.smk"
+include: "workflow/rules/controller.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -55,6 +58,9 @@ rule all:
         search_targets("genotype.parquet"),
         scoring_targets(),
         importance_targets(),
+        motif_targets(),
+        evaluator_targets(),
+        controller_targets(),
         expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         rules.report.output.html,
     default_target: True

@@ -9,19 +9,39 @@ import yaml
 DVC = str(Path(sys.executable).with_name("dvc"))
 
 
+def _targets(cmd: str) -> list[str]:
+    return [word for word in cmd.split() if word.startswith(("results/", "data/"))]
+
+
 def test_stages_read_existing_param_groups_and_build_their_outs(root):
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     params = yaml.safe_load((root / "params.yaml").read_text())
-    assert {"benchmarks", "prep", "search", "sample", "train", "report"} <= set(stages)
+    assert {"benchmarks", "prep", "search", "sample", "train", "importance", "motifs", "evaluators", "controller",
+            "report"} <= set(stages)
     for name, stage in stages.items():
         for group in stage["params"]:
             assert group in params, f"stage {name} reads unknown params group {group}"
         assert stage["cmd"].startswith("snakemake ")
+        targets = _targets(stage["cmd"])
         for out in stage["outs"]:
-            assert out.startswith(("results/", "data/prepared/")), (name, out)
-            assert out in stage["cmd"] or out.startswith(("data/prepared/", "results/search")), (name, out)
+            # a file target of the command, the folder of one, or a folder a whole rule family (--until) fills
+            produced = out in targets or any(t.startswith(out + "/") for t in targets) or "--until" in stage["cmd"]
+            assert produced, (name, out)
         for dep in stage["deps"]:
             assert (root / dep).exists() or dep.startswith(("results/", "data/prepared/")), (name, dep)
+
+
+def test_stage_outputs_do_not_overlap_and_deps_come_first(root):
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    made: dict[str, str] = {}
+    for name, stage in stages.items():  # listed in data-flow order
+        for dep in stage["deps"]:
+            if dep.startswith(("results/", "data/prepared/")):
+                assert dep in made, f"stage {name} needs {dep} before any stage makes it"
+        for out in stage["outs"]:
+            clash = [o for o in made if o == out or o.startswith(out + "/") or out.startswith(o + "/")]
+            assert not clash, f"{name}: {out} overlaps {clash} of stage {made[clash[0]]}"
+            made[out] = name
 
 
 def test_dvc_reads_the_pipeline(root):
@@ -34,7 +54,10 @@ def test_dvc_reads_the_pipeline(root):
 def test_dvc_stages_cover_the_default_sample_and_train_sets(root):
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     params = yaml.safe_load((root / "params.yaml").read_text())
+    outs = {out for stage in stages.values() for out in stage["outs"]}
     for name in params["train"]["sets"]:
+        assert f"results/sample/{name}.parquet" in outs
+        assert f"results/train/{name}.parquet" in outs
+    for name in params["search"]["scoring"]["sets"]["darts"] + params["search"]["scoring"]["sets"]["nb201"]:
         assert f"results/sample/{name}.parquet" in stages["sample"]["outs"]
-        assert f"results/train/{name}.parquet" in stages["train"]["outs"]
     assert f"data/prepared/{params['train']['dataset']}" in stages["prep"]["outs"]

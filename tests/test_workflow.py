@@ -24,6 +24,8 @@ def tiny_params(params: dict) -> dict:
         "search-darts": {"sampler": "search", "space": "darts"},
         "nb201-few": {"sampler": "nb201", "size": 4, "seed": 0},
         "oi-verify": {"sampler": "importance", "space": "darts"},
+        "motif-darts": {"sampler": "motif", "space": "darts", "motifs": "darts-trained", "rank": 1, "size": 2,
+                        "seed": 5},
     }
     params["search"]["runs"] = {"darts": ["spos"], "nb201": ["darts-1st"]}
     params["search"]["spaces"] = {"darts": {"C": 4, "depth": 3, "epochs": 1}, "nb201": {"C": 4, "depth": 1, "epochs": 1}}
@@ -32,7 +34,7 @@ def tiny_params(params: dict) -> dict:
     params["search"]["overrides"] = {}
     params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform", "primskip"], "nb201": ["nb201-few"]},
                                    "recalibrate_batches": 1, "eval_images": 32}
-    params["train"].update({"sets": ["uniform", "primskip", "search-darts", "oi-verify"], "seeds": [0, 1],
+    params["train"].update({"sets": ["uniform", "primskip", "search-darts", "oi-verify", "motif-darts"], "seeds": [0, 1],
                             "shards": 2})
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
         "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1},
@@ -42,6 +44,13 @@ def tiny_params(params: dict) -> dict:
                       "options": {"epochs": 5}},
         "pool": {"sampler": "uniform", "size": 40}, "disable": 1, "steps": 1, "ablate": 1,
     })
+    params["motifs"]["sets"]["darts-trained"].update({"sets": ["uniform", "primskip"], "top": 1.0,
+                                                      "min_support": 0.4})
+    params["motifs"]["reference_size"] = 100
+    params["evaluators"]["darts_sets"] = ["uniform", "primskip"]
+    params["evaluators"]["zero_cost"]["nb201_archs"] = 30
+    params["controller"]["settings"] = {"epochs": 2, "controller_steps": 2, "buffer_warmup": 2}
+    params["controller"]["analysis"].update({"n_archs": 16, "n_pairs": 20, "score_images": 32})
     params["train"]["settings"].update({"epochs": 1, "network": {"C": 4, "layers": 3, "N": 1, "auxiliary": False}})
     return params
 
@@ -94,6 +103,17 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     predictors = pd.read_parquet(workdir / "results/importance/nb201/predictors.parquet")
     assert sorted(predictors["predictor"]) == ["gates", "rf"] and (predictors["tau_mean"] > 0.3).all()
     assert "Multi-stage predictor-based search" in page
+    correlations = pd.concat(pd.read_parquet(workdir / f"results/controller/nb201/{v}/correlations.parquet")
+                             for v in ("trained", "random", "regularised"))
+    assert set(correlations["variant"]) == {"trained", "random", "regularised"}
+    assert "ENAS controller" in page
+    motifs = pd.read_parquet(workdir / "results/motifs/nb201/nb201-top5/motifs.parquet")
+    assert len(motifs) and motifs["q_value"].notna().all()
+    assert len(pd.read_parquet(workdir / "results/train/motif-darts.parquet")) == 2 * 2
+    criteria = pd.read_parquet(workdir / "results/evaluators/darts/criteria.parquet")
+    assert any(e.startswith("supernet-") for e in criteria["evaluator"])
+    assert any(e.startswith("zc-") for e in criteria["evaluator"])
+    assert "Motifs" in page and "Evaluators" in page
     assert len(pd.read_parquet(workdir / "results/importance/nb201/search.parquet")) == 2 * (10 + 2 * 5)
     for space in ("nb201", "darts"):
         tests = pd.read_parquet(workdir / f"results/importance/{space}/tests.parquet")
@@ -130,7 +150,9 @@ def test_parameter_change_reruns_only_the_affected_rule(workdir):
         assert rule not in out, rule
     jobs = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
             if len(line.split()) == 2 and line.split()[1].isdigit()}
-    assert jobs.get("sample_set") == 1  # oi-verify only; the sampled sets stay
+    assert jobs.get("sample_set") == 2  # oi-verify and motif-darts (drawn from the trained samples' motifs)
+    assert jobs.get("motifs_mine") == 1  # the DARTS one; NB201's comes from the benchmark table
+    assert "controller_train" not in out  # the controller reads no training result
     assert jobs.get("importance_oi") == 1  # the DARTS one; NB201's comes from the benchmark table
 
 

@@ -144,6 +144,60 @@ def _cmd_report(args) -> None:
         inputs.update({f"predictor_search/{Path(p).parent.name}": Path(p) for p in args.predictor_search})
         for p in [*args.importance_oi, *args.importance_results, *args.importance_tests]:
             inputs[f"importance/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
+    if args.motifs:
+        import pandas as pd
+
+        from cellprobe.report.motifs_section import motifs_section
+        from cellprobe.tables import MOTIF_OCCURRENCES, MOTIFS
+
+        motif_tables = pd.concat([read_frame(p, MOTIFS) for p in args.motifs], ignore_index=True)
+        occurrences = (pd.concat([read_frame(p, MOTIF_OCCURRENCES) for p in args.motif_occurrences],
+                                 ignore_index=True) if args.motif_occurrences else None)
+        sections.append(motifs_section(motif_tables, occurrences, args.known_cells))
+        for p in [*args.motifs, *args.motif_occurrences]:
+            inputs[f"motifs/{Path(p).parent.parent.name}/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
+        if args.known_cells:
+            inputs["darts_known_cells"] = Path(args.known_cells)
+    if args.evaluators_criteria:
+        import pandas as pd
+
+        from cellprobe.report.evaluators_section import evaluators_section
+        from cellprobe.tables import EVALUATOR_CRITERIA, FLOPS_GROUPS
+
+        crit = pd.concat([read_frame(p, EVALUATOR_CRITERIA) for p in args.evaluators_criteria], ignore_index=True)
+        groups = (pd.concat([read_frame(p, FLOPS_GROUPS) for p in args.evaluators_flops_groups], ignore_index=True)
+                  if args.evaluators_flops_groups else None)
+        sections.append(evaluators_section(crit, groups, k=args.evaluators_k))
+        for p in [*args.evaluators_criteria, *args.evaluators_flops_groups]:
+            inputs[f"evaluators/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
+    if args.controller_correlations:
+        import pandas as pd
+
+        from cellprobe.report.controller_section import controller_section
+        from cellprobe.tables import (
+            CONTROLLER_ARCHITECTURES,
+            CONTROLLER_CORRELATIONS,
+            CONTROLLER_HIDDEN,
+            CONTROLLER_HIDDEN_VARIANCE,
+            CONTROLLER_HISTORY,
+            CONTROLLER_STEP_PROBS,
+        )
+
+        def gather(paths, schema):
+            return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
+
+        sections.append(controller_section(
+            gather(args.controller_architectures, CONTROLLER_ARCHITECTURES),
+            gather(args.controller_step_probs, CONTROLLER_STEP_PROBS),
+            gather(args.controller_hidden_variance, CONTROLLER_HIDDEN_VARIANCE),
+            gather(args.controller_correlations, CONTROLLER_CORRELATIONS),
+            hidden=gather(args.controller_hidden, CONTROLLER_HIDDEN),
+            history=gather(args.controller_history, CONTROLLER_HISTORY),
+            benchmark=read_frame(args.nb201, NB201_BENCHMARK) if args.nb201 else None,
+            column="cifar10_test_acc",
+        ))
+        for p in [*args.controller_correlations, *args.controller_history]:
+            inputs[f"controller/{Path(p).parent.parent.name}/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
     out = render_report(sections, args.out, title=args.title, provenance=provenance(inputs, params))
     print(f"wrote {out}", file=sys.stderr)
 
@@ -160,7 +214,17 @@ def _cmd_sample(args) -> None:
     from cellprobe.sampling import sample_table
     from cellprobe.tables import SAMPLE_SET, write_table
 
-    if args.from_importance:
+    if args.from_motifs:
+        from cellprobe.sampling import table_from_motifs
+        from cellprobe.tables import MOTIFS, read_frame
+
+        if args.size is None:
+            raise CellprobeError("--from-motifs needs --size")
+        table = table_from_motifs(read_frame(args.from_motifs, MOTIFS), args.size, args.seed, rank=args.motif_rank,
+                                  motif_id=args.motif_id, reference=args.motif_reference)
+        meta = {"name": args.name, "sampler": "motif", "seed": args.seed, "sources": [str(args.from_motifs)],
+                "motif": table["sampler"].iloc[0].removeprefix("motif/")}
+    elif args.from_importance:
         from cellprobe.sampling import table_from_importance
         from cellprobe.tables import IMPORTANCE_VARIANTS, read_frame
 
@@ -505,6 +569,53 @@ def _cmd_importance_search(args) -> None:
           + ", ".join(f"{m} {int(r)}" for m, r in best.items()), file=sys.stderr)
 
 
+def _cmd_motifs_mine(args) -> None:
+    from cellprobe.analysis.motifs import motif_tables, top_architectures
+    from cellprobe.spaces import parse_genotype
+    from cellprobe.tables import MOTIF_OCCURRENCES, MOTIFS, NB201_BENCHMARK, read_frame, write_table
+
+    if (args.benchmark is None) == (not args.train):
+        raise CellprobeError("give exactly one of --benchmark (NB201 table) or --train (train_result tables)")
+    if args.benchmark is not None:
+        from cellprobe.benchmarks import NB201_ACCURACY_COLUMNS
+
+        if args.space not in (None, "nb201"):
+            raise CellprobeError("--benchmark is the NB201 table: use it with --space nb201")
+        if args.column not in NB201_ACCURACY_COLUMNS:
+            raise CellprobeError(f"--column must be one of {', '.join(NB201_ACCURACY_COLUMNS)}, got {args.column!r}")
+        bench = read_frame(args.benchmark, NB201_BENCHMARK)
+        space, source = "nb201", f"benchmark:{args.column}"
+        genotypes = [parse_genotype(space, s) for s in bench["arch_str"]]
+        scores = bench[args.column].to_numpy()
+    else:
+        accuracy, archs = _trained_accuracy(args.train)
+        spaces = sorted(set(archs["space"]))
+        if args.space is None and len(spaces) != 1:
+            raise CellprobeError(f"the train_result tables hold {', '.join(spaces) or 'no'} architectures; "
+                                 "choose one with --space")
+        space, source = args.space or spaces[0], "trained:valid_acc"
+        archs = archs[archs["space"] == space]
+        if archs.empty:
+            raise CellprobeError(f"the train_result tables hold no {space} architecture")
+        genotypes = [parse_genotype(space, g) for g in archs["genotype"]]
+        scores = [accuracy[a] for a in archs["arch_id"]]
+    top = top_architectures(genotypes, scores, args.top)
+    set_name = args.set or f"top{100 * args.top:g}"
+    motifs, occurrences = motif_tables(
+        top, set_name=set_name, encoding=args.encoding, cells=args.cells, min_support=args.min_support,
+        min_vertices=args.min_vertices, max_vertices=args.max_vertices, reference_size=args.reference_size,
+        reference_sampler=args.reference_sampler, seed=args.seed)
+    meta = {"source": source, "population": len(genotypes), "top": args.top, "architectures": len(top),
+            "min_support": args.min_support, "min_vertices": args.min_vertices, "max_vertices": args.max_vertices,
+            "reference_size": args.reference_size, "reference_sampler": args.reference_sampler, "seed": args.seed,
+            "inputs": [str(p) for p in ([args.benchmark] if args.benchmark else args.train)]}
+    write_table(motifs, args.motifs, MOTIFS, meta)
+    write_table(occurrences, args.occurrences, MOTIF_OCCURRENCES, meta)
+    significant = motifs[(motifs["reference"] == "random") & (motifs["q_value"] < 0.05)]
+    print(f"wrote {args.motifs}, {args.occurrences}: {motifs['motif_id'].nunique()} motifs of {len(top)} {space} "
+          f"architectures, {len(significant)} over-represented against random cells (q < 0.05)", file=sys.stderr)
+
+
 def _json_arg(text: str | None, name: str) -> dict:
     if not text:
         return {}
@@ -522,6 +633,335 @@ def _cmd_params_check(args) -> None:
 
     load_params(args.params, args.schema)
     print(f"{args.params}: valid")
+
+
+# -- controller ------------------------------------------------------------------------------------------------
+
+
+def _cmd_controller_train(args) -> None:
+    import torch
+
+    from cellprobe.data import load_split
+    from cellprobe.search.controller import VARIANTS, ControllerSettings, run_controller, save_controller
+    from cellprobe.tables import CONTROLLER_HISTORY, write_table
+    from cellprobe.train import resolve_device
+
+    if args.variant not in VARIANTS:
+        raise CellprobeError(f"unknown controller variant {args.variant!r}; use {', '.join(VARIANTS)}")
+    settings = ControllerSettings.from_dict(_json_arg(args.settings, "--settings"))
+    device = resolve_device(args.device)
+    torch.set_num_threads(max(1, args.threads))
+    splits = {name: load_split(Path(args.data) / f"{name}.parquet") for name in ("train", "valid")}
+    state = run_controller(args.space, args.variant, splits, settings, args.seed, device, checkpoint=args.checkpoint,
+                           dataset=Path(args.data).name,
+                           on_epoch=lambda e, r: print(f"epoch {e}: sampled valid acc {r['reward_acc_mean']:.2f}%, "
+                                                       f"entropy {r['entropy_mean']:.3f}", file=sys.stderr))
+    keys = {"space": args.space, "variant": args.variant, "seed": args.seed}
+    meta = {"dataset": Path(args.data).name, "settings": json.loads(args.settings or "{}")}
+    write_table(state.history.assign(**keys)[CONTROLLER_HISTORY.columns], args.history, CONTROLLER_HISTORY, meta)
+    save_controller(state, args.out)
+    print(f"wrote {args.out}, {args.history}", file=sys.stderr)
+
+
+def _cmd_controller_analyse(args) -> None:
+    import pandas as pd
+    import torch
+
+    from cellprobe.analysis.controller import analyse_controller
+    from cellprobe.search.controller import load_controller
+    from cellprobe.tables import (CONTROLLER_ARCHITECTURES, CONTROLLER_CORRELATIONS, CONTROLLER_HIDDEN,
+                                  CONTROLLER_HIDDEN_VARIANCE, CONTROLLER_PAIRS, CONTROLLER_STEP_PROBS,
+                                  NB201_BENCHMARK, read_frame, write_table)
+    from cellprobe.train import resolve_device
+
+    torch.set_num_threads(max(1, args.threads))
+    device = resolve_device(args.device)
+    states = [load_controller(p) for p in args.controller]
+    benchmark = read_frame(args.benchmark, NB201_BENCHMARK) if args.benchmark else None
+    splits = None
+    if args.data:
+        from cellprobe.data import load_split
+
+        splits = {name: load_split(Path(args.data) / f"{name}.parquet") for name in ("train", "valid")}
+    results = []
+    for path, state in zip(args.controller, states):
+        tables = analyse_controller(state, n_archs=args.n_archs, n_pairs=args.n_pairs, seed=args.seed,
+                                    benchmark=benchmark, column=args.column, splits=splits, device=device,
+                                    score_images=args.score_images, ged_timeout=args.ged_timeout or None)
+        results.append(tables)
+        rho = tables["correlations"].set_index("similarity")["spearman_rho"]
+        print(f"{path}: {state.space}/{state.variant}: Spearman rho of hidden distance vs "
+              + ", ".join(f"{k} {v:.3f}" for k, v in rho.items()), file=sys.stderr)
+    meta = {"controllers": [str(p) for p in args.controller], "n_archs": args.n_archs, "n_pairs": args.n_pairs,
+            "seed": args.seed, "benchmark": str(args.benchmark or ""), "column": args.column,
+            "data": str(args.data or ""), "ged_timeout": args.ged_timeout}
+    outputs = (("architectures", args.architectures, CONTROLLER_ARCHITECTURES),
+               ("step_probs", args.step_probs, CONTROLLER_STEP_PROBS), ("hidden", args.hidden, CONTROLLER_HIDDEN),
+               ("hidden_variance", args.hidden_variance, CONTROLLER_HIDDEN_VARIANCE),
+               ("pairs", args.pairs, CONTROLLER_PAIRS), ("correlations", args.correlations, CONTROLLER_CORRELATIONS))
+    for name, out, schema in outputs:
+        frame = pd.concat([t[name] for t in results], ignore_index=True)
+        write_table(frame[schema.columns], out, schema, meta)
+    print(f"wrote {', '.join(str(out) for _, out, _ in outputs)}", file=sys.stderr)
+
+
+# -- evaluators -------------------------------------------------------------------------------------------------
+
+
+def _evaluator_archs(args) -> list:
+    """The architectures to score: sample-set tables (``--sample``), ``--archs all`` (NB201) or ``--archs N`` drawn."""
+    from cellprobe.sampling import get_sampler, sample_architectures
+    from cellprobe.spaces import parse_genotype
+
+    if (args.archs is None) == (not args.sample):
+        raise CellprobeError("give exactly one of --archs (all or a number) or --sample (sample-set tables)")
+    if args.sample:
+        import pandas as pd
+
+        from cellprobe.tables import SAMPLE_SET, read_frame
+
+        archs = pd.concat([read_frame(p, SAMPLE_SET) for p in args.sample], ignore_index=True).drop_duplicates("arch_id")
+        wrong = sorted(set(archs["space"]) - {args.space})
+        if wrong:
+            raise CellprobeError(f"--sample holds {', '.join(wrong)} architectures, not {args.space}")
+        if archs.empty:
+            raise CellprobeError("--sample holds no architecture")
+        return [parse_genotype(args.space, g) for g in archs["genotype"]]
+    if args.archs == "all":
+        if args.space != "nb201":
+            raise CellprobeError(f"--archs all enumerates NB201 only; the {args.space} space is too large (give a number)")
+        from cellprobe.spaces.nb201 import benchmark_order
+
+        return benchmark_order()
+    try:
+        n = int(args.archs)
+    except ValueError:
+        raise CellprobeError(f"--archs must be 'all' or a positive number, got {args.archs!r}") from None
+    sampler = args.sampler or ("nb201" if args.space == "nb201" else "uniform")
+    if get_sampler(sampler).space != args.space:
+        raise CellprobeError(f"sampler {sampler!r} draws {get_sampler(sampler).space} architectures, not {args.space}")
+    return sample_architectures(sampler, n, args.seed)
+
+
+def _evaluator_truth(args):
+    """Ground truth ``arch_id, genotype, true`` (+ ``flops_m`` from trained results) and a label for it."""
+    import pandas as pd
+
+    from cellprobe.analysis.evaluators import nb201_truth, trained_truth
+    from cellprobe.tables import NB201_BENCHMARK, TRAIN_RESULT, read_frame
+
+    if (args.benchmark is None) == (not args.train):
+        raise CellprobeError("give exactly one ground truth: --benchmark (NB201 table) or --train (train_result tables)")
+    if args.benchmark is not None:
+        if args.space != "nb201":
+            raise CellprobeError("--benchmark is the NB201 table: use it with --space nb201")
+        column = args.column or "cifar10_test_acc"
+        return nb201_truth(read_frame(args.benchmark, NB201_BENCHMARK), column), f"benchmark:{column}"
+    column = args.column or "test_acc"
+    train = pd.concat([read_frame(p, TRAIN_RESULT) for p in args.train], ignore_index=True)
+    train = train[train["space"] == args.space]
+    if train.empty:
+        raise CellprobeError(f"--train holds no {args.space} architecture")
+    return trained_truth(train, column), f"trained:{column} (mean over seeds)"
+
+
+def _cmd_evaluators_zero_cost(args) -> None:
+    import time
+
+    import torch
+
+    from cellprobe.analysis.zero_cost import proxy_batch, zero_cost_table
+    from cellprobe.data import load_split
+    from cellprobe.tables import ZERO_COST, write_table
+
+    torch.set_num_threads(max(1, args.threads))
+    genotypes = _evaluator_archs(args)
+    batch = proxy_batch(load_split(args.split), args.batch_size, args.seed)
+    start = time.perf_counter()
+
+    def progress(done, total, seconds):
+        if done == total or done % args.report_every == 0:
+            print(f"{done:,}/{total:,} networks scored, {seconds:.1f} s", file=sys.stderr)
+
+    try:
+        table = zero_cost_table(genotypes, batch, preset=args.preset, seed=args.seed, dedupe=args.dedupe,
+                                progress=progress)
+    except ValueError as exc:
+        raise CellprobeError(f"zero-cost: {exc}") from None
+    meta = {"split": Path(args.split).name, "dataset": batch.dataset, "indices": list(batch.indices),
+            "preset": args.preset, "dedupe": args.dedupe, "seed": args.seed,
+            "archs": [str(p) for p in args.sample] if args.sample else args.archs}
+    write_table(table[ZERO_COST.columns], args.out, ZERO_COST, meta)
+    print(f"wrote {args.out}: {len(table):,} architectures, {table['computed_for'].nunique():,} networks in "
+          f"{time.perf_counter() - start:.1f} s", file=sys.stderr)
+
+
+def _cmd_evaluators_predict(args) -> None:
+    import torch
+
+    from cellprobe.analysis.evaluators import from_predictions
+    from cellprobe.predictors import make_predictor
+    from cellprobe.predictors.evaluate import training_sets
+    from cellprobe.spaces import parse_genotype
+    from cellprobe.tables import EVALUATOR_SCORES, SAMPLE_SET, read_frame, write_table
+
+    torch.set_num_threads(max(1, args.threads))
+    truth, label = _evaluator_truth(args)
+    if not 2 <= args.n_train < len(truth):
+        raise CellprobeError(f"--n-train must lie in 2..{len(truth) - 1} (the ground truth has {len(truth)} architectures)")
+    index = training_sets(len(truth), args.n_train, 1, args.seed)[0]
+    train = truth.iloc[index]
+    if args.archs:
+        import pandas as pd
+
+        pool = pd.concat([read_frame(p, SAMPLE_SET) for p in args.archs], ignore_index=True).drop_duplicates("arch_id")
+        pool = pool[pool["space"] == args.space]
+    else:
+        pool = truth
+    pool = pool[~pool["arch_id"].isin(set(train["arch_id"]))]
+    if pool.empty:
+        raise CellprobeError("no architecture left to score outside the predictor's training set")
+    try:
+        predictor = make_predictor(args.predictor, args.space, loss=args.loss, seed=args.seed,
+                                   **_json_arg(args.options, "--options"))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CellprobeError(f"predictor: {exc}") from None
+    predictor.fit([parse_genotype(args.space, g) for g in train["genotype"]], train["true"].to_numpy())
+    genotypes = [parse_genotype(args.space, g) for g in pool["genotype"]]
+    loss = getattr(predictor, "fixed_loss", None) or args.loss
+    name = f"pred-{args.predictor}-{loss}-n{args.n_train}"
+    table = from_predictions(args.space, name, genotypes, predictor.predict(genotypes), seed=args.seed)
+    write_table(table, args.out, EVALUATOR_SCORES, {"truth": label, "n_train": args.n_train,
+                                                   "train_arch_ids": train["arch_id"].tolist()})
+    print(f"wrote {args.out}: {name} (seed {args.seed}) scored {len(table)} architectures", file=sys.stderr)
+
+
+def _cmd_evaluators_criteria(args) -> None:
+    import re
+
+    import pandas as pd
+
+    from cellprobe.analysis.evaluators import (
+        architecture_flops,
+        attach_flops,
+        criteria_tables,
+        from_supernet_scores,
+        from_zero_cost,
+        scores_table,
+        top_count,
+    )
+    from cellprobe.spaces import parse_genotype
+    from cellprobe.tables import (
+        EVALUATOR_CRITERIA,
+        EVALUATOR_SCORES,
+        FLOPS_GROUPS,
+        SUPERNET_SCORES,
+        ZERO_COST,
+        read_frame,
+        write_table,
+    )
+
+    for k in args.ks:
+        try:
+            top_count(1, k)
+        except ValueError as exc:
+            raise CellprobeError(f"--ks: {exc}") from None
+    frames = [from_supernet_scores(read_frame(p, SUPERNET_SCORES)) for p in args.supernet_scores]
+    frames += [from_zero_cost(read_frame(p, ZERO_COST), args.proxies) for p in args.zero_cost]
+    frames += [scores_table(read_frame(p, EVALUATOR_SCORES)) for p in args.scores]
+    if not frames:
+        raise CellprobeError("give at least one evaluator table (--supernet-scores, --zero-cost or --scores)")
+    scores = pd.concat(frames, ignore_index=True)
+    wrong = sorted(set(scores["space"]) - {args.space})
+    if wrong:
+        raise CellprobeError(f"the evaluator tables hold {', '.join(wrong)} architectures; this run is {args.space}")
+    names = sorted(scores["evaluator"].unique())
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z0-9_.+-]+", n) or n in ("criteria", "flops_groups")]
+    if bad:
+        raise CellprobeError(f"evaluator name(s) {bad} cannot name a file; use letters, digits and _ . + -")
+    truth, label = _evaluator_truth(args)
+    if "flops_m" in truth.columns:
+        flops = dict(zip(truth["arch_id"], truth["flops_m"]))
+        flops_source = "train_result flops_m"
+    else:
+        unique = scores.drop_duplicates("arch_id")
+        try:
+            flops = architecture_flops([parse_genotype(args.space, g) for g in unique["genotype"]], args.flops_preset)
+        except ValueError as exc:
+            raise CellprobeError(f"--flops-preset: {exc}") from None
+        flops_source = f"preset {args.flops_preset}"
+    scores = attach_flops(scores, flops)
+    try:
+        crit, groups = criteria_tables(scores, truth, ks=args.ks, n_groups=args.flops_groups, deiso=args.deiso)
+    except ValueError as exc:
+        raise CellprobeError(f"criteria: {exc}") from None
+    meta = {"truth": label, "flops": flops_source, "ks": list(args.ks), "flops_groups": args.flops_groups}
+    out = Path(args.out_dir)
+    for name in names:
+        write_table(scores[scores["evaluator"] == name], out / f"{name}.parquet", EVALUATOR_SCORES, meta)
+    write_table(crit, out / "criteria.parquet", EVALUATOR_CRITERIA, meta)
+    write_table(groups, out / "flops_groups.parquet", FLOPS_GROUPS, meta)
+    final = crit[(crit["criterion"] == "kendall") & ~crit["deiso"]]
+    final = final[final["epoch"].isna() | (final["epoch"] == final.groupby("evaluator")["epoch"].transform("max"))]
+    for name, tau in final.groupby("evaluator")["value"].mean().items():
+        print(f"{name}: Kendall tau {tau:.3f}", file=sys.stderr)
+    print(f"wrote {len(names)} evaluator table(s), criteria.parquet and flops_groups.parquet under {out}", file=sys.stderr)
+
+
+def _add_evaluators_parser(stages, spaces) -> None:
+    ev = stages.add_parser("evaluators", help="rank evaluators: supernets, predictors, zero-cost proxies")
+    ev_cmds = ev.add_subparsers(dest="evaluators_command", required=True, metavar="<subcommand>")
+
+    p = ev_cmds.add_parser("zero-cost", help="zero-cost proxies of untrained networks on one minibatch")
+    p.add_argument("--space", required=True, choices=sorted(spaces))
+    p.add_argument("--split", required=True, type=Path, help="prepared split (image_split table), e.g. train.parquet")
+    p.add_argument("--archs", help="'all' (NB201: all 15,625 cells) or a number of architectures to draw")
+    p.add_argument("--sampler", help="sampler for --archs N (default nb201 / uniform)")
+    p.add_argument("--sample", nargs="+", type=Path, default=[], help="sample-set tables to score instead")
+    p.add_argument("--batch-size", type=int, default=32, help="images in the minibatch (default 32)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the minibatch, the initialisations and --archs N")
+    p.add_argument("--preset", default="tiny", help="network preset (default tiny: NB201 C=8 N=1, DARTS C=8 3 cells)")
+    p.add_argument("--dedupe", action="store_true", help="score one network per isomorphism class and copy its values")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--report-every", type=int, default=1000, help="progress line every this many networks")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_cmd_evaluators_zero_cost)
+
+    truth_help = ("ground truth: --benchmark NB201 table (column default cifar10_test_acc) or --train train_result "
+                  "tables (column default test_acc, mean over seeds)")
+    p = ev_cmds.add_parser("predict", help="fit a predictor on N architectures with known accuracy, score the others")
+    p.add_argument("--space", required=True, choices=sorted(spaces))
+    p.add_argument("--benchmark", type=Path, help=truth_help)
+    p.add_argument("--train", nargs="*", type=Path, default=[], help="train_result tables (ground truth)")
+    p.add_argument("--column", help="accuracy column of the ground truth")
+    p.add_argument("--archs", nargs="*", type=Path, default=[], help="sample sets to score (default: the ground truth)")
+    p.add_argument("--predictor", default="gates", help="mlp, lstm, gates or rf")
+    p.add_argument("--loss", default="hinge", choices=["hinge", "mse"])
+    p.add_argument("--n-train", type=int, required=True, help="training architectures drawn from the ground truth")
+    p.add_argument("--options", help="JSON object: predictor options")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", required=True, type=Path, help="evaluator_scores table")
+    p.set_defaults(func=_cmd_evaluators_predict)
+
+    p = ev_cmds.add_parser("criteria", help="ranking criteria and FLOPs groups of evaluators against the ground truth")
+    p.add_argument("--space", required=True, choices=sorted(spaces))
+    p.add_argument("--supernet-scores", nargs="*", type=Path, default=[], help="supernet_scores tables (search score)")
+    p.add_argument("--zero-cost", nargs="*", type=Path, default=[], help="zero_cost tables")
+    p.add_argument("--proxies", nargs="+", help="zero-cost proxies to evaluate (default: all)")
+    p.add_argument("--scores", nargs="*", type=Path, default=[], help="evaluator_scores tables (e.g. predictors)")
+    p.add_argument("--benchmark", type=Path, help=truth_help)
+    p.add_argument("--train", nargs="*", type=Path, default=[], help="train_result tables (ground truth)")
+    p.add_argument("--column", help="accuracy column of the ground truth")
+    p.add_argument("--ks", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.2, 0.5],
+                   help="top-K fractions of the set, each in (0, 1]")
+    p.add_argument("--flops-groups", type=int, default=10, help="FLOPs groups (default 10)")
+    p.add_argument("--flops-preset", default="standard",
+                   help="network preset of the FLOPs when the ground truth has none (NB201 benchmark)")
+    p.add_argument("--deiso", action="store_true", help="NB201: also score after averaging within isomorphism classes")
+    p.add_argument("--out-dir", required=True, type=Path,
+                   help="writes <evaluator>.parquet, criteria.parquet and flops_groups.parquet here")
+    p.set_defaults(func=_cmd_evaluators_criteria)
 
 
 # -- parser ---------------------------------------------------------------------------------------------------
@@ -569,7 +1009,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--importance-results", type=Path, nargs="*", default=[], help="importance_results tables")
     p.add_argument("--importance-tests", type=Path, nargs="*", default=[], help="importance_tests tables")
     p.add_argument("--predictors", type=Path, nargs="*", default=[], help="predictor_evaluation tables")
+    p.add_argument("--motifs", type=Path, nargs="*", default=[], help="motifs tables")
+    p.add_argument("--motif-occurrences", type=Path, nargs="*", default=[], help="motif_occurrences tables")
+    p.add_argument("--known-cells", type=Path, help="published DARTS cells (JSON) for the motifs section")
     p.add_argument("--predictor-search", type=Path, nargs="*", default=[], help="predictor_search tables")
+    p.add_argument("--evaluators-criteria", type=Path, nargs="*", default=[], help="evaluator_criteria tables")
+    p.add_argument("--evaluators-flops-groups", type=Path, nargs="*", default=[], help="flops_groups tables")
+    p.add_argument("--evaluators-k", type=float, default=0.05, help="top-K fraction shown in the criteria table")
+    for name in ("architectures", "step-probs", "hidden", "hidden-variance", "correlations", "history"):
+        p.add_argument(f"--controller-{name}", type=Path, nargs="*", default=[],
+                       help=f"controller_{name.replace('-', '_')} tables")
     p.add_argument("--title", default="cellprobe report")
     p.add_argument("--params", type=Path, help="params.yaml to record in the provenance block")
     p.add_argument("--config-json", help="the effective configuration as JSON (what Snakemake ran with), recorded instead")
@@ -588,6 +1037,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=int, help="number of architectures")
     p.add_argument("--from-search", type=Path, nargs="+", help="search_genotypes tables: take their architectures")
     p.add_argument("--from-importance", type=Path, help="importance_variants table: take its variants")
+    p.add_argument("--from-motifs", type=Path, help="motifs table: draw --size architectures around one of its motifs")
+    p.add_argument("--motif-rank", type=int, default=1, help="with --from-motifs: the motif's rank (default 1)")
+    p.add_argument("--motif-id", help="with --from-motifs: the motif's id (instead of --motif-rank)")
+    p.add_argument("--motif-reference", default="random", choices=["random", "subgraphs"],
+                   help="with --from-motifs: the reference the rank is against (default random)")
     p.add_argument("--space", choices=sorted(SPACES), help="with --from-search: the space to take")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--name", default="", help="name of the set, recorded in the table metadata")
@@ -715,6 +1169,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", required=True, type=Path)
     p.add_argument("--tests", required=True, type=Path)
     p.set_defaults(func=_cmd_importance_verify)
+
+    ctl = stages.add_parser("controller", help="ENAS controller: train it, analyse what it conditions on")
+    ctl_cmds = ctl.add_subparsers(dest="controller_command", required=True, metavar="<subcommand>")
+    p = ctl_cmds.add_parser("train", help="train an ENAS controller (trained, random or regularised) with its supernet")
+    p.add_argument("--space", required=True, choices=sorted(SPACES))
+    p.add_argument("--variant", required=True, help="trained, random or regularised")
+    p.add_argument("--data", required=True, type=Path, help="prepared dataset folder (train/valid.parquet)")
+    p.add_argument("--settings", default="{}", help="JSON object: controller settings (see ControllerSettings)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--checkpoint", type=Path, help="per-epoch checkpoint for resuming a killed run")
+    p.add_argument("--out", required=True, type=Path, help="trained controller + supernet (torch state dicts)")
+    p.add_argument("--history", required=True, type=Path, help="controller_history table")
+    p.set_defaults(func=_cmd_controller_train)
+    p = ctl_cmds.add_parser("analyse", help="step probabilities, hidden states and similarity correlations")
+    p.add_argument("--controller", required=True, nargs="+", type=Path, help="controller files (written by train)")
+    p.add_argument("--benchmark", type=Path, help="NB201 benchmark table: the performance ground truth (nb201 only)")
+    p.add_argument("--column", default="cifar10_test_acc", help="benchmark accuracy column")
+    p.add_argument("--data", type=Path, help="prepared dataset folder: also score the architectures with the supernet")
+    p.add_argument("--score-images", type=int, default=256, help="validation images per supernet score")
+    p.add_argument("--n-archs", type=int, default=200, help="architectures sampled per controller")
+    p.add_argument("--n-pairs", type=int, default=300, help="architecture pairs compared per controller")
+    p.add_argument("--ged-timeout", type=float, default=1.0, help="seconds per cell pair for the exact GED (0: none)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=1)
+    for name in ("architectures", "step-probs", "hidden", "hidden-variance", "pairs", "correlations"):
+        p.add_argument(f"--{name}", required=True, type=Path, help=f"output: controller_{name.replace('-', '_')} table")
+    p.set_defaults(func=_cmd_controller_analyse)
+
+    motifs = stages.add_parser("motifs", help="frequent subgraphs of top cells and their over-representation")
+    motifs_cmds = motifs.add_subparsers(dest="motifs_command", required=True, metavar="<subcommand>")
+    p = motifs_cmds.add_parser("mine", help="mine the motifs of the top architectures (gSpan) and test them")
+    p.add_argument("--benchmark", type=Path, help="NB201 benchmark table (scores: --column)")
+    p.add_argument("--column", default="cifar10_test_acc", help="benchmark accuracy column")
+    p.add_argument("--train", nargs="*", type=Path, default=[], help="train_result tables (scores: mean valid_acc)")
+    p.add_argument("--space", choices=sorted(SPACES), help="space to take from --train (needed when they hold two)")
+    p.add_argument("--top", type=float, default=0.05, help="fraction of the architectures mined (default 0.05)")
+    p.add_argument("--set", default="", help="name of the mined set (default top<percent>, e.g. top5)")
+    p.add_argument("--min-support", type=float, default=0.05, help="fraction of the mined cells (default 0.05)")
+    p.add_argument("--encoding", default="edge", choices=["edge", "node"], help="ops on edges or as vertices")
+    p.add_argument("--cells", help="DARTS: normal (default), reduce or both; NB201: cell")
+    p.add_argument("--min-vertices", type=int, default=2)
+    p.add_argument("--max-vertices", type=int, default=None, help="largest motif (vertices; default no bound)")
+    p.add_argument("--reference-size", type=int, default=1000,
+                   help="random reference architectures, and random subgraphs per motif size (default 1000)")
+    p.add_argument("--reference-sampler", help="sampler of the random reference (default uniform over the space)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--motifs", required=True, type=Path, help="output motifs table")
+    p.add_argument("--occurrences", required=True, type=Path, help="output motif_occurrences table")
+    p.set_defaults(func=_cmd_motifs_mine)
+
+    _add_evaluators_parser(stages, SPACES)
 
     model = stages.add_parser("model", help="inspect the network built from an architecture")
     model_cmds = model.add_subparsers(dest="model_command", required=True, metavar="<subcommand>")

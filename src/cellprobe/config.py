@@ -163,3 +163,43 @@ def check_references(params: dict) -> None:
     for name, spec in sets.items():
         if spec.get("sampler") == "search" and not runs.get(spec.get("space")):
             raise ParamsError(f"sample.sets.{name}: no search runs on space {spec.get('space')!r} to take architectures from")
+    controller = params.get("controller", {})
+    if controller.get("spaces") and controller.get("variants") and controller.get("dataset") not in datasets:
+        raise ParamsError(f"controller.dataset: {controller.get('dataset')!r} is not a prepared dataset "
+                          f"(prep.datasets has: {', '.join(datasets) or 'none'})")
+    if controller.get("settings"):
+        from cellprobe.search.controller import ControllerError, ControllerSettings
+
+        try:
+            ControllerSettings.from_dict(controller["settings"])
+        except (ControllerError, TypeError, ValueError) as exc:
+            raise ParamsError(f"controller.settings: {exc}") from None
+    motif_sets = params.get("motifs", {}).get("sets", {})
+    for name, spec in motif_sets.items():
+        if spec.get("source") == "benchmark" and spec.get("space") != "nb201":
+            raise ParamsError(f"motifs.sets.{name}: source benchmark is the NB201 table; use space nb201")
+        for trained in spec.get("sets", []) if spec.get("source") == "train" else []:
+            if trained not in train.get("sets", []):
+                raise ParamsError(f"motifs.sets.{name}: {trained!r} is not trained (train.sets has: "
+                                  f"{', '.join(train.get('sets', [])) or 'none'})")
+    for name, spec in sets.items():
+        if spec.get("sampler") == "motif":
+            source = motif_sets.get(spec.get("motifs"))
+            if source is None:
+                raise ParamsError(f"sample.sets.{name}: {spec.get('motifs')!r} is not a motif set "
+                                  f"(motifs.sets has: {', '.join(motif_sets) or 'none'})")
+            if source["space"] != spec.get("space"):
+                raise ParamsError(f"sample.sets.{name}: motif set {spec.get('motifs')!r} mines {source['space']} cells")
+            if spec.get("motifs") and name in source.get("sets", []):
+                raise ParamsError(f"sample.sets.{name}: a motif-constrained set cannot feed its own motif set")
+    evaluators = params.get("evaluators", {})
+    if evaluators.get("spaces"):
+        dataset = evaluators.get("zero_cost", {}).get("dataset")
+        if dataset not in datasets:
+            raise ParamsError(f"evaluators.zero_cost.dataset: {dataset!r} is not a prepared dataset "
+                              f"(prep.datasets has: {', '.join(datasets) or 'none'})")
+    if "darts" in evaluators.get("spaces", []):
+        for name in evaluators.get("darts_sets", []):
+            if name not in train.get("sets", []):
+                raise ParamsError(f"evaluators.darts_sets: {name!r} is not trained (train.sets has: "
+                                  f"{', '.join(train.get('sets', [])) or 'none'})")

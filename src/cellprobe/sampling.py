@@ -47,6 +47,7 @@ __all__ = [
     "sample_table",
     "class_representatives",
     "table_from_search",
+    "table_from_motifs",
 ]
 
 PRIM_OPS = ("skip_connect", "sep_conv_3x3", "sep_conv_5x5")
@@ -202,4 +203,39 @@ def table_from_importance(variants: pd.DataFrame) -> pd.DataFrame:
         "genotype": rows["genotype"].to_numpy(),
         "sampler": (rows["experiment"] + "/" + rows["variant"]).to_numpy(),
         "seed": np.zeros(len(rows), dtype="int64"),
+    })
+
+
+def table_from_motifs(motifs: pd.DataFrame, n: int, seed: int, *, rank: int = 1, motif_id: str | None = None,
+                      reference: str = "random") -> pd.DataFrame:
+    """A ``sample_set`` table of ``n`` architectures built around one motif of a ``motifs`` table.
+
+    The motif is the one of rank ``rank`` against ``reference`` (1 = most significant), or the one named by
+    ``motif_id``; its space, encoding and cells come from the table (see
+    :func:`cellprobe.analysis.motifs.sample_with_motif`). The sampler column reads ``motif/<motif_id>``.
+    """
+    from cellprobe.analysis.gspan import Pattern
+    from cellprobe.analysis.motifs import sample_with_motif
+
+    rows = motifs[motifs["reference"] == reference]
+    if motif_id is not None:
+        rows = rows[rows["motif_id"] == motif_id]
+        what = f"motif {motif_id!r}"
+    else:
+        rows = rows[rows["rank"] == rank]
+        what = f"a motif of rank {rank}"
+    if rows.empty:
+        raise SamplingError(f"the motifs table holds no {what} against the {reference!r} reference")
+    if rows["set"].nunique() > 1 or len(rows) > 1:
+        raise SamplingError(f"the motifs table holds {what} in several sets ({', '.join(sorted(rows['set']))}); "
+                            "give a table of one set")
+    row = rows.iloc[0]
+    genotypes = sample_with_motif(Pattern.parse(row["pattern"]), n, seed, row["space"], encoding=row["encoding"],
+                                  cells=row["cells"])
+    return pd.DataFrame({
+        "arch_id": [g.arch_id for g in genotypes],
+        "space": row["space"],
+        "genotype": [g.to_str() for g in genotypes],
+        "sampler": f"motif/{row['motif_id']}",
+        "seed": np.full(len(genotypes), seed, dtype="int64"),
     })

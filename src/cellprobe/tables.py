@@ -520,3 +520,314 @@ PREDICTOR_SEARCH = register(
         "true_rank is the rank in the candidate pool (1 = best) when the pool's truth is known.",
     )
 )
+
+# -- evaluators (zero-cost proxies, evaluator scores, ranking criteria) -----------------------------------------
+
+__all__ += ["ZERO_COST", "EVALUATOR_SCORES", "EVALUATOR_CRITERIA", "FLOPS_GROUPS"]
+
+ZERO_COST = register(
+    TableSchema(
+        "zero_cost",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("grad_norm", pa.float64(), nullable=False),
+            pa.field("snip", pa.float64(), nullable=False),
+            pa.field("synflow", pa.float64(), nullable=False),
+            pa.field("jacov", pa.float64(), nullable=False),
+            pa.field("nwot", pa.float64(), nullable=False),
+            pa.field("params", pa.int64(), nullable=False),
+            pa.field("flops", pa.int64(), nullable=False),
+            pa.field("computed_for", pa.string(), nullable=False),
+            pa.field("preset", pa.string(), nullable=False),
+            pa.field("dataset", pa.string(), nullable=False),
+            pa.field("batch_size", pa.int64(), nullable=False),
+            pa.field("seed", pa.int64(), nullable=False),
+        ),
+        "Zero-cost proxies of each architecture's untrained network (preset, seed) on one minibatch of batch_size "
+        "images of a dataset split (image indices in the metadata); params and flops (multiply-accumulates of one "
+        "image) of the same network; computed_for names the isomorphic architecture whose network was scored.",
+    )
+)
+
+EVALUATOR_SCORES = register(
+    TableSchema(
+        "evaluator_scores",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("evaluator", pa.string(), nullable=False),
+            pa.field("seed", pa.int64(), nullable=True),
+            pa.field("epoch", pa.int64(), nullable=True),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("score", pa.float64(), nullable=False),
+            pa.field("flops_m", pa.float64(), nullable=True),
+        ),
+        "Architectures scored by evaluators (kind supernet, predictor or zero_cost; higher = better), one instance "
+        "per (evaluator, seed, epoch), with the FLOPs (M multiply-accumulates) used to group them.",
+    )
+)
+
+_EVALUATOR_KEYS = (
+    pa.field("space", pa.string(), nullable=False),
+    pa.field("kind", pa.string(), nullable=False),
+    pa.field("evaluator", pa.string(), nullable=False),
+    pa.field("seed", pa.int64(), nullable=True),
+    pa.field("epoch", pa.int64(), nullable=True),
+    pa.field("deiso", pa.bool_(), nullable=False),
+)
+
+EVALUATOR_CRITERIA = register(
+    TableSchema(
+        "evaluator_criteria",
+        1,
+        (
+            *_EVALUATOR_KEYS,
+            pa.field("criterion", pa.string(), nullable=False),
+            pa.field("k", pa.float64(), nullable=True),
+            pa.field("value", pa.float64(), nullable=True),
+            pa.field("n", pa.int64(), nullable=False),
+        ),
+        "Ranking criteria of each evaluator instance against the ground truth over n architectures: correlations "
+        "(k null), top-K criteria (k = fraction of the set), isomorphism spread (NB201); deiso = scores averaged "
+        "within isomorphism classes first.",
+    )
+)
+
+FLOPS_GROUPS = register(
+    TableSchema(
+        "flops_groups",
+        1,
+        (
+            *_EVALUATOR_KEYS,
+            pa.field("group", pa.int64(), nullable=False),
+            pa.field("flops_m_min", pa.float64(), nullable=False),
+            pa.field("flops_m_max", pa.float64(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("rank_diff", pa.float64(), nullable=False),
+            pa.field("kendall_tau", pa.float64(), nullable=True),
+        ),
+        "Each evaluator instance per FLOPs group (0 = fewest FLOPs): mean true − predicted rank over the whole set, "
+        "divided by its size (positive = ranked better than it is), and Kendall τ within the group.",
+    )
+)
+
+# -- motifs (frequent subgraphs of top cells and their over-representation) ------------------------------------
+
+__all__ += ["MOTIFS", "MOTIF_OCCURRENCES"]
+
+MOTIFS = register(
+    TableSchema(
+        "motifs",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("set", pa.string(), nullable=False),
+            pa.field("cells", pa.string(), nullable=False),
+            pa.field("encoding", pa.string(), nullable=False),
+            pa.field("motif_id", pa.string(), nullable=False),
+            pa.field("pattern", pa.string(), nullable=False),
+            pa.field("n_vertices", pa.int64(), nullable=False),
+            pa.field("n_edges", pa.int64(), nullable=False),
+            pa.field("support", pa.float64(), nullable=False),
+            pa.field("support_count", pa.int64(), nullable=False),
+            pa.field("n_cells", pa.int64(), nullable=False),
+            pa.field("reference", pa.string(), nullable=False),
+            pa.field("reference_size", pa.int64(), nullable=False),
+            pa.field("reference_count", pa.int64(), nullable=False),
+            pa.field("reference_incidence", pa.float64(), nullable=False),
+            pa.field("enrichment", pa.float64(), nullable=True),
+            pa.field("odds_ratio", pa.float64(), nullable=False),
+            pa.field("odds_ratio_low", pa.float64(), nullable=False),
+            pa.field("odds_ratio_high", pa.float64(), nullable=False),
+            pa.field("p_value", pa.float64(), nullable=False),
+            pa.field("q_value", pa.float64(), nullable=False),
+            pa.field("rank", pa.int64(), nullable=False),
+        ),
+        "Frequent connected subgraphs (gSpan) of the cells of a set of architectures (e.g. the top 5%), one row per "
+        "motif and reference: support (share of the set's n_cells cells holding it, non-induced), its incidence in "
+        "the reference (random: a seeded random set of cells of the space; subgraphs: random same-size subgraphs of "
+        "the same cells, found in another of them), enrichment = support / incidence (inf when the incidence is 0), "
+        "sample odds ratio with a 95% Woolf interval, one-sided Fisher exact p, Benjamini–Hochberg q over the "
+        "motifs of the reference, and rank (1 = most significant). pattern is the canonical pattern string.",
+    )
+)
+
+MOTIF_OCCURRENCES = register(
+    TableSchema(
+        "motif_occurrences",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("set", pa.string(), nullable=False),
+            pa.field("motif_id", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("cell", pa.string(), nullable=False),
+        ),
+        "Where each mined motif occurs: one row per (motif, architecture, cell) of the mined set.",
+    )
+)
+
+# -- controller stage (ENAS controller and its analysis) -------------------------------------------------------
+
+_CONTROLLER_KEYS = (
+    pa.field("space", pa.string(), nullable=False),
+    pa.field("variant", pa.string(), nullable=False),
+    pa.field("seed", pa.int64(), nullable=False),
+)
+
+CONTROLLER_HISTORY = register(
+    TableSchema(
+        "controller_history",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("epoch", pa.int32(), nullable=False),
+            pa.field("lr", pa.float64(), nullable=False),
+            pa.field("shared_loss", pa.float64(), nullable=False),
+            pa.field("shared_acc", pa.float64(), nullable=False),
+            pa.field("reward_acc_mean", pa.float64(), nullable=False),
+            pa.field("reward_acc_std", pa.float64(), nullable=False),
+            pa.field("reward_mean", pa.float64(), nullable=False),
+            pa.field("baseline", pa.float64(), nullable=False),
+            pa.field("entropy_mean", pa.float64(), nullable=False),
+            pa.field("log_prob_mean", pa.float64(), nullable=False),
+            pa.field("policy_loss", pa.float64(), nullable=False),
+            pa.field("recon_loss", pa.float64(), nullable=True),
+            pa.field("buffer_size", pa.int64(), nullable=False),
+            pa.field("distinct_archs", pa.int64(), nullable=False),
+            pa.field("wall_s", pa.float64(), nullable=False),
+        ),
+        "Per-epoch record of one ENAS controller run: supernet training loss/accuracy (%) on sampled paths, the "
+        "sampled architectures' supernet validation accuracy (%, the reward before the entropy bonus), mean reward, "
+        "EMA baseline, mean entropy and log-probability per architecture (nats), policy loss, reconstruction loss "
+        "(regularised variant, null otherwise), buffer size and distinct architectures sampled.",
+    )
+)
+
+CONTROLLER_ARCHITECTURES = register(
+    TableSchema(
+        "controller_architectures",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("sample", pa.int64(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("log_prob", pa.float64(), nullable=False),
+            pa.field("entropy", pa.float64(), nullable=False),
+            pa.field("benchmark_acc", pa.float64(), nullable=True),
+            pa.field("supernet_acc", pa.float64(), nullable=True),
+        ),
+        "Architectures sampled from a trained controller: log-probability and summed step entropy, accuracy (%) from "
+        "the NB201 benchmark (null for DARTS or without a benchmark) and under the controller's shared weights.",
+    )
+)
+
+CONTROLLER_STEP_PROBS = register(
+    TableSchema(
+        "controller_step_probs",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("sample", pa.int64(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("step", pa.int32(), nullable=False),
+            pa.field("cell", pa.string(), nullable=False),
+            pa.field("node", pa.int32(), nullable=False),
+            pa.field("edge", pa.int32(), nullable=False),
+            pa.field("decision", pa.string(), nullable=False),
+            pa.field("choice", pa.string(), nullable=False),
+            pa.field("argmax_prob", pa.float64(), nullable=False),
+            pa.field("chosen_prob", pa.float64(), nullable=False),
+            pa.field("entropy", pa.float64(), nullable=False),
+        ),
+        "Per sampled architecture and controller time step: the decision (op or input of a cell's edge), the choice "
+        "made, the probability of the most likely action, of the chosen one, and the step's entropy (nats).",
+    )
+)
+
+CONTROLLER_HIDDEN = register(
+    TableSchema(
+        "controller_hidden",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("sample", pa.int64(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("unit", pa.int32(), nullable=False),
+            pa.field("value", pa.float64(), nullable=False),
+        ),
+        "The controller's final hidden state (LSTM output after the last decision) of each sampled architecture, "
+        "one row per hidden unit.",
+    )
+)
+
+CONTROLLER_HIDDEN_VARIANCE = register(
+    TableSchema(
+        "controller_hidden_variance",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("unit", pa.int32(), nullable=False),
+            pa.field("mean", pa.float64(), nullable=False),
+            pa.field("variance", pa.float64(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+        ),
+        "Per hidden unit: mean and variance (ddof 1) of the final hidden state across n sampled architectures.",
+    )
+)
+
+CONTROLLER_PAIRS = register(
+    TableSchema(
+        "controller_pairs",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("sample_a", pa.int64(), nullable=False),
+            pa.field("sample_b", pa.int64(), nullable=False),
+            pa.field("arch_id_a", pa.string(), nullable=False),
+            pa.field("arch_id_b", pa.string(), nullable=False),
+            pa.field("hidden_distance", pa.float64(), nullable=False),
+            pa.field("common_ops", pa.int64(), nullable=False),
+            pa.field("common_connections", pa.int64(), nullable=False),
+            pa.field("graph_edit_distance", pa.float64(), nullable=False),
+            pa.field("ged_exact", pa.bool_(), nullable=False),
+            pa.field("perf_difference", pa.float64(), nullable=True),
+        ),
+        "A seeded sample of pairs of sampled architectures: L2 distance of their final hidden states, common ops, "
+        "common connections, graph edit distance (exact unless ged_exact is false: timeout) and absolute accuracy "
+        "difference (points; null without a performance source).",
+    )
+)
+
+CONTROLLER_CORRELATIONS = register(
+    TableSchema(
+        "controller_correlations",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("similarity", pa.string(), nullable=False),
+            pa.field("n_pairs", pa.int64(), nullable=False),
+            pa.field("spearman_rho", pa.float64(), nullable=True),
+            pa.field("p_value", pa.float64(), nullable=True),
+            pa.field("detail", pa.string(), nullable=False),
+        ),
+        "Spearman correlation between the hidden-state distance and each similarity notion over the sampled pairs "
+        "(null where undefined: too few pairs or a constant side).",
+    )
+)
+
+__all__ += [
+    "CONTROLLER_HISTORY",
+    "CONTROLLER_ARCHITECTURES",
+    "CONTROLLER_STEP_PROBS",
+    "CONTROLLER_HIDDEN",
+    "CONTROLLER_HIDDEN_VARIANCE",
+    "CONTROLLER_PAIRS",
+    "CONTROLLER_CORRELATIONS",
+]

@@ -51,6 +51,8 @@ def sample_inputs(wildcards):
     spec = sample_spec(wildcards)
     if spec["sampler"] == "importance":
         return [f"{RESULTS}/importance/{spec['space']}/variants.parquet"]
+    if spec["sampler"] == "motif":
+        return [f"{RESULTS}/motifs/{spec['space']}/{spec['motifs']}/motifs.parquet"]
     if spec["sampler"] != "search":
         return []
     return [p for p in search_targets("genotype.parquet") if f"/search/{spec['space']}/" in p]
@@ -60,6 +62,8 @@ def sample_args(wildcards, input):
     spec = sample_spec(wildcards)
     if spec["sampler"] == "importance":
         return f"--from-importance {input[0]}"
+    if spec["sampler"] == "motif":
+        return f"--from-motifs {input[0]} --motif-rank {spec['rank']} --size {spec['size']} --seed {spec['seed']}"
     if spec["sampler"] == "search":
         return f"--from-search {' '.join(input)} --space {spec['space']}"
     return f"--sampler {spec['sampler']} --size {spec['size']} --seed {spec['seed']}"

@@ -13,6 +13,18 @@ rule report:
         importance_tests=[p for p in importance_targets() if p.endswith("/tests.parquet")],
         predictors=[p for p in importance_targets() if p.endswith("/predictors.parquet")],
         predictor_search=[p for p in importance_targets() if p.endswith("/nb201/search.parquet")],
+        motifs=[p for p in motif_targets() if p.endswith("/motifs.parquet")],
+        motif_occurrences=[p for p in motif_targets() if p.endswith("/occurrences.parquet")],
+        known_cells="data/benchmarks/darts_known_cells.json",
+        evaluators_criteria=[p for p in evaluator_targets() if p.endswith("/criteria.parquet")],
+        evaluators_flops_groups=[p for p in evaluator_targets() if p.endswith("/flops_groups.parquet")],
+        controller_architectures=controller_targets("architectures"),
+        controller_step_probs=controller_targets("step_probs"),
+        controller_hidden=controller_targets("hidden"),
+        controller_hidden_variance=controller_targets("hidden_variance"),
+        controller_correlations=controller_targets("correlations"),
+        controller_history=[p.replace("correlations.parquet", "history.parquet")
+                            for p in controller_targets("correlations")],
     output:
         html=f"{RESULTS}/report/index.html",
     params:
@@ -33,4 +45,12 @@ rule report:
         " --importance-oi {input.importance_oi} --importance-results {input.importance_results}"
         " --importance-tests {input.importance_tests} --predictors {input.predictors}"
         " --predictor-search {input.predictor_search}"
+        " --motifs {input.motifs} --motif-occurrences {input.motif_occurrences} --known-cells {input.known_cells}"
+        " --evaluators-criteria {input.evaluators_criteria}"
+        " --evaluators-flops-groups {input.evaluators_flops_groups}"
+        " --controller-architectures {input.controller_architectures}"
+        " --controller-step-probs {input.controller_step_probs} --controller-hidden {input.controller_hidden}"
+        " --controller-hidden-variance {input.controller_hidden_variance}"
+        " --controller-correlations {input.controller_correlations}"
+        " --controller-history {input.controller_history}"
         " --title {params.title:q} --config-json {params.config:q} 2> {log}"

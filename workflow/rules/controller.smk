@@ -1,0 +1,83 @@
+# ENAS controller analysis: train the controller (trained / random / regularised) against a shared-weight
+# supernet, then sample many cells from it and ask whether it conditions on its past choices.
+
+CTL = config["controller"]
+CTL_DATA = f"{PREPARED}/{CTL['dataset']}"
+CTL_DIR = f"{RESULTS}/controller/{{space}}/{{variant}}"
+CTL_TABLES = ("architectures", "step_probs", "hidden", "hidden_variance", "pairs", "correlations")
+
+
+def controller_targets(name=None):
+    """Every configured (space, variant) controller's analysis tables (or only the table ``name``)."""
+    names = [name] if name else CTL_TABLES
+    return [f"{RESULTS}/controller/{space}/{variant}/{n}.parquet"
+            for space in CTL["spaces"] for variant in CTL["variants"] for n in names]
+
+
+def controller_benchmark(wildcards):
+    return {"benchmark": rules.benchmarks_nb201.output.table} if wildcards.space == "nb201" else {}
+
+
+rule controller_train:
+    input:
+        train=f"{CTL_DATA}/train.parquet",
+        valid=f"{CTL_DATA}/valid.parquet",
+    output:
+        controller=f"{CTL_DIR}/controller.pt",
+        history=f"{CTL_DIR}/history.parquet",
+    params:
+        data=lambda w, input: os.path.dirname(input.train),
+        settings=json.dumps(CTL["settings"], sort_keys=True),
+        checkpoint=lambda w, output: os.path.join(os.path.dirname(output.controller), "checkpoint.pt"),
+        seed=CTL["seed"],
+        device=config["base"]["device"],
+    log:
+        f"{RESULTS}/controller/logs/{{space}}-{{variant}}-train.log",
+    benchmark:
+        f"{RESULTS}/controller/benchmarks/{{space}}-{{variant}}-train.tsv"
+    wildcard_constraints:
+        variant="trained|random|regularised",
+    threads: CTL["threads"]
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=120,
+    shell:
+        "cellprobe controller train --space {wildcards.space} --variant {wildcards.variant} --seed {params.seed}"
+        " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
+        " --checkpoint {params.checkpoint} --out {output.controller} --history {output.history} 2> {log}"
+
+
+rule controller_analyse:
+    input:
+        unpack(controller_benchmark),
+        controller=rules.controller_train.output.controller,
+        train=f"{CTL_DATA}/train.parquet",
+    output:
+        **{name: f"{CTL_DIR}/{name}.parquet" for name in CTL_TABLES},
+    params:
+        data=lambda w, input: os.path.dirname(input.train),
+        benchmark=lambda w, input: f"--benchmark {input.benchmark} --column {CTL['analysis']['column']}"
+        if "benchmark" in input.keys() else "",
+        spec=CTL["analysis"],
+        seed=CTL["seed"],
+        device=config["base"]["device"],
+    log:
+        f"{RESULTS}/controller/logs/{{space}}-{{variant}}-analyse.log",
+    wildcard_constraints:
+        variant="trained|random|regularised",
+    threads: CTL["threads"]
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "cellprobe controller analyse --controller {input.controller} {params.benchmark} --data {params.data}"
+        " --score-images {params.spec[score_images]} --n-archs {params.spec[n_archs]}"
+        " --n-pairs {params.spec[n_pairs]} --ged-timeout {params.spec[ged_timeout]} --seed {params.seed}"
+        " --device {params.device} --threads {threads} --architectures {output.architectures}"
+        " --step-probs {output.step_probs} --hidden {output.hidden} --hidden-variance {output.hidden_variance}"
+        " --pairs {output.pairs} --correlations {output.correlations} 2> {log}"
