@@ -114,6 +114,8 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     assert any(e.startswith("supernet-") for e in criteria["evaluator"])
     assert any(e.startswith("zc-") for e in criteria["evaluator"])
     assert "Motifs" in page and "Evaluators" in page
+    nb201_criteria = pd.read_parquet(workdir / "results/evaluators/nb201/criteria.parquet")
+    assert {"pred-gates-hinge-n78", "zc-nwot"} <= set(nb201_criteria["evaluator"])
     assert len(pd.read_parquet(workdir / "results/importance/nb201/search.parquet")) == 2 * (10 + 2 * 5)
     for space in ("nb201", "darts"):
         tests = pd.read_parquet(workdir / f"results/importance/{space}/tests.parquet")

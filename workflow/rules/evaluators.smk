@@ -24,11 +24,19 @@ def zero_cost_args(wildcards, input):
     return f"--archs {spec['nb201_archs']}" + (" --dedupe" if spec["dedupe"] else "")
 
 
+def prediction_targets(space):
+    """Predictor evaluator tables: NB201 only (trained on cells of the benchmark, scoring all the others)."""
+    if space != "nb201":
+        return []
+    return [f"{RESULTS}/evaluators/nb201/predictions/{name}.parquet" for name in EVA["nb201_predictors"]]
+
+
 def criteria_inputs(wildcards):
     space = wildcards.space
     inputs = {
         "zero_cost": rules.evaluators_zero_cost.output.table.format(space=space),
         "supernet": [p for p in scoring_targets() if f"/search/{space}/" in p],
+        "predictions": prediction_targets(space),
     }
     if space == "nb201":
         inputs["truth"] = rules.benchmarks_nb201.output.table
@@ -42,6 +50,8 @@ def criteria_args(wildcards, input):
     args = f"--zero-cost {input.zero_cost}"
     if input.supernet:
         args += f" --supernet-scores {' '.join(input.supernet)}"
+    if input.predictions:
+        args += f" --scores {' '.join(input.predictions)}"
     if wildcards.space == "nb201":
         args += f" --benchmark {input.truth} --column {spec['nb201_column']}" + (" --deiso" if spec["deiso"] else "")
     else:
@@ -71,6 +81,31 @@ rule evaluators_zero_cost:
         "cellprobe evaluators zero-cost --space {wildcards.space} --split {input.split} {params.args}"
         " --batch-size {params.spec[batch_size]} --seed {params.spec[seed]} --preset {params.spec[preset]}"
         " --threads {threads} --out {output.table} 2> {log}"
+
+
+rule evaluators_predict:
+    """A predictor trained on n_train NB201 cells of the benchmark, scoring all of them (an evaluator)."""
+    input:
+        bench=rules.benchmarks_nb201.output.table,
+    output:
+        table=f"{RESULTS}/evaluators/nb201/predictions/{{pred}}.parquet",
+    params:
+        spec=lambda w: EVA["nb201_predictors"][w.pred],
+        options=lambda w: json.dumps(EVA["nb201_predictors"][w.pred].get("options", {}), sort_keys=True),
+        column=EVA["criteria"]["nb201_column"],
+    log:
+        f"{RESULTS}/evaluators/logs/nb201-predict-{{pred}}.log",
+    wildcard_constraints:
+        pred="|".join(map(re.escape, EVA["nb201_predictors"])) or "^$",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "cellprobe evaluators predict --space nb201 --benchmark {input.bench} --column {params.column}"
+        " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --n-train {params.spec[n_train]}"
+        " --seed {params.spec[seed]} --options {params.options:q} --out {output.table} 2> {log}"
 
 
 rule evaluators_criteria:
