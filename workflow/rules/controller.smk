@@ -1,23 +1,6 @@
 # ENAS controller analysis: train the controller (trained / random / regularised) against a shared-weight
 # supernet, then sample many cells from it and ask whether it conditions on its past choices.
 
-CTL = config["controller"]
-CTL_DATA = f"{PREPARED}/{CTL['dataset']}"
-CTL_DIR = f"{RESULTS}/controller/{{space}}/{{variant}}"
-CTL_TABLES = ("architectures", "step_probs", "hidden", "hidden_variance", "pairs", "correlations")
-
-
-def controller_targets(name=None):
-    """Every configured (space, variant) controller's analysis tables (or only the table ``name``)."""
-    names = [name] if name else CTL_TABLES
-    return [f"{RESULTS}/controller/{space}/{variant}/{n}.parquet"
-            for space in CTL["spaces"] for variant in CTL["variants"] for n in names]
-
-
-def controller_benchmark(wildcards):
-    return {"benchmark": rules.benchmarks_nb201.output.table} if wildcards.space == "nb201" else {}
-
-
 rule controller_train:
     input:
         train=f"{CTL_DATA}/train.parquet",

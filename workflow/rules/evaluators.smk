@@ -1,64 +1,6 @@
 # Evaluator surgery: how well fast evaluators (supernets at several epochs, zero-cost proxies, predictors)
 # rank architectures against the ground truth (the NB201 table, or this run's from-scratch accuracies).
 
-EVA = config["evaluators"]
-EVA_DIR = f"{RESULTS}/evaluators/{{space}}"
-
-
-def evaluator_targets():
-    return [f"{RESULTS}/evaluators/{space}/{name}.parquet" for space in EVA["spaces"]
-            for name in ("criteria", "flops_groups")]
-
-
-def zero_cost_inputs(wildcards):
-    inputs = {"split": f"{PREPARED}/{EVA['zero_cost']['dataset']}/train.parquet"}
-    if wildcards.space == "darts":
-        inputs["sample"] = [f"{RESULTS}/sample/{name}.parquet" for name in EVA["darts_sets"]]
-    return inputs
-
-
-def zero_cost_args(wildcards, input):
-    spec = EVA["zero_cost"]
-    if wildcards.space == "darts":
-        return f"--sample {' '.join(input.sample)}"
-    return f"--archs {spec['nb201_archs']}" + (" --dedupe" if spec["dedupe"] else "")
-
-
-def prediction_targets(space):
-    """Predictor evaluator tables: NB201 only (trained on cells of the benchmark, scoring all the others)."""
-    if space != "nb201":
-        return []
-    return [f"{RESULTS}/evaluators/nb201/predictions/{name}.parquet" for name in EVA["nb201_predictors"]]
-
-
-def criteria_inputs(wildcards):
-    space = wildcards.space
-    inputs = {
-        "zero_cost": rules.evaluators_zero_cost.output.table.format(space=space),
-        "supernet": [p for p in scoring_targets() if f"/search/{space}/" in p],
-        "predictions": prediction_targets(space),
-    }
-    if space == "nb201":
-        inputs["truth"] = rules.benchmarks_nb201.output.table
-    else:
-        inputs["truth"] = [f"{RESULTS}/train/{name}.parquet" for name in EVA["darts_sets"]]
-    return inputs
-
-
-def criteria_args(wildcards, input):
-    spec = EVA["criteria"]
-    args = f"--zero-cost {input.zero_cost}"
-    if input.supernet:
-        args += f" --supernet-scores {' '.join(input.supernet)}"
-    if input.predictions:
-        args += f" --scores {' '.join(input.predictions)}"
-    if wildcards.space == "nb201":
-        args += f" --benchmark {input.truth} --column {spec['nb201_column']}" + (" --deiso" if spec["deiso"] else "")
-    else:
-        args += f" --train {' '.join(input.truth)} --column {spec['train_column']}"
-    return args
-
-
 rule evaluators_zero_cost:
     input:
         unpack(zero_cost_inputs),

@@ -2,36 +2,6 @@
 # DARTS samples; verified by disabling ops in OI order (and, on DARTS, cell ablations), the variants
 # being looked up in the benchmark (NB201) or trained from scratch as a sample set (DARTS).
 
-IMP = config["importance"]
-IMP_DIR = f"{RESULTS}/importance/{{space}}"
-
-
-def importance_oi_args(wildcards, input):
-    spec = IMP[wildcards.space]
-    if wildcards.space == "nb201":
-        return f"--benchmark {input.source} --column {spec['column']}"
-    pool = spec["pool"]
-    return f"--surrogate {input.source} --pool-sampler {pool['sampler']} --pool-size {pool['size']}"
-
-
-def importance_oi_source(wildcards):
-    if wildcards.space == "nb201":
-        return rules.benchmarks_nb201.output.table
-    return f"{RESULTS}/importance/{wildcards.space}/surrogate"
-
-
-def importance_verify_inputs(wildcards):
-    if wildcards.space == "nb201":
-        return {"source": rules.benchmarks_nb201.output.table}
-    return {"source": f"{RESULTS}/train/{IMP[wildcards.space]['verify_set']}.parquet"}
-
-
-def importance_verify_args(wildcards, input):
-    if wildcards.space == "nb201":
-        return f"--benchmark {input.source} --column {IMP['nb201']['column']}"
-    return f"--train {input.source}"
-
-
 rule importance_surrogate:
     input:
         train=lambda w: [f"{RESULTS}/train/{name}.parquet" for name in IMP[w.space]["surrogate"]["sets"]],

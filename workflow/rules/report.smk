@@ -8,25 +8,25 @@ rule report:
         trajectories=search_targets("trajectory.parquet"),
         histories=search_targets("history.parquet"),
         genotypes=search_targets("genotype.parquet"),
-        importance_oi=[p for p in importance_targets() if p.endswith("/oi.parquet")],
-        importance_results=[p for p in importance_targets() if p.endswith("/verification.parquet")],
-        importance_tests=[p for p in importance_targets() if p.endswith("/tests.parquet")],
-        predictors=[p for p in importance_targets() if p.endswith("/predictors.parquet")],
-        predictor_search=[p for p in importance_targets() if p.endswith("/nb201/search.parquet")],
-        motifs=[p for p in motif_targets() if p.endswith("/motifs.parquet")],
-        motif_occurrences=[p for p in motif_targets() if p.endswith("/occurrences.parquet")],
+        importance_oi=importance_targets("oi"),
+        importance_results=importance_targets("verification"),
+        importance_tests=importance_targets("tests"),
+        predictors=importance_targets("predictors"),
+        predictor_search=importance_targets("search"),
+        motifs=motif_targets("motifs"),
+        motif_occurrences=motif_targets("occurrences"),
         known_cells="data/benchmarks/darts_known_cells.json",
-        evaluators_criteria=[p for p in evaluator_targets() if p.endswith("/criteria.parquet")],
-        evaluators_flops_groups=[p for p in evaluator_targets() if p.endswith("/flops_groups.parquet")],
+        evaluators_criteria=evaluator_targets("criteria"),
+        evaluators_flops_groups=evaluator_targets("flops_groups"),
         controller_architectures=controller_targets("architectures"),
         controller_step_probs=controller_targets("step_probs"),
         controller_hidden=controller_targets("hidden"),
         controller_hidden_variance=controller_targets("hidden_variance"),
         controller_correlations=controller_targets("correlations"),
-        controller_history=[p.replace("correlations.parquet", "history.parquet")
-                            for p in controller_targets("correlations")],
+        controller_history=controller_targets("history"),
     output:
         html=f"{RESULTS}/report/index.html",
+        metrics=f"{RESULTS}/report/metrics.json",
     params:
         title=config["report"]["title"],
         top_k=config["report"]["nb201_top_k"],
@@ -39,7 +39,7 @@ rule report:
         mem_mb=1000,
         runtime=5,
     shell:
-        "cellprobe report --out {output.html} --nb201 {input.nb201} --nb201-top-k {params.top_k}"
+        "cellprobe report --out {output.html} --metrics {output.metrics} --nb201 {input.nb201} --nb201-top-k {params.top_k}"
         " --train {input.train} --search-trajectory {input.trajectories}"
         " --search-history {input.histories} --search-genotypes {input.genotypes}"
         " --importance-oi {input.importance_oi} --importance-results {input.importance_results}"
