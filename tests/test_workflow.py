@@ -1,5 +1,6 @@
 """The Snakemake workflow end to end, on a temporary copy of the repository."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -17,12 +18,15 @@ COPY = ["Snakefile", "params.yaml", "workflow", "data/benchmarks"]
 
 
 def tiny_params(params: dict) -> dict:
-    """The default pipeline, shrunk: two small sample sets, one epoch, a 4-channel network."""
+    """The default pipeline, shrunk (the same set names, so that dvc.yaml's stages apply): a few
+    architectures per set, one epoch, a 4-channel network, short searches and analyses."""
     params["sample"]["sets"] = {
         "uniform": {"sampler": "uniform", "size": 2, "seed": 0},
-        "primskip": {"sampler": "primskip", "size": 3, "seed": 1},
+        "skip": {"sampler": "skip", "size": 1, "seed": 1},
+        "prim": {"sampler": "prim", "size": 1, "seed": 2},
+        "primskip": {"sampler": "primskip", "size": 3, "seed": 3},
         "search-darts": {"sampler": "search", "space": "darts"},
-        "nb201-few": {"sampler": "nb201", "size": 4, "seed": 0},
+        "nb201-uniform": {"sampler": "nb201", "size": 4, "seed": 0},
         "oi-verify": {"sampler": "importance", "space": "darts"},
         "motif-darts": {"sampler": "motif", "space": "darts", "motifs": "darts-trained", "rank": 1, "size": 2,
                         "seed": 5},
@@ -32,9 +36,10 @@ def tiny_params(params: dict) -> dict:
     params["search"]["selection"].update({"perturbation_for": ["spos"],
                                           "perturbation": {"tune_every": 0, "tune_steps": 0, "eval_images": 32}})
     params["search"]["overrides"] = {}
-    params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform", "primskip"], "nb201": ["nb201-few"]},
+    params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform", "primskip"], "nb201": ["nb201-uniform"]},
                                    "recalibrate_batches": 1, "eval_images": 32}
-    params["train"].update({"sets": ["uniform", "primskip", "search-darts", "oi-verify", "motif-darts"], "seeds": [0, 1],
+    params["train"].update({"sets": ["uniform", "skip", "prim", "primskip", "search-darts", "oi-verify", "motif-darts"],
+                            "seeds": [0, 1],
                             "shards": 2})
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
         "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1},
@@ -87,6 +92,8 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     assert len(trained) == 3 * 2 and sorted(trained["seed"].unique()) == [0, 1]
     assert sorted(p.name for p in (workdir / "results/train/primskip/shards").iterdir()) == ["0.parquet", "1.parquet"]
     page = (workdir / "results/report/index.html").read_text()
+    metrics = json.loads((workdir / "results/report/metrics.json").read_text())
+    assert metrics["train.architectures"] > 0 and -1 <= metrics["train.seed_kendall_tau"] <= 1
     assert "6,466 isomorphism classes" in page and "Architectures trained from scratch" in page
     assert "Supernet search and wiring evolution" in page
     for name in ("trajectory", "history", "genotype"):
@@ -193,3 +200,53 @@ def test_slurm_profile_plans_every_rule(workdir):
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-3000:]
     assert "benchmarks_nb201" in out and "report" in out
+
+
+def _run(cwd, *cmd):
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "MPLBACKEND": "Agg",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    result = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(cmd)}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _dvc_outs(root: Path) -> dict[str, str]:
+    """sha256 of every file under every out (and metric) of dvc.yaml."""
+    import hashlib
+
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"].values()
+    outs = [o for s in stages for o in [*s.get("outs", []), *s.get("metrics", [])]]
+    files = [p for o in outs for p in ([root / o] if (root / o).is_file() else sorted((root / o).rglob("*")))]
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+
+
+def test_dvc_push_clone_pull_then_nothing_to_do(workdir, root, tmp_path_factory):
+    """The README's sharing recipe: run, `make push`, clone, `make pull`; Snakemake then has nothing to do."""
+    for item in ("dvc.yaml", "Makefile", "pyproject.toml", ".dvcignore", ".gitignore", "src"):
+        src, dst = root / item, workdir / item
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(src, dst)
+    venv = f"VENV={BIN.parent}"
+    remote = tmp_path_factory.mktemp("dvc-remote")
+    _run(workdir, "git", "init", "-q")
+    _run(workdir, str(BIN / "dvc"), "init", "-q")
+    _run(workdir, str(BIN / "dvc"), "remote", "add", "-d", "shared", str(remote))
+    assert snakemake(workdir).returncode == 0
+    _run(workdir, "make", "push", venv)
+    assert (workdir / "dvc.lock").exists()
+    _run(workdir, "git", "add", "-A")
+    _run(workdir, "git", "commit", "-q", "-m", "pipeline and dvc.lock")
+
+    clone = tmp_path_factory.mktemp("colleague") / "repo"
+    _run(workdir, "git", "clone", "-q", str(workdir), str(clone))
+    assert not (clone / "results/report/index.html").exists()
+    os.utime(clone / "pyproject.toml", (0, 0))  # the shared venv is installed already: no reinstall from the clone
+    _run(clone, "make", "pull", venv)
+    dry = snakemake(clone, "--dry-run")
+    assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout[-3000:]
+    original, pulled = _dvc_outs(workdir), _dvc_outs(clone)
+    assert len(original) > 50 and pulled == original  # every artifact, byte for byte
+    metrics = _run(clone, str(BIN / "dvc"), "metrics", "show")
+    assert "train.seed_kendall_tau" in metrics.stdout and "importance.nb201.top_share_important" in metrics.stdout

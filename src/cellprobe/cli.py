@@ -86,6 +86,35 @@ def _cmd_benchmarks_nb201(args) -> None:
     print(f"wrote {args.out}: {len(table):,} cells", file=sys.stderr)
 
 
+def _write_report_metrics(args) -> None:
+    import pandas as pd
+
+    from cellprobe.report.metrics import collect_metrics, write_metrics
+    from cellprobe.tables import (
+        CONTROLLER_CORRELATIONS,
+        EVALUATOR_CRITERIA,
+        MOTIFS,
+        OPERATOR_IMPORTANCE,
+        PREDICTOR_EVALUATION,
+        PREDICTOR_SEARCH,
+        TRAIN_RESULT,
+        read_frame,
+    )
+
+    def gather(paths, schema):
+        return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
+
+    metrics = collect_metrics(
+        train=gather(args.train, TRAIN_RESULT), importance_oi=gather(args.importance_oi, OPERATOR_IMPORTANCE),
+        predictors=gather(args.predictors, PREDICTOR_EVALUATION),
+        predictor_search=gather(args.predictor_search, PREDICTOR_SEARCH),
+        criteria=gather(args.evaluators_criteria, EVALUATOR_CRITERIA), motifs=gather(args.motifs, MOTIFS),
+        controller=gather(args.controller_correlations, CONTROLLER_CORRELATIONS),
+    )
+    write_metrics(metrics, args.metrics)
+    print(f"wrote {args.metrics}: {len(metrics)} metrics", file=sys.stderr)
+
+
 def _cmd_report(args) -> None:
     from cellprobe.config import load_params
     from cellprobe.report import provenance, render_report
@@ -199,6 +228,8 @@ def _cmd_report(args) -> None:
         for p in [*args.controller_correlations, *args.controller_history]:
             inputs[f"controller/{Path(p).parent.parent.name}/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
     out = render_report(sections, args.out, title=args.title, provenance=provenance(inputs, params))
+    if args.metrics:
+        _write_report_metrics(args)
     print(f"wrote {out}", file=sys.stderr)
 
 
@@ -1015,6 +1046,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictor-search", type=Path, nargs="*", default=[], help="predictor_search tables")
     p.add_argument("--evaluators-criteria", type=Path, nargs="*", default=[], help="evaluator_criteria tables")
     p.add_argument("--evaluators-flops-groups", type=Path, nargs="*", default=[], help="flops_groups tables")
+    p.add_argument("--metrics", type=Path, help="also write the headline numbers as JSON (DVC metrics)")
     p.add_argument("--evaluators-k", type=float, default=0.05, help="top-K fraction shown in the criteria table")
     for name in ("architectures", "step-probs", "hidden", "hidden-variance", "correlations", "history"):
         p.add_argument(f"--controller-{name}", type=Path, nargs="*", default=[],
