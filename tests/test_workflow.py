@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -131,13 +132,40 @@ def test_pipeline_runs_then_has_nothing_to_do(workdir):
     assert len(variants) == 3 + 5  # original + 1 op disabled in each order; original + 4 ablations
     verified = pd.read_parquet(workdir / "results/train/oi-verify.parquet")
     assert set(verified["arch_id"]) == set(variants["arch_id"])
+    start = time.perf_counter()
     second = snakemake(workdir)
+    no_op_s = time.perf_counter() - start
     assert second.returncode == 0
     assert "Nothing to be done" in second.stdout + second.stderr
+    assert no_op_s <= 5.0, f"a no-op run took {no_op_s:.1f} s"  # the issue's bound for the whole invocation
+
+
+def _dry_jobs(workdir) -> tuple[str, dict]:
+    dry = snakemake(workdir, "--dry-run", "--quiet", "rules")
+    out = dry.stdout + dry.stderr
+    assert dry.returncode == 0, out[-3000:]
+    return out, {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
+                 if len(line.split()) == 2 and line.split()[1].isdigit()}
 
 
 def test_parameter_change_reruns_only_the_affected_rule(workdir):
     assert snakemake(workdir).returncode == 0
+    # editing a stage's library code reruns that stage and what follows from it, nothing upstream
+    import cellprobe.analysis.motifs as motifs_module
+
+    module = Path(motifs_module.__file__)  # the library the rules run (an editable install: this checkout)
+    source, stat = module.read_bytes(), module.stat()
+    try:  # Snakemake checksums small inputs: a touch alone is no change, an edit is
+        module.write_bytes(source + b"\n# an edit\n")
+        out, jobs = _dry_jobs(workdir)
+    finally:
+        module.write_bytes(source)
+        os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert jobs.get("motifs_mine") == 2 and jobs.get("report") == 1
+    for rule in ("search_run", "search_select", "importance_oi", "controller_train", "evaluators_zero_cost"):
+        assert rule not in jobs, rule
+    again = snakemake(workdir, "--dry-run")
+    assert "Nothing to be done" in again.stdout + again.stderr
     params = workdir / "params.yaml"
     params.write_text(params.read_text().replace("nb201_top_k: 10", "nb201_top_k: 3"))
     assert "nb201_top_k: 3" in params.read_text()
@@ -250,3 +278,39 @@ def test_dvc_push_clone_pull_then_nothing_to_do(workdir, root, tmp_path_factory)
     assert len(original) > 50 and pulled == original  # every artifact, byte for byte
     metrics = _run(clone, str(BIN / "dvc"), "metrics", "show")
     assert "train.seed_kendall_tau" in metrics.stdout and "importance.nb201.top_share_important" in metrics.stdout
+    experiments = _run(clone, str(BIN / "dvc"), "exp", "show", "--json")
+    assert "train.seed_kendall_tau" in experiments.stdout and "params.yaml" in experiments.stdout
+
+
+def test_killed_snakemake_resumes_with_rerun_incomplete(workdir, tmp_path_factory):
+    """SIGKILL the whole Snakemake process group during a search job; the rerun (the profile sets
+    rerun-incomplete) resumes the job from its checkpoint to the same trajectory as an uninterrupted run."""
+    import signal
+
+    params = yaml.safe_load((workdir / "params.yaml").read_text())
+    params["search"]["spaces"]["nb201"]["epochs"] = 6
+    (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    reference = tmp_path_factory.mktemp("reference")
+    for item in ("Snakefile", "params.yaml", "workflow", "data"):
+        src = workdir / item
+        shutil.copytree(src, reference / item) if src.is_dir() else shutil.copy2(src, reference / item)
+    target = "results/search/nb201/darts-1st/0/trajectory.parquet"
+    assert snakemake(reference, target).returncode == 0
+
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.Popen([str(BIN / "snakemake"), "--workflow-profile", "workflow/profiles/default", "--cores", "2",
+                             target], cwd=workdir, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = workdir / "results/search/nb201/darts-1st/0/checkpoint.pt"
+    deadline = time.time() + 300
+    while time.time() < deadline and not checkpoint.exists() and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the search finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (workdir / target).exists()
+    # a killed Snakemake leaves its lock: unlock, then rerun (the profile sets rerun-incomplete)
+    assert snakemake(workdir, "--unlock").returncode == 0
+    rerun = snakemake(workdir, target)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    pd.testing.assert_frame_equal(pd.read_parquet(workdir / target), pd.read_parquet(reference / target))

@@ -343,7 +343,9 @@ def _cmd_search_run(args) -> None:
     with atomic_output(args.supernet) as tmp:
         torch.save({"supernet": state.supernet.state_dict(),
                     "alpha": {k: v.detach().cpu() for k, v in state.alpha.items()},
-                    "tag": {"seed": args.seed}, "trajectory": [], "history": [], "snapshots": state.snapshots}, tmp)
+                    "tag": {"space": args.space, "settings": settings.digest(), "seed": args.seed,
+                            "dataset": Path(args.data).name},
+                    "trajectory": [], "history": [], "snapshots": state.snapshots}, tmp)
     print(f"wrote {args.trajectory}, {args.history}, {args.supernet}", file=sys.stderr)
 
 

@@ -1,5 +1,21 @@
 # Small helpers shared by the rules files: input/parameter functions that read the config.
 
+import cellprobe
+
+CODE = Path(cellprobe.__file__).parent  # the installed library (the repository's src/ in an editable install)
+
+
+def library_code(*parts):
+    """The library modules behind a step, to be declared as its inputs (so editing one reruns the step
+    and what follows from it). The shared layers (spaces, tables, io, cli) are left out, since a change
+    there concerns every step (use --forcerun)."""
+    files = []
+    for part in parts:
+        path = CODE / part
+        files += sorted(str(p) for p in path.rglob("*.py")) if path.is_dir() else [str(path)]
+    return files
+
+
 SEARCH_DATA = f"{PREPARED}/{config['search']['dataset']}"
 SEARCH_DIR = f"{RESULTS}/search/{{space}}/{{method}}/{{seed}}"
 

@@ -5,6 +5,7 @@ rule controller_train:
     input:
         train=f"{CTL_DATA}/train.parquet",
         valid=f"{CTL_DATA}/valid.parquet",
+        code=library_code("search/controller.py", "search/loop.py", "nn"),
     output:
         controller=f"{CTL_DIR}/controller.pt",
         history=f"{CTL_DIR}/history.parquet",
@@ -38,6 +39,7 @@ rule controller_analyse:
         unpack(controller_benchmark),
         controller=rules.controller_train.output.controller,
         train=f"{CTL_DATA}/train.parquet",
+        code=library_code("search/controller.py", "analysis/controller.py"),
     output:
         **{name: f"{CTL_DIR}/{name}.parquet" for name in CTL_TABLES},
     params:

@@ -4,6 +4,7 @@
 rule evaluators_zero_cost:
     input:
         unpack(zero_cost_inputs),
+        code=library_code("analysis/zero_cost.py", "nn"),
     output:
         table=f"{EVA_DIR}/zero_cost/proxies.parquet",
     params:
@@ -29,6 +30,7 @@ rule evaluators_predict:
     """A predictor trained on n_train NB201 cells of the benchmark, scoring all of them (an evaluator)."""
     input:
         bench=rules.benchmarks_nb201.output.table,
+        code=library_code("analysis/evaluators.py", "predictors"),
     output:
         table=f"{RESULTS}/evaluators/nb201/predictions/{{pred}}.parquet",
     params:
@@ -53,6 +55,7 @@ rule evaluators_predict:
 rule evaluators_criteria:
     input:
         unpack(criteria_inputs),
+        code=library_code("analysis/evaluators.py"),
     output:
         criteria=f"{EVA_DIR}/criteria.parquet",
         flops_groups=f"{EVA_DIR}/flops_groups.parquet",

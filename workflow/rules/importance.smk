@@ -5,6 +5,7 @@
 rule importance_surrogate:
     input:
         train=lambda w: [f"{RESULTS}/train/{name}.parquet" for name in IMP[w.space]["surrogate"]["sets"]],
+        code=library_code("predictors"),
     output:
         surrogate=directory(f"{IMP_DIR}/surrogate"),
     params:
@@ -28,6 +29,7 @@ rule importance_surrogate:
 rule importance_oi:
     input:
         source=importance_oi_source,
+        code=library_code("importance.py", "predictors"),
     output:
         oi=f"{IMP_DIR}/oi.parquet",
     params:
@@ -50,6 +52,7 @@ rule importance_oi:
 rule importance_variants:
     input:
         oi=rules.importance_oi.output.oi,
+        code=library_code("importance.py"),
     output:
         variants=f"{IMP_DIR}/variants.parquet",
     params:
@@ -72,6 +75,7 @@ rule importance_verify:
     input:
         unpack(importance_verify_inputs),
         variants=rules.importance_variants.output.variants,
+        code=library_code("importance.py"),
     output:
         results=f"{IMP_DIR}/verification.parquet",
         tests=f"{IMP_DIR}/tests.parquet",
@@ -93,6 +97,7 @@ rule importance_predictors:
     """How well each predictor ranks all NB201 cells when trained on a few (the surrogate's credentials)."""
     input:
         bench=rules.benchmarks_nb201.output.table,
+        code=library_code("predictors"),
     output:
         table=f"{RESULTS}/importance/nb201/predictors.parquet",
     params:
@@ -118,6 +123,7 @@ rule importance_search:
     """Multi-stage predictor-based search over all NB201 cells, the benchmark as oracle, against random search."""
     input:
         bench=rules.benchmarks_nb201.output.table,
+        code=library_code("predictors"),
     output:
         table=f"{RESULTS}/importance/nb201/search.parquet",
     params:

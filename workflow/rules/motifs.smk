@@ -4,6 +4,7 @@
 rule motifs_mine:
     input:
         unpack(motif_inputs),
+        code=library_code("analysis/gspan.py", "analysis/motifs.py"),
     output:
         motifs=f"{RESULTS}/motifs/{{space}}/{{mset}}/motifs.parquet",
         occurrences=f"{RESULTS}/motifs/{{space}}/{{mset}}/occurrences.parquet",

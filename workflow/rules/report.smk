@@ -24,6 +24,7 @@ rule report:
         controller_hidden_variance=controller_targets("hidden_variance"),
         controller_correlations=controller_targets("correlations"),
         controller_history=controller_targets("history"),
+        code=library_code("report"),
     output:
         html=f"{RESULTS}/report/index.html",
         metrics=f"{RESULTS}/report/metrics.json",

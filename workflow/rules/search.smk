@@ -6,6 +6,7 @@ rule search_run:
     input:
         train=f"{SEARCH_DATA}/train.parquet",
         valid=f"{SEARCH_DATA}/valid.parquet",
+        code=library_code("search/loop.py", "search/weighting.py", "nn"),
     output:
         trajectory=f"{SEARCH_DIR}/trajectory.parquet",
         history=f"{SEARCH_DIR}/history.parquet",
@@ -41,6 +42,7 @@ rule search_select:
         supernet=rules.search_run.output.supernet,
         train=f"{SEARCH_DATA}/train.parquet",
         valid=f"{SEARCH_DATA}/valid.parquet",
+        code=library_code("search/loop.py", "search/select.py", "nn"),
     output:
         genotypes=f"{SEARCH_DIR}/genotype.parquet",
     params:
@@ -79,6 +81,7 @@ rule search_score:
         archs=scoring_inputs,
         train=f"{SEARCH_DATA}/train.parquet",
         valid=f"{SEARCH_DATA}/valid.parquet",
+        code=library_code("search/loop.py", "search/select.py", "nn"),
     output:
         scores=f"{SEARCH_DIR}/scores.parquet",
     params:

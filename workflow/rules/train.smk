@@ -10,6 +10,7 @@ rule train_shard:
         train=f"{TRAIN_DATA}/train.parquet",
         valid=f"{TRAIN_DATA}/valid.parquet",
         test=f"{TRAIN_DATA}/test.parquet",
+        code=library_code("train.py", "nn"),
     output:
         table=f"{RESULTS}/train/{{name}}/shards/{{shard}}.parquet",
     params:

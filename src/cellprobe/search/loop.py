@@ -350,10 +350,27 @@ def _checkpoint_tag(space, settings, seed, dataset) -> dict:
 
 
 def load_search_state(path: Path, space: str, settings: SearchSettings, num_classes: int, in_channels: int):
-    """Rebuild a :class:`SearchState` from a search checkpoint written by :func:`run_search`."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    """Rebuild a :class:`SearchState` from a search checkpoint written by :func:`run_search`.
+
+    A missing or unreadable file, or the supernet of another space or other settings, is a
+    :class:`SearchError` naming the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SearchError(f"{path}: supernet file not found")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        tag = state["tag"]
+    except Exception as exc:  # pickle/zip/key errors of a file that is not a cellprobe supernet
+        raise SearchError(f"{path}: not a readable cellprobe supernet ({type(exc).__name__})") from None
+    if tag.get("space") != space or tag.get("settings") != settings.digest():
+        raise SearchError(f"{path}: the supernet of another search (space {tag.get('space')!r}, settings "
+                          f"{tag.get('settings')}), not of this one (space {space!r}, settings {settings.digest()})")
     supernet = build_search_supernet(space, settings, num_classes, in_channels)
-    supernet.load_state_dict(state["supernet"])
+    try:
+        supernet.load_state_dict(state["supernet"])
+    except RuntimeError:
+        raise SearchError(f"{path}: its supernet does not fit this dataset's shape (classes, channels)") from None
     alpha = {k: v.clone().requires_grad_() for k, v in state["alpha"].items()}
     return SearchState(space, settings, int(state["tag"]["seed"]), supernet, alpha,
                        pd.DataFrame(state["trajectory"]), pd.DataFrame(state["history"]),

@@ -1,0 +1,72 @@
+"""Fault injection: a search job killed at several points (SIGTERM as SLURM preemption, and SIGKILL)
+resumes from its checkpoint to the same tables as an uninterrupted run, and never leaves a partial table."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cellprobe.data import prepare_dataset
+from cellprobe.tables import SEARCH_HISTORY, SEARCH_TRAJECTORY, read_frame
+
+CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
+SETTINGS = json.dumps({"epochs": 5, "C": 4, "depth": 1, "batch_size": 64, "cost_batches": 1, "eval_batch_size": 128})
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("prepared") / "digits-hard"
+    prepare_dataset("digits-hard", out, seed=0, fractions=[0.45, 0.35, 0.2])
+    return out
+
+
+def _cmd(data_dir, folder: Path) -> list[str]:
+    return [CELLPROBE, "search", "run", "--space", "nb201", "--method", "darts-1st", "--seed", "3",
+            "--data", str(data_dir), "--settings", SETTINGS, "--device", "cpu", "--threads", "1",
+            "--checkpoint", str(folder / "checkpoint.pt"), "--supernet", str(folder / "supernet.pt"),
+            "--trajectory", str(folder / "trajectory.parquet"), "--history", str(folder / "history.parquet")]
+
+
+def _tables(folder: Path):
+    return (read_frame(folder / "trajectory.parquet", SEARCH_TRAJECTORY),
+            read_frame(folder / "history.parquet", SEARCH_HISTORY).drop(columns="wall_s"))
+
+
+def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, tmp_path):
+    reference = tmp_path / "reference"
+    done = subprocess.run(_cmd(data_dir, reference), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+    run = tmp_path / "killed"
+    checkpoint = run / "checkpoint.pt"
+    kills = [(signal.SIGTERM, 0.0), (signal.SIGKILL, 0.15), (signal.SIGTERM, 0.3)]
+    landed = 0
+    for sig, delay in kills:
+        before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None
+        proc = subprocess.Popen(_cmd(data_dir, run), stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        # wait for a new epoch's checkpoint, then kill a little later (inside the next epoch)
+        while time.time() < deadline and proc.poll() is None:
+            if checkpoint.exists() and checkpoint.stat().st_mtime_ns != before:
+                break
+            time.sleep(0.02)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, sig)
+        proc.wait()
+        if proc.returncode == 0:  # it finished before the kill landed: nothing left to test with this run
+            break
+        landed += 1
+        assert not (run / "trajectory.parquet").exists() and not (run / "history.parquet").exists()
+        assert not list(run.glob(".*.tmp")), "a temporary file was left behind"
+    assert landed >= 2, "the search finished before the kills: make it longer"
+    rerun = subprocess.run(_cmd(data_dir, run), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    for got, want in zip(_tables(run), _tables(reference)):
+        pd.testing.assert_frame_equal(got, want)
