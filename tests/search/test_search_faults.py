@@ -70,3 +70,43 @@ def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, t
     assert rerun.returncode == 0, rerun.stderr
     for got, want in zip(_tables(run), _tables(reference)):
         pd.testing.assert_frame_equal(got, want)
+
+
+def _controller_cmd(data_dir, folder: Path) -> list[str]:
+    settings = json.dumps({"epochs": 6, "controller_steps": 3, "buffer_warmup": 2, "C": 4})
+    return [CELLPROBE, "controller", "train", "--space", "nb201", "--variant", "regularised", "--seed", "1",
+            "--data", str(data_dir), "--settings", settings, "--device", "cpu", "--threads", "1",
+            "--checkpoint", str(folder / "checkpoint.pt"), "--out", str(folder / "controller.pt"),
+            "--history", str(folder / "history.parquet")]
+
+
+def test_controller_killed_resumes_to_the_identical_history(data_dir, tmp_path):
+    from cellprobe.tables import CONTROLLER_HISTORY
+
+    reference = tmp_path / "reference"
+    done = subprocess.run(_controller_cmd(data_dir, reference), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "killed"
+    checkpoint = run / "checkpoint.pt"
+    landed = 0
+    for sig in (signal.SIGKILL, signal.SIGTERM):
+        before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None
+        proc = subprocess.Popen(_controller_cmd(data_dir, run), stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            if checkpoint.exists() and checkpoint.stat().st_mtime_ns != before:
+                break
+            time.sleep(0.02)
+        if proc.poll() is None:
+            os.kill(proc.pid, sig)
+        proc.wait()
+        if proc.returncode == 0:
+            break
+        landed += 1
+        assert not (run / "history.parquet").exists() and not (run / "controller.pt").exists()
+    assert landed >= 1, "the controller finished before the kills: make it longer"
+    rerun = subprocess.run(_controller_cmd(data_dir, run), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    got = read_frame(run / "history.parquet", CONTROLLER_HISTORY).drop(columns="wall_s")
+    want = read_frame(reference / "history.parquet", CONTROLLER_HISTORY).drop(columns="wall_s")
+    pd.testing.assert_frame_equal(got, want)
