@@ -47,10 +47,12 @@ dry-run: $(STAMP)
 clean:
 	rm -rf results/benchmarks results/report .snakemake
 
-# Sharing through DVC (README, "Sharing results with DVC"). After a pull the files' timestamps are
-# arbitrary: `snakemake --touch` marks them as current so that Snakemake recomputes nothing.
+# Sharing through DVC (README, "Sharing results with DVC"). `dvc commit` relinks the outputs from its
+# cache and `dvc pull` writes them in any order, so their timestamps are arbitrary afterwards:
+# `snakemake --touch` marks them as current so that Snakemake recomputes nothing.
 push: $(STAMP)
 	$(BIN)/dvc commit --force --quiet
+	$(SNAKEMAKE) --touch --quiet
 	$(BIN)/dvc push
 
 pull: $(STAMP)

@@ -63,3 +63,10 @@ def test_dvc_stages_cover_the_default_sample_and_train_sets(root):
     for name in params["search"]["scoring"]["sets"]["darts"] + params["search"]["scoring"]["sets"]["nb201"]:
         assert f"results/sample/{name}.parquet" in stages["sample"]["outs"]
     assert f"data/prepared/{params['train']['dataset']}" in stages["prep"]["outs"]
+
+
+def test_default_local_remote_and_committed_lock(root):
+    result = subprocess.run([DVC, "remote", "list"], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0 and "cellprobe-dvc-remote" in result.stdout and "(default)" in result.stdout
+    lock = yaml.safe_load((root / "dvc.lock").read_text())["stages"]
+    assert set(lock) == set(yaml.safe_load((root / "dvc.yaml").read_text())["stages"])
