@@ -86,150 +86,104 @@ def _cmd_benchmarks_nb201(args) -> None:
     print(f"wrote {args.out}: {len(table):,} cells", file=sys.stderr)
 
 
-def _write_report_metrics(args) -> None:
-    import pandas as pd
-
+def _write_report_metrics(args, load) -> None:
+    from cellprobe import tables as T
     from cellprobe.report.metrics import collect_metrics, write_metrics
-    from cellprobe.tables import (
-        CONTROLLER_CORRELATIONS,
-        EVALUATOR_CRITERIA,
-        MOTIFS,
-        OPERATOR_IMPORTANCE,
-        PREDICTOR_EVALUATION,
-        PREDICTOR_SEARCH,
-        TRAIN_RESULT,
-        read_frame,
-    )
-
-    def gather(paths, schema):
-        return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
 
     metrics = collect_metrics(
-        train=gather(args.train, TRAIN_RESULT), importance_oi=gather(args.importance_oi, OPERATOR_IMPORTANCE),
-        predictors=gather(args.predictors, PREDICTOR_EVALUATION),
-        predictor_search=gather(args.predictor_search, PREDICTOR_SEARCH),
-        criteria=gather(args.evaluators_criteria, EVALUATOR_CRITERIA), motifs=gather(args.motifs, MOTIFS),
-        controller=gather(args.controller_correlations, CONTROLLER_CORRELATIONS),
+        train=load(args.train, T.TRAIN_RESULT), importance_oi=load(args.importance_oi, T.OPERATOR_IMPORTANCE),
+        predictors=load(args.predictors, T.PREDICTOR_EVALUATION),
+        predictor_search=load(args.predictor_search, T.PREDICTOR_SEARCH),
+        criteria=load(args.evaluators_criteria, T.EVALUATOR_CRITERIA), motifs=load(args.motifs, T.MOTIFS),
+        controller=load(args.controller_correlations, T.CONTROLLER_CORRELATIONS),
     )
     write_metrics(metrics, args.metrics)
     print(f"wrote {args.metrics}: {len(metrics)} metrics", file=sys.stderr)
 
 
 def _cmd_report(args) -> None:
+    from cellprobe import tables as T
     from cellprobe.config import load_params
     from cellprobe.report import provenance, render_report
     from cellprobe.report.benchmark_section import nb201_section
-    from cellprobe.tables import NB201_BENCHMARK, read_frame
 
     params = load_params(args.params, args.schema) if args.params else None
     if args.config_json:
         params = _json_arg(args.config_json, "--config-json")
+    read: dict = {}
+
+    def load(paths, schema):
+        """The tables at ``paths`` as one frame (None for none), each set read once for the whole report."""
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths or [])
+        key = (tuple(map(str, paths)), schema.name)
+        if key not in read:
+            read[key] = T.read_frames(paths, schema)
+        return read[key]
+
+    nb201 = load(args.nb201, T.NB201_BENCHMARK)
     inputs, sections = {}, []
     if args.nb201:
-        sections.append(nb201_section(read_frame(args.nb201, NB201_BENCHMARK), top_k=args.nb201_top_k))
+        sections.append(nb201_section(nb201, top_k=args.nb201_top_k))
         inputs["nb201_benchmark"] = Path(args.nb201)
     if args.search_trajectory:
-        import pandas as pd
-
         from cellprobe.report.search_section import search_section
-        from cellprobe.tables import SEARCH_GENOTYPES, SEARCH_HISTORY, SEARCH_TRAJECTORY, TRAIN_RESULT
 
-        def load(paths, schema):
-            return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True)
-
-        trained = load(args.train, TRAIN_RESULT) if args.train else None
-        nb201 = read_frame(args.nb201, NB201_BENCHMARK) if args.nb201 else None
-        sections.append(search_section(load(args.search_trajectory, SEARCH_TRAJECTORY),
-                                       load(args.search_history, SEARCH_HISTORY),
-                                       load(args.search_genotypes, SEARCH_GENOTYPES), nb201=nb201, trained=trained))
+        sections.append(search_section(load(args.search_trajectory, T.SEARCH_TRAJECTORY),
+                                       load(args.search_history, T.SEARCH_HISTORY),
+                                       load(args.search_genotypes, T.SEARCH_GENOTYPES), nb201=nb201,
+                                       trained=load(args.train, T.TRAIN_RESULT)))
         for p in [*args.search_trajectory, *args.search_history, *args.search_genotypes]:
             inputs[f"{Path(p).parent.parent.parent.name}/{Path(p).parent.parent.name}/{Path(p).stem}"] = Path(p)
     if args.train:
-        import pandas as pd
-
         from cellprobe.report.train_section import train_section
-        from cellprobe.tables import TRAIN_RESULT
 
-        frames = [read_frame(path, TRAIN_RESULT) for path in args.train]
-        sections.append(train_section(pd.concat(frames, ignore_index=True)))
+        sections.append(train_section(load(args.train, T.TRAIN_RESULT)))
         inputs.update({f"train_result ({Path(p).stem})": Path(p) for p in args.train})
     if args.importance_oi:
-        import pandas as pd
-
         from cellprobe.report.importance_section import importance_section
-        from cellprobe.tables import IMPORTANCE_RESULTS, IMPORTANCE_TESTS, OPERATOR_IMPORTANCE
 
-        def load_all(paths, schema):
-            return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
-
-        from cellprobe.tables import PREDICTOR_EVALUATION, PREDICTOR_SEARCH
-
-        sections.append(importance_section(load_all(args.importance_oi, OPERATOR_IMPORTANCE),
-                                           load_all(args.importance_results, IMPORTANCE_RESULTS),
-                                           load_all(args.importance_tests, IMPORTANCE_TESTS),
-                                           load_all(args.predictors, PREDICTOR_EVALUATION),
-                                           load_all(args.predictor_search, PREDICTOR_SEARCH)))
+        sections.append(importance_section(load(args.importance_oi, T.OPERATOR_IMPORTANCE),
+                                           load(args.importance_results, T.IMPORTANCE_RESULTS),
+                                           load(args.importance_tests, T.IMPORTANCE_TESTS),
+                                           load(args.predictors, T.PREDICTOR_EVALUATION),
+                                           load(args.predictor_search, T.PREDICTOR_SEARCH)))
         inputs.update({f"predictors/{Path(p).parent.name}": Path(p) for p in args.predictors})
         inputs.update({f"predictor_search/{Path(p).parent.name}": Path(p) for p in args.predictor_search})
         for p in [*args.importance_oi, *args.importance_results, *args.importance_tests]:
             inputs[f"importance/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
     if args.motifs:
-        import pandas as pd
-
         from cellprobe.report.motifs_section import motifs_section
-        from cellprobe.tables import MOTIF_OCCURRENCES, MOTIFS
 
-        motif_tables = pd.concat([read_frame(p, MOTIFS) for p in args.motifs], ignore_index=True)
-        occurrences = (pd.concat([read_frame(p, MOTIF_OCCURRENCES) for p in args.motif_occurrences],
-                                 ignore_index=True) if args.motif_occurrences else None)
-        sections.append(motifs_section(motif_tables, occurrences, args.known_cells))
+        sections.append(motifs_section(load(args.motifs, T.MOTIFS), load(args.motif_occurrences, T.MOTIF_OCCURRENCES),
+                                       args.known_cells))
         for p in [*args.motifs, *args.motif_occurrences]:
             inputs[f"motifs/{Path(p).parent.parent.name}/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
         if args.known_cells:
             inputs["darts_known_cells"] = Path(args.known_cells)
     if args.evaluators_criteria:
-        import pandas as pd
-
         from cellprobe.report.evaluators_section import evaluators_section
-        from cellprobe.tables import EVALUATOR_CRITERIA, FLOPS_GROUPS
 
-        crit = pd.concat([read_frame(p, EVALUATOR_CRITERIA) for p in args.evaluators_criteria], ignore_index=True)
-        groups = (pd.concat([read_frame(p, FLOPS_GROUPS) for p in args.evaluators_flops_groups], ignore_index=True)
-                  if args.evaluators_flops_groups else None)
-        sections.append(evaluators_section(crit, groups, k=args.evaluators_k))
+        sections.append(evaluators_section(load(args.evaluators_criteria, T.EVALUATOR_CRITERIA),
+                                           load(args.evaluators_flops_groups, T.FLOPS_GROUPS), k=args.evaluators_k))
         for p in [*args.evaluators_criteria, *args.evaluators_flops_groups]:
             inputs[f"evaluators/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
     if args.controller_correlations:
-        import pandas as pd
-
         from cellprobe.report.controller_section import controller_section
-        from cellprobe.tables import (
-            CONTROLLER_ARCHITECTURES,
-            CONTROLLER_CORRELATIONS,
-            CONTROLLER_HIDDEN,
-            CONTROLLER_HIDDEN_VARIANCE,
-            CONTROLLER_HISTORY,
-            CONTROLLER_STEP_PROBS,
-        )
-
-        def gather(paths, schema):
-            return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
 
         sections.append(controller_section(
-            gather(args.controller_architectures, CONTROLLER_ARCHITECTURES),
-            gather(args.controller_step_probs, CONTROLLER_STEP_PROBS),
-            gather(args.controller_hidden_variance, CONTROLLER_HIDDEN_VARIANCE),
-            gather(args.controller_correlations, CONTROLLER_CORRELATIONS),
-            hidden=gather(args.controller_hidden, CONTROLLER_HIDDEN),
-            history=gather(args.controller_history, CONTROLLER_HISTORY),
-            benchmark=read_frame(args.nb201, NB201_BENCHMARK) if args.nb201 else None,
-            column="cifar10_test_acc",
+            load(args.controller_architectures, T.CONTROLLER_ARCHITECTURES),
+            load(args.controller_step_probs, T.CONTROLLER_STEP_PROBS),
+            load(args.controller_hidden_variance, T.CONTROLLER_HIDDEN_VARIANCE),
+            load(args.controller_correlations, T.CONTROLLER_CORRELATIONS),
+            hidden=load(args.controller_hidden, T.CONTROLLER_HIDDEN),
+            history=load(args.controller_history, T.CONTROLLER_HISTORY),
+            benchmark=nb201, column="cifar10_test_acc",
         ))
         for p in [*args.controller_correlations, *args.controller_history]:
             inputs[f"controller/{Path(p).parent.parent.name}/{Path(p).parent.name}/{Path(p).stem}"] = Path(p)
     out = render_report(sections, args.out, title=args.title, provenance=provenance(inputs, params))
     if args.metrics:
-        _write_report_metrics(args)
+        _write_report_metrics(args, load)
     print(f"wrote {out}", file=sys.stderr)
 
 
@@ -433,11 +387,9 @@ def _cmd_model_summary(args) -> None:
 
 def _trained_accuracy(paths) -> dict:
     """arch_id → from-scratch validation accuracy (%), averaged over training seeds, from train_result tables."""
-    import pandas as pd
+    from cellprobe.tables import TRAIN_RESULT, read_frames
 
-    from cellprobe.tables import TRAIN_RESULT, read_frame
-
-    rows = pd.concat([read_frame(p, TRAIN_RESULT) for p in paths], ignore_index=True)
+    rows = read_frames(paths, TRAIN_RESULT)
     return rows.groupby("arch_id")["valid_acc"].mean().to_dict(), rows.drop_duplicates("arch_id")
 
 
@@ -749,11 +701,9 @@ def _evaluator_archs(args) -> list:
     if (args.archs is None) == (not args.sample):
         raise CellprobeError("give exactly one of --archs (all or a number) or --sample (sample-set tables)")
     if args.sample:
-        import pandas as pd
+        from cellprobe.tables import SAMPLE_SET, read_frames
 
-        from cellprobe.tables import SAMPLE_SET, read_frame
-
-        archs = pd.concat([read_frame(p, SAMPLE_SET) for p in args.sample], ignore_index=True).drop_duplicates("arch_id")
+        archs = read_frames(args.sample, SAMPLE_SET).drop_duplicates("arch_id")
         wrong = sorted(set(archs["space"]) - {args.space})
         if wrong:
             raise CellprobeError(f"--sample holds {', '.join(wrong)} architectures, not {args.space}")
@@ -778,10 +728,8 @@ def _evaluator_archs(args) -> list:
 
 def _evaluator_truth(args):
     """Ground truth ``arch_id, genotype, true`` (+ ``flops_m`` from trained results) and a label for it."""
-    import pandas as pd
-
     from cellprobe.analysis.evaluators import nb201_truth, trained_truth
-    from cellprobe.tables import NB201_BENCHMARK, TRAIN_RESULT, read_frame
+    from cellprobe.tables import NB201_BENCHMARK, TRAIN_RESULT, read_frame, read_frames
 
     if (args.benchmark is None) == (not args.train):
         raise CellprobeError("give exactly one ground truth: --benchmark (NB201 table) or --train (train_result tables)")
@@ -791,7 +739,7 @@ def _evaluator_truth(args):
         column = args.column or "cifar10_test_acc"
         return nb201_truth(read_frame(args.benchmark, NB201_BENCHMARK), column), f"benchmark:{column}"
     column = args.column or "test_acc"
-    train = pd.concat([read_frame(p, TRAIN_RESULT) for p in args.train], ignore_index=True)
+    train = read_frames(args.train, TRAIN_RESULT)
     train = train[train["space"] == args.space]
     if train.empty:
         raise CellprobeError(f"--train holds no {args.space} architecture")
@@ -836,7 +784,7 @@ def _cmd_evaluators_predict(args) -> None:
     from cellprobe.predictors import make_predictor
     from cellprobe.predictors.evaluate import training_sets
     from cellprobe.spaces import parse_genotype
-    from cellprobe.tables import EVALUATOR_SCORES, SAMPLE_SET, read_frame, write_table
+    from cellprobe.tables import EVALUATOR_SCORES, SAMPLE_SET, read_frames, write_table
 
     torch.set_num_threads(max(1, args.threads))
     truth, label = _evaluator_truth(args)
@@ -845,9 +793,7 @@ def _cmd_evaluators_predict(args) -> None:
     index = training_sets(len(truth), args.n_train, 1, args.seed)[0]
     train = truth.iloc[index]
     if args.archs:
-        import pandas as pd
-
-        pool = pd.concat([read_frame(p, SAMPLE_SET) for p in args.archs], ignore_index=True).drop_duplicates("arch_id")
+        pool = read_frames(args.archs, SAMPLE_SET).drop_duplicates("arch_id")
         pool = pool[pool["space"] == args.space]
     else:
         pool = truth

@@ -14,7 +14,25 @@ import yaml
 
 from cellprobe.errors import ParamsError
 
-__all__ = ["load_schema", "validate_params", "load_params", "check_references", "apply_preset", "merge"]
+__all__ = ["load_schema", "validate_params", "load_params", "check_references", "apply_preset", "merge",
+           "settings_from_dict"]
+
+
+def settings_from_dict(cls, data, where: str, error: type[Exception] = ParamsError):
+    """The settings dataclass ``cls`` from a mapping; a non-mapping, unknown keys or a value ``cls`` refuses
+    is one ``error`` whose message starts with ``where``."""
+    import dataclasses
+
+    if not isinstance(data, dict):
+        raise error(f"{where}: expected a mapping, got {type(data).__name__}")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise error(f"{where}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as exc:
+        raise error(f"{where}: {exc}") from None
 
 
 def _read_yaml(path: Path, what: str):

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_output", "write_text_atomic"]
+__all__ = ["atomic_output", "write_text_atomic", "save_checkpoint", "load_checkpoint"]
 
 
 @contextmanager
@@ -45,3 +45,25 @@ def write_text_atomic(path, text: str) -> Path:
     with atomic_output(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def save_checkpoint(path, state: dict) -> None:
+    """``torch.save`` ``state`` (which carries a ``"tag"`` naming the run) to ``path`` atomically."""
+    import torch
+
+    with atomic_output(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path, tag: dict) -> dict | None:
+    """The checkpoint at ``path`` if it belongs to the run ``tag``; ``None`` when there is none, it is
+    unreadable, or it is another run's: a lost head start only, the caller starts from scratch."""
+    import torch
+
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # truncated or foreign file
+        return None
+    return state if isinstance(state, dict) and state.get("tag") == tag else None

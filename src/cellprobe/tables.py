@@ -38,6 +38,7 @@ __all__ = [
     "write_table",
     "read_table",
     "read_frame",
+    "read_frames",
     "read_metadata",
     "NB201_BENCHMARK",
     "IMAGE_SPLIT",
@@ -223,6 +224,12 @@ def read_table(path, schema: TableSchema) -> pa.Table:
 def read_frame(path, schema: TableSchema) -> pd.DataFrame:
     """:func:`read_table` as a pandas DataFrame (without the Arrow metadata)."""
     return read_table(path, schema).to_pandas()
+
+
+def read_frames(paths, schema: TableSchema) -> pd.DataFrame | None:
+    """The tables at ``paths`` (each checked as by :func:`read_table`) as one DataFrame; ``None`` for no paths."""
+    paths = list(paths)
+    return pd.concat([read_frame(p, schema) for p in paths], ignore_index=True) if paths else None
 
 
 def read_metadata(path) -> dict:

@@ -19,7 +19,7 @@ import math
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Callable
@@ -28,8 +28,9 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from cellprobe.config import settings_from_dict
 from cellprobe.errors import CellprobeError
-from cellprobe.io import atomic_output
+from cellprobe.io import load_checkpoint, save_checkpoint
 from cellprobe.spaces import parse_genotype
 from cellprobe.tables import TRAIN_RESULT
 
@@ -49,19 +50,6 @@ __all__ = [
 
 class TrainError(CellprobeError):
     """Invalid training settings or inputs."""
-
-
-def _from_dict(cls, data: dict, where: str):
-    if not isinstance(data, dict):
-        raise TrainError(f"{where}: expected a mapping, got {type(data).__name__}")
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise TrainError(f"{where}: unknown setting(s) {unknown}; known: {sorted(known)}")
-    try:
-        return cls(**data)
-    except (TypeError, ValueError) as exc:
-        raise TrainError(f"{where}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -108,7 +96,8 @@ class TrainSettings:
 
     def __post_init__(self):
         if isinstance(self.network, dict):
-            object.__setattr__(self, "network", _from_dict(NetworkSettings, self.network, "train.network"))
+            network = settings_from_dict(NetworkSettings, self.network, "train.network", TrainError)
+            object.__setattr__(self, "network", network)
         if self.epochs < 1 or self.batch_size < 2 or self.eval_batch_size < 1:
             raise ValueError("epochs must be ≥ 1, batch_size ≥ 2 and eval_batch_size ≥ 1")
         if not 0 <= self.drop_path_prob < 1:
@@ -118,7 +107,7 @@ class TrainSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainSettings:
-        return _from_dict(cls, data, "train settings")
+        return settings_from_dict(cls, data, "train settings", TrainError)
 
     def digest(self) -> str:
         return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
@@ -163,21 +152,6 @@ def _evaluate(model, x, y, batch_size, device, channels_last) -> tuple[float, fl
     return 100.0 * correct / len(x), total_loss / len(x)
 
 
-def _save_checkpoint(path: Path, state: dict) -> None:
-    with atomic_output(path) as tmp:
-        torch.save(state, tmp)
-
-
-def _load_checkpoint(path: Path | None, tag: dict) -> dict | None:
-    if path is None or not path.exists():
-        return None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # an unreadable checkpoint is only a lost head start: train from scratch
-        return None
-    return state if state.get("tag") == tag else None
-
-
 def train_architecture(
     genotype,
     splits: dict,
@@ -209,7 +183,7 @@ def train_architecture(
     tag = {"arch_id": genotype.arch_id, "seed": int(seed), "settings": settings.digest(), "dataset": dataset}
     checkpoint = Path(checkpoint) if checkpoint else None
 
-    state = _load_checkpoint(checkpoint, tag)
+    state = load_checkpoint(checkpoint, tag)
     if state is not None and state.get("result") is not None:
         return state["result"]
 
@@ -275,7 +249,7 @@ def train_architecture(
         if on_epoch is not None:
             on_epoch(epoch + 1, record)
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, {"tag": tag, "epoch": epoch + 1, "wall_s": wall, "history": history,
+            save_checkpoint(checkpoint, {"tag": tag, "epoch": epoch + 1, "wall_s": wall, "history": history,
                                           "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                           "scaler": scaler.state_dict() if use_amp else {}, "result": None})
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
@@ -292,7 +266,7 @@ def train_architecture(
         "params_m": params_m, "flops_m": flops_m, "wall_s": wall, "device": device.type,
     }
     if checkpoint is not None:
-        _save_checkpoint(checkpoint, {"tag": tag, "epoch": settings.epochs, "wall_s": wall, "history": history,
+        save_checkpoint(checkpoint, {"tag": tag, "epoch": settings.epochs, "wall_s": wall, "history": history,
                                       "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                       "scaler": {}, "result": result})
     return result

@@ -38,6 +38,22 @@ def _tables(folder: Path):
             read_frame(folder / "history.parquet", SEARCH_HISTORY).drop(columns="wall_s"))
 
 
+def _kill_after_next_checkpoint(cmd: list[str], checkpoint: Path, sig: int, delay: float = 0.0) -> int:
+    """Run ``cmd``; once it has written a new checkpoint, wait ``delay`` s (into the next epoch) and send
+    ``sig``. Returns the exit status (0 when it finished before the signal landed)."""
+    before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None
+    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if checkpoint.exists() and checkpoint.stat().st_mtime_ns != before:
+            break
+        time.sleep(0.02)
+    time.sleep(delay)
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+    return proc.wait()
+
+
 def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, tmp_path):
     reference = tmp_path / "reference"
     done = subprocess.run(_cmd(data_dir, reference), capture_output=True, text=True)
@@ -48,20 +64,8 @@ def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, t
     kills = [(signal.SIGTERM, 0.0), (signal.SIGKILL, 0.15), (signal.SIGTERM, 0.3)]
     landed = 0
     for sig, delay in kills:
-        before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None
-        proc = subprocess.Popen(_cmd(data_dir, run), stderr=subprocess.DEVNULL)
-        deadline = time.time() + 120
-        # wait for a new epoch's checkpoint, then kill a little later (inside the next epoch)
-        while time.time() < deadline and proc.poll() is None:
-            if checkpoint.exists() and checkpoint.stat().st_mtime_ns != before:
-                break
-            time.sleep(0.02)
-        time.sleep(delay)
-        if proc.poll() is None:
-            os.kill(proc.pid, sig)
-        proc.wait()
-        if proc.returncode == 0:  # it finished before the kill landed: nothing left to test with this run
-            break
+        if _kill_after_next_checkpoint(_cmd(data_dir, run), checkpoint, sig, delay) == 0:
+            break  # it finished before the kill landed: nothing left to test with this run
         landed += 1
         assert not (run / "trajectory.parquet").exists() and not (run / "history.parquet").exists()
         assert not list(run.glob(".*.tmp")), "a temporary file was left behind"
@@ -90,17 +94,7 @@ def test_controller_killed_resumes_to_the_identical_history(data_dir, tmp_path):
     checkpoint = run / "checkpoint.pt"
     landed = 0
     for sig in (signal.SIGKILL, signal.SIGTERM):
-        before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None
-        proc = subprocess.Popen(_controller_cmd(data_dir, run), stderr=subprocess.DEVNULL)
-        deadline = time.time() + 120
-        while time.time() < deadline and proc.poll() is None:
-            if checkpoint.exists() and checkpoint.stat().st_mtime_ns != before:
-                break
-            time.sleep(0.02)
-        if proc.poll() is None:
-            os.kill(proc.pid, sig)
-        proc.wait()
-        if proc.returncode == 0:
+        if _kill_after_next_checkpoint(_controller_cmd(data_dir, run), checkpoint, sig) == 0:
             break
         landed += 1
         assert not (run / "history.parquet").exists() and not (run / "controller.pt").exists()

@@ -53,7 +53,7 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +62,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cellprobe.config import settings_from_dict
 from cellprobe.errors import CellprobeError
-from cellprobe.io import atomic_output
+from cellprobe.io import atomic_output, load_checkpoint, save_checkpoint
 from cellprobe.search.loop import SearchSettings, _batches, _prepare, build_search_supernet, evaluate
 from cellprobe.spaces.darts import CELL_TYPES as DARTS_CELL_TYPES
 from cellprobe.spaces.darts import N_INPUTS, N_NODES, NEIGHBOUR_OPS, DartsCell, DartsGenotype
@@ -166,16 +167,7 @@ class ControllerSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> ControllerSettings:
-        if not isinstance(data, dict):
-            raise ControllerError(f"controller settings must be a JSON object, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ControllerError(f"controller settings: unknown setting(s) {unknown}; known: {sorted(known)}")
-        try:
-            return cls(**data)
-        except (TypeError, ValueError) as exc:
-            raise ControllerError(f"controller settings: {exc}") from None
+        return settings_from_dict(cls, data, "controller settings", ControllerError)
 
     def digest(self) -> str:
         return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
@@ -581,14 +573,7 @@ def run_controller(
     buffer = ArchitectureBuffer(settings.buffer_capacity, settings.buffer_warmup) if variant == "regularised" else None
     baseline, history, start_epoch, wall = float("nan"), [], 0, 0.0
 
-    state = None
-    if checkpoint is not None and Path(checkpoint).exists():
-        try:
-            state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        except Exception:  # unreadable: start again
-            state = None
-        if state is not None and state.get("tag") != tag:
-            state = None
+    state = load_checkpoint(checkpoint, tag)
     if state is not None:
         supernet.load_state_dict(state["supernet"])
         controller.load_state_dict(state["controller"])
@@ -684,13 +669,12 @@ def run_controller(
         if on_epoch is not None:
             on_epoch(epoch + 1, record)
         if checkpoint is not None:
-            with atomic_output(checkpoint) as tmp:
-                torch.save({
-                    "tag": tag, "epoch": epoch + 1, "wall_s": wall, "baseline": baseline, "history": history,
-                    "supernet": supernet.state_dict(), "controller": controller.state_dict(),
-                    "w_opt": w_opt.state_dict(), "c_opt": c_opt.state_dict(),
-                    "buffer": buffer.state_dict() if buffer is not None else {},
-                }, tmp)
+            save_checkpoint(checkpoint, {
+                "tag": tag, "epoch": epoch + 1, "wall_s": wall, "baseline": baseline, "history": history,
+                "supernet": supernet.state_dict(), "controller": controller.state_dict(),
+                "w_opt": w_opt.state_dict(), "c_opt": c_opt.state_dict(),
+                "buffer": buffer.state_dict() if buffer is not None else {},
+            })
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
             return None
 

@@ -24,7 +24,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterable
 
@@ -34,8 +34,9 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
+from cellprobe.config import settings_from_dict
 from cellprobe.errors import CellprobeError
-from cellprobe.io import atomic_output
+from cellprobe.io import load_checkpoint, save_checkpoint
 from cellprobe.search.weighting import EdgeWeighting, make_weighting
 from cellprobe.train import derive_seed
 
@@ -84,14 +85,7 @@ class SearchSettings:
 
     @classmethod
     def from_dict(cls, data: dict) -> SearchSettings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise SearchError(f"search settings: unknown setting(s) {unknown}; known: {sorted(known)}")
-        try:
-            return cls(**data)
-        except (TypeError, ValueError) as exc:
-            raise SearchError(f"search settings: {exc}") from None
+        return settings_from_dict(cls, data, "search settings", SearchError)
 
     @property
     def bilevel(self) -> bool:
@@ -432,14 +426,7 @@ def run_search(
     snapshot_epochs = {int(e) for e in snapshot_epochs}
     snapshots: dict[int, dict] = {}
 
-    state = None
-    if checkpoint is not None and Path(checkpoint).exists():
-        try:
-            state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        except Exception:  # unreadable: start again
-            state = None
-        if state is not None and state.get("tag") != tag:
-            state = None
+    state = load_checkpoint(checkpoint, tag)
     if state is not None:
         supernet.load_state_dict(state["supernet"])
         with torch.no_grad():
@@ -515,15 +502,14 @@ def run_search(
             snapshots[epoch + 1] = {"supernet": {k: v.detach().cpu().clone() for k, v in supernet.state_dict().items()},
                                     "alpha": {k: v.detach().cpu().clone() for k, v in alpha.items()}}
         if checkpoint is not None:
-            with atomic_output(checkpoint) as tmp:
-                torch.save({
-                    "tag": tag, "epoch": epoch + 1, "wall_s": wall,
-                    "supernet": supernet.state_dict(), "alpha": {k: v.detach().cpu() for k, v in alpha.items()},
-                    "w_opt": w_opt.state_dict(), "a_opt": a_opt.state_dict(),
-                    "trajectory": trajectory, "history": history,
-                    "running": {json.dumps(list(k)): list(v) for k, v in running.items()},
-                    "snapshots": snapshots,
-                }, tmp)
+            save_checkpoint(checkpoint, {
+                "tag": tag, "epoch": epoch + 1, "wall_s": wall,
+                "supernet": supernet.state_dict(), "alpha": {k: v.detach().cpu() for k, v in alpha.items()},
+                "w_opt": w_opt.state_dict(), "a_opt": a_opt.state_dict(),
+                "trajectory": trajectory, "history": history,
+                "running": {json.dumps(list(k)): list(v) for k, v in running.items()},
+                "snapshots": snapshots,
+            })
         if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
             return None
 
