@@ -10,7 +10,8 @@ the neighbours of the foundation layer (:meth:`~cellprobe.spaces.darts.DartsGeno
 * Accuracies come from an *oracle*: a function from a list of genotypes to their accuracies (%),
   called once per set with every architecture and every neighbour (so a surrogate answers one
   batched query): the NB201 benchmark table (:func:`benchmark_oracle`) or a fitted predictor
-  (:func:`predictor_oracle`).
+  (:func:`predictor_oracle`). Both also answer array batches, so the neighbours of a whole set are
+  built as array edits and scored without a genotype object per neighbour.
 * Verification: for good architectures, disable their ops (``none``, i.e. disconnect the edge) one
   after the other in order of increasing and of decreasing OI (:func:`disabling_variants`); the
   variants are trained from scratch (or looked up) and :func:`disabling_test` asks, with a one-sided
@@ -29,12 +30,15 @@ import pandas as pd
 from scipy import stats
 
 from cellprobe.errors import CellprobeError
-from cellprobe.spaces import DartsGenotype, NB201Genotype
+from cellprobe.spaces import DartsGenotype, NB201Genotype, get_space
+from cellprobe.spaces.arrays import CELL_NAMES, ArchArrays, neighbour_arrays, to_arrays
 from cellprobe.spaces.darts import DartsCell
 
 __all__ = [
     "ImportanceError",
     "Oracle",
+    "BenchmarkOracle",
+    "PredictorOracle",
     "benchmark_oracle",
     "predictor_oracle",
     "select_groups",
@@ -59,27 +63,56 @@ class ImportanceError(CellprobeError):
 
 
 # -- oracles ----------------------------------------------------------------------------------------
-def benchmark_oracle(table: pd.DataFrame, column: str = "cifar10_test_acc") -> Oracle:
-    """Look NB201 cells up in the benchmark table (``nb201_benchmark`` schema, benchmark index order)."""
-    from cellprobe.spaces.nb201 import benchmark_index
+class BenchmarkOracle:
+    """Look NB201 cells up in the benchmark table; also answers whole :class:`ArchArrays` batches."""
 
+    def __init__(self, values: np.ndarray):
+        self.values = values
+
+    def __call__(self, genotypes: Sequence[Genotype]) -> np.ndarray:
+        from cellprobe.spaces.nb201 import benchmark_index
+
+        for g in genotypes:
+            if not isinstance(g, NB201Genotype):
+                raise ImportanceError("the NB201 benchmark answers NB201 cells only")
+        return self.values[[benchmark_index(g) for g in genotypes]]
+
+    def query_arrays(self, batch: ArchArrays) -> np.ndarray:
+        from cellprobe.spaces.nb201 import benchmark_indices
+
+        if batch.space != "nb201":
+            raise ImportanceError("the NB201 benchmark answers NB201 cells only")
+        return self.values[benchmark_indices(batch.ops[:, 0])]
+
+
+def benchmark_oracle(table: pd.DataFrame, column: str = "cifar10_test_acc") -> BenchmarkOracle:
+    """Look NB201 cells up in the benchmark table (``nb201_benchmark`` schema, benchmark index order)."""
     if column not in table.columns:
         raise ImportanceError(f"the benchmark table has no column {column!r}")
     by_index = table.set_index("index")[column].sort_index()
     if not np.array_equal(by_index.index.to_numpy(), np.arange(len(by_index))):
         raise ImportanceError("the benchmark table must hold every cell of the space, indexed 0..n-1")
-    values = by_index.to_numpy(dtype=float)
-
-    def oracle(genotypes: Sequence[Genotype]) -> np.ndarray:
-        for g in genotypes:
-            if not isinstance(g, NB201Genotype):
-                raise ImportanceError("the NB201 benchmark answers NB201 cells only")
-        return values[[benchmark_index(g) for g in genotypes]]
-
-    return oracle
+    return BenchmarkOracle(by_index.to_numpy(dtype=float))
 
 
-def predictor_oracle(predictor, calibration: tuple[Sequence[Genotype], Sequence[float]] | None = None) -> Oracle:
+class PredictorOracle:
+    """A fitted predictor as an oracle: ``a · predict(x) + b``, one batched call per query.
+
+    :meth:`query_arrays` asks the predictor about each distinct architecture of a batch once.
+    """
+
+    def __init__(self, predictor, a: float = 1.0, b: float = 0.0):
+        self.predictor, self.a, self.b = predictor, float(a), float(b)
+
+    def __call__(self, genotypes: Sequence[Genotype]) -> np.ndarray:
+        return self.a * np.asarray(self.predictor.predict(list(genotypes)), dtype=float) + self.b
+
+    def query_arrays(self, batch: ArchArrays) -> np.ndarray:
+        distinct, inverse = batch.canonical().unique()
+        return (self.a * np.asarray(self.predictor.predict(distinct), dtype=float) + self.b)[inverse]
+
+
+def predictor_oracle(predictor, calibration: tuple[Sequence[Genotype], Sequence[float]] | None = None) -> PredictorOracle:
     """A fitted predictor (``predict(genotypes) → scores``) as an oracle; one batched call per query.
 
     A ranking-loss predictor's scores are not accuracies: with ``calibration = (genotypes, accuracies)``
@@ -94,11 +127,7 @@ def predictor_oracle(predictor, calibration: tuple[Sequence[Genotype], Sequence[
         if len(scores) < 2 or np.ptp(scores) == 0:
             raise ImportanceError("cannot calibrate a surrogate whose scores do not vary on its training set")
         a, b = np.polyfit(scores, acc, 1)
-
-    def oracle(genotypes: Sequence[Genotype]) -> np.ndarray:
-        return a * np.asarray(predictor.predict(list(genotypes)), dtype=float) + b
-
-    return oracle
+    return PredictorOracle(predictor, a, b)
 
 
 # -- which architectures ----------------------------------------------------------------------------
@@ -135,49 +164,72 @@ def select_groups(genotypes: Sequence[Genotype], scores: Sequence[float], fracti
 
 
 # -- operator importance ----------------------------------------------------------------------------
-def _edges(g: Genotype):
-    """``(cell, edge, op, input)`` of every edge, in the order :meth:`edits` numbers them."""
-    if isinstance(g, NB201Genotype):
-        from cellprobe.spaces.nb201 import EDGES
-
-        return [("cell", e, op, EDGES[e][1]) for e, op in enumerate(g.ops)]
-    return [(name, e, op, inp) for name in ("normal", "reduce") for e, (op, inp) in enumerate(g.cell(name).edges)]
-
-
 def operator_importance(chosen: Sequence[tuple[str, Genotype, float]], oracle: Oracle, *,
                         threshold: float = 0.1) -> pd.DataFrame:
     """OI of every edge of every chosen architecture (one oracle call for the whole set).
 
     ``chosen`` holds ``(group, genotype, score)`` triples (:func:`select_groups`). ``score`` is only
     carried along; OI compares the oracle's value of the architecture with its neighbours'.
+
+    An oracle with a ``query_arrays(batch)`` method (:func:`benchmark_oracle`, :func:`predictor_oracle`)
+    is asked about the whole set as one :class:`~cellprobe.spaces.arrays.ArchArrays` batch whose
+    neighbours are built as array edits (:func:`~cellprobe.spaces.arrays.neighbour_arrays`); any other
+    callable gets the neighbours as genotypes (:meth:`edits`). Both give the same table.
     """
     if threshold < 0:
         raise ImportanceError(f"the importance threshold must be ≥ 0, got {threshold}")
-    batch: list[Genotype] = []
-    plans = []
-    for group, g, score in chosen:
-        edits = g.edits()
-        first = len(batch)
-        batch.append(g)
-        batch.extend(nb for _, nb in edits)
-        plans.append((group, g, score, first, [(e.cell, e.edge) for e, _ in edits]))
-    values = np.asarray(oracle(batch), dtype=float)
-    if values.shape != (len(batch),):
-        raise ImportanceError(f"the oracle returned {values.shape} values for {len(batch)} architectures")
-    rows = []
-    for group, g, score, first, where in plans:
-        own = values[first]
-        neighbour_values = values[first + 1 : first + 1 + len(where)]
-        per_edge: dict[tuple[str, int], list[float]] = {}
-        for key, v in zip(where, neighbour_values):
-            per_edge.setdefault(key, []).append(own - v)
-        for cell, edge, op, inp in _edges(g):
-            deltas = per_edge.get((cell, edge), [])
-            oi = float(np.mean(deltas)) if deltas else float("nan")
-            rows.append({"arch_id": g.arch_id, "genotype": g.to_str(), "group": group, "score": float(score),
-                         "cell": cell, "edge": edge, "op": op, "input": int(inp), "oi": oi,
-                         "n_neighbours": len(deltas), "important": bool(deltas) and abs(oi) >= threshold})
-    return pd.DataFrame(rows, columns=OI_COLUMNS)
+    if not chosen:
+        return pd.DataFrame({c: [] for c in OI_COLUMNS})
+    genotypes = [g for _, g, _ in chosen]
+    spaces = {g.space for g in genotypes}
+    if len(spaces) != 1:
+        raise ImportanceError(f"OI needs architectures of one space, got {sorted(spaces)}")
+    base = to_arrays(genotypes, spaces.pop())
+    if hasattr(oracle, "query_arrays"):
+        found = neighbour_arrays(base)
+        batch = ArchArrays(base.space, *(np.concatenate([getattr(base, k), getattr(found.arrays, k)])
+                                         for k in ("ops", "inputs", "concat")))
+        values = _checked(oracle.query_arrays(batch), len(batch))
+        owner, cell, edge = found.owner, found.cell, found.edge
+    else:
+        batch, where = list(genotypes), []
+        cells = CELL_NAMES[base.space]
+        for b, g in enumerate(genotypes):
+            for e, neighbour in g.edits():
+                batch.append(neighbour)
+                where.append((b, cells.index(e.cell), e.edge))
+        values = _checked(oracle(batch), len(batch))
+        owner, cell, edge = (np.array([w[k] for w in where], dtype=np.int64).reshape(-1) for k in range(3))
+    n, n_cells, n_edges = base.ops.shape
+    own = values[:n]
+    delta = own[owner] - values[n:]
+    slot = (owner * n_cells + cell) * n_edges + edge  # one slot per (architecture, cell, edge)
+    counts = np.bincount(slot, minlength=n * n_cells * n_edges)
+    sums = np.bincount(slot, weights=delta, minlength=n * n_cells * n_edges)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        oi = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    vocabulary = np.array(get_space(base.space).ops)
+    per_edge = n_cells * n_edges
+    return pd.DataFrame({
+        "arch_id": np.repeat([g.arch_id for g in genotypes], per_edge),
+        "genotype": np.repeat([g.to_str() for g in genotypes], per_edge),
+        "group": np.repeat([group for group, _, _ in chosen], per_edge),
+        "score": np.repeat(np.array([score for _, _, score in chosen], dtype=float), per_edge),
+        "cell": np.tile(np.repeat(CELL_NAMES[base.space], n_edges), n),
+        "edge": np.tile(np.arange(n_edges, dtype=np.int64), n * n_cells),
+        "op": vocabulary[base.ops.reshape(-1)],
+        "input": base.inputs.reshape(-1).astype(np.int64),
+        "oi": oi,
+        "n_neighbours": counts.astype(np.int64),
+        "important": (counts > 0) & (np.abs(np.nan_to_num(oi)) >= threshold),
+    }, columns=OI_COLUMNS)
+
+
+def _checked(values, n: int) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if values.shape != (n,):
+        raise ImportanceError(f"the oracle returned {values.shape} values for {n} architectures")
+    return values
 
 
 # -- verification by disabling ----------------------------------------------------------------------

@@ -145,3 +145,30 @@ def test_ablations(darts_cells):
     table = ablation_test(pd.DataFrame(rows)).set_index("ablation")
     assert table.loc["normal<-skip", "p_value"] < 0.01 and table.loc["normal<-skip", "mean_drop"] > 5
     assert table.loc["reduce<-normal", "p_value"] > 0.05
+
+
+def test_array_path_gives_the_genotype_path_table(bench, oracle, darts_cells):
+    """Oracles that answer array batches (neighbours as array edits) give exactly the per-genotype table."""
+    from cellprobe.predictors import make_predictor
+    from cellprobe.sampling import sample_architectures
+    from tests.spaces.test_arrays import random_darts
+
+    genotypes = [NB201Genotype.parse(s) for s in bench["arch_str"].iloc[::500]]
+    chosen = [("top", g, 1.0) for g in genotypes]
+    fast = operator_importance(chosen, oracle)
+    slow = operator_importance(chosen, lambda gs: oracle(gs))  # a plain callable: the genotype path
+    pd.testing.assert_frame_equal(fast, slow)
+
+    darts = sample_architectures("uniform", 40, seed=1)
+    predictor = make_predictor("gates", "darts", epochs=3, seed=0).fit(darts, np.arange(40.0))
+    surrogate = predictor_oracle(predictor, (darts, np.arange(40.0)))
+    # odd edge orders, none edges, short concat lists, and one architecture twice
+    mixed = random_darts(np.random.default_rng(5), 12) + list(darts_cells.values())[:3] + darts[:1] + darts[:1]
+    chosen = [("middle", g, 0.5) for g in mixed]
+    fast = operator_importance(chosen, surrogate)
+    slow = operator_importance(chosen, lambda gs: surrogate(gs))
+    # equal up to float32 rounding: the surrogate sees the distinct architectures in another batch layout
+    pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=0, atol=1e-4)
+    assert len(fast) == 16 * len(mixed)
+    per_arch = pd.Series(fast["n_neighbours"].to_numpy().reshape(len(mixed), 16).sum(axis=1))
+    assert per_arch.between(120, 136).all() and (per_arch > 120).any()  # 120, plus one per none edge

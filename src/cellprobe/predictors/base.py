@@ -36,6 +36,7 @@ from torch import nn
 from cellprobe.predictors.encoding import space_of
 from cellprobe.predictors.losses import check_loss, mse_loss, pairwise_hinge_loss
 from cellprobe.spaces import parse_genotype
+from cellprobe.spaces.arrays import ArchArrays
 
 __all__ = ["Predictor", "TorchPredictor", "NotFittedError", "ARTIFACT_VERSION"]
 
@@ -107,11 +108,16 @@ class Predictor:
         self._fit(genotypes, y)
         return self
 
-    def predict(self, genotypes: Sequence) -> np.ndarray:
-        """One score per genotype (float64, higher = better), computed in batches."""
+    def predict(self, genotypes: Sequence | ArchArrays) -> np.ndarray:
+        """One score per genotype (float64, higher = better), computed in batches.
+
+        ``genotypes``: a list of genotypes, or an :class:`~cellprobe.spaces.arrays.ArchArrays` batch
+        (the same architectures as arrays, e.g. the neighbours operator importance builds).
+        """
         self._check_fitted()
-        genotypes = list(genotypes)
-        if not genotypes:
+        if not isinstance(genotypes, ArchArrays):
+            genotypes = list(genotypes)
+        if len(genotypes) == 0:
             return np.zeros(0)
         space_of(genotypes, self.space)
         return np.asarray(self._predict(genotypes), dtype=np.float64).reshape(len(genotypes))

@@ -13,6 +13,9 @@ Three encodings, each defined on both spaces:
   batch is a handful of tensor products. Every op of the vocabulary, ``none`` included, has its channel;
   a model decides what ``none`` means.
 
+Each function takes a list of genotypes or an :class:`~cellprobe.spaces.arrays.ArchArrays` batch (what
+operator importance builds its neighbours as), and gives the same encoding for both.
+
 DARTS genotypes are encoded through :meth:`DartsGenotype.canonical`, so two genotypes that differ only in
 the order of a node's two edges get identical encodings. The flat and token encodings do not encode the
 concat list (every sampler uses the default ``2, 3, 4, 5``); the graph encoding does.
@@ -33,14 +36,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cellprobe.spaces import DartsGenotype, NB201Genotype
 from cellprobe.spaces import darts as darts_space
 from cellprobe.spaces import nb201 as nb201_space
+from cellprobe.spaces.arrays import ArchArrays, array_shape, edge_targets, to_arrays
 
 __all__ = [
     "ENCODINGS",
     "GraphEncoding",
     "space_of",
+    "as_arrays",
     "onehot",
     "onehot_size",
     "tokens",
@@ -59,9 +63,9 @@ _NB201_OPS = nb201_space.OPS
 _NB201_EDGES = nb201_space.EDGES
 
 
-def space_of(genotypes: Sequence, space: str | None = None) -> str:
-    """The space of a list of genotypes, checked to be one space (and ``space`` when given)."""
-    kinds = {getattr(g, "space", None) for g in genotypes}
+def space_of(genotypes, space: str | None = None) -> str:
+    """The space of a list of genotypes (or of a batch), checked to be one space (and ``space`` when given)."""
+    kinds = {genotypes.space} if isinstance(genotypes, ArchArrays) else {getattr(g, "space", None) for g in genotypes}
     if space is not None:
         kinds.add(space)
     if not kinds:
@@ -71,29 +75,11 @@ def space_of(genotypes: Sequence, space: str | None = None) -> str:
     return kinds.pop()
 
 
-# -- integer arrays of the genotypes ------------------------------------------------------------------
-def _nb201_ops(genotypes: Sequence[NB201Genotype]) -> np.ndarray:
-    """(n, 6) op indices."""
-    index = {op: i for i, op in enumerate(_NB201_OPS)}
-    return np.array([[index[op] for op in g.ops] for g in genotypes], dtype=np.int64).reshape(-1, len(_NB201_EDGES))
-
-
-def _darts_arrays(genotypes: Sequence[DartsGenotype]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(n, 2, 8) op indices, (n, 2, 8) input nodes and (n, 2, 6) concat masks of the canonical genotypes."""
-    index = {op: i for i, op in enumerate(_DARTS_OPS)}
-    n = len(genotypes)
-    ops = np.zeros((n, 2, _DARTS_EDGES), dtype=np.int64)
-    inputs = np.zeros((n, 2, _DARTS_EDGES), dtype=np.int64)
-    concat = np.zeros((n, 2, _DARTS_GRAPH_NODES), dtype=np.float32)
-    for b, genotype in enumerate(genotypes):
-        canonical = genotype.canonical()
-        for c, name in enumerate(darts_space.CELL_TYPES):
-            cell = canonical.cell(name)
-            for e, (op, inp) in enumerate(cell.edges):
-                ops[b, c, e] = index[op]
-                inputs[b, c, e] = inp
-            concat[b, c, list(cell.concat)] = 1.0
-    return ops, inputs, concat
+def as_arrays(genotypes, space: str | None = None) -> ArchArrays:
+    """The canonical :class:`ArchArrays` of a list of genotypes or of a batch (checked against ``space``)."""
+    space = space_of(genotypes, space)
+    batch = genotypes if isinstance(genotypes, ArchArrays) else to_arrays(list(genotypes), space)
+    return batch.canonical()
 
 
 def _one_hot(indices: np.ndarray, size: int) -> np.ndarray:
@@ -108,14 +94,14 @@ def onehot_size(space: str) -> int:
     return 2 * _DARTS_EDGES * (len(_DARTS_OPS) + _DARTS_INPUTS)
 
 
-def onehot(genotypes: Sequence, space: str | None = None) -> np.ndarray:
+def onehot(genotypes: Sequence | ArchArrays, space: str | None = None) -> np.ndarray:
     """The flat one-hot encoding, a float32 array of shape ``(len(genotypes), onehot_size(space))``."""
-    space = space_of(genotypes, space)
-    if space == "nb201":
-        return _one_hot(_nb201_ops(genotypes), len(_NB201_OPS)).reshape(len(genotypes), onehot_size(space))
-    ops, inputs, _ = _darts_arrays(genotypes)
-    parts = np.concatenate([_one_hot(ops, len(_DARTS_OPS)), _one_hot(inputs, _DARTS_INPUTS)], axis=-1)
-    return parts.reshape(len(genotypes), onehot_size(space))
+    batch = as_arrays(genotypes, space)
+    n = len(batch)
+    if batch.space == "nb201":
+        return _one_hot(batch.ops[:, 0], len(_NB201_OPS)).reshape(n, onehot_size(batch.space))
+    parts = np.concatenate([_one_hot(batch.ops, len(_DARTS_OPS)), _one_hot(batch.inputs, _DARTS_INPUTS)], axis=-1)
+    return parts.reshape(n, onehot_size(batch.space))
 
 
 # -- token sequence ----------------------------------------------------------------------------------------
@@ -126,75 +112,78 @@ def token_shape(space: str) -> tuple[int, int]:
     return 2 * darts_space.N_NODES * len(_DARTS_OPS) * _DARTS_INPUTS, 2 * _DARTS_EDGES
 
 
-def tokens(genotypes: Sequence, space: str | None = None) -> np.ndarray:
+def tokens(genotypes: Sequence | ArchArrays, space: str | None = None) -> np.ndarray:
     """One token per edge, an int64 array of shape ``(len(genotypes), sequence length)``.
 
     The edges come in the genotype's order (NB201: the string form's; DARTS: normal then reduce cell,
     node by node, each node's edges sorted by input). A token names the edge's position and its op
     (and, in DARTS, its input), so an LSTM reading the tokens needs no separate position signal.
     """
-    space = space_of(genotypes, space)
-    if space == "nb201":
-        ops = _nb201_ops(genotypes)
-        return np.arange(len(_NB201_EDGES)) * len(_NB201_OPS) + ops
-    ops, inputs, _ = _darts_arrays(genotypes)
+    batch = as_arrays(genotypes, space)
+    if batch.space == "nb201":
+        return np.arange(len(_NB201_EDGES)) * len(_NB201_OPS) + batch.ops[:, 0]
     cell = np.arange(2)[:, None]
     node = np.arange(_DARTS_EDGES)[None, :] // 2
     slot = cell * darts_space.N_NODES + node  # (2, 8)
-    out = (slot * len(_DARTS_OPS) + ops) * _DARTS_INPUTS + inputs
-    return out.reshape(len(genotypes), token_shape(space)[1])
+    out = (slot * len(_DARTS_OPS) + batch.ops) * _DARTS_INPUTS + batch.inputs
+    return out.reshape(len(batch), token_shape(batch.space)[1])
 
 
 # -- graph -------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class GraphEncoding:
-    """A batch of cells as per-op adjacency tensors.
+    """A batch of cells as edge lists over a fixed node set.
 
-    ``adjacency``: float32 ``(batch, cells, ops, nodes, nodes)`` with ``adjacency[b, c, o, j, i] = 1`` when
-    cell ``c`` of genotype ``b`` has an edge ``i → j`` carrying op ``o`` (``cells`` is 2 for DARTS — normal,
-    reduce — and 1 for NB201). ``output``: float32 ``(batch, cells, nodes)``, 1 on the nodes the cell's
-    output reads. ``n_inputs``: the first ``n_inputs`` nodes are cell inputs (no incoming edges); the other
-    nodes are numbered in topological order.
+    ``ops`` and ``sources``: int64 ``(batch, cells, edges)``, the op and the source node of each edge;
+    edge ``e`` feeds node ``targets[e]`` (``cells`` is 2 for DARTS — normal, reduce — and 1 for NB201).
+    ``output``: float32 ``(batch, cells, nodes)``, 1 on the nodes the cell's output reads. ``n_ops``: the
+    size of the op vocabulary; ``n_inputs``: the first ``n_inputs`` nodes are cell inputs (no incoming
+    edges); the other nodes are numbered in topological order. :attr:`adjacency` gives the same cells as
+    per-op adjacency tensors.
     """
 
-    adjacency: np.ndarray
+    ops: np.ndarray
+    sources: np.ndarray
+    targets: np.ndarray
     output: np.ndarray
+    n_ops: int
     n_inputs: int
 
     def __post_init__(self):
-        if self.adjacency.ndim != 5 or self.adjacency.shape[3] != self.adjacency.shape[4]:
-            raise ValueError(f"adjacency must be (batch, cells, ops, nodes, nodes), got {self.adjacency.shape}")
-        if self.output.shape != (*self.adjacency.shape[:2], self.adjacency.shape[3]):
-            raise ValueError(f"output mask shape {self.output.shape} does not fit adjacency {self.adjacency.shape}")
+        if self.ops.ndim != 3 or self.sources.shape != self.ops.shape or self.targets.shape != self.ops.shape[2:]:
+            raise ValueError(f"ops {self.ops.shape}, sources {self.sources.shape} and targets {self.targets.shape} "
+                             "must be (batch, cells, edges), (batch, cells, edges) and (edges,)")
+        if self.output.ndim != 3 or self.output.shape[:2] != self.ops.shape[:2]:
+            raise ValueError(f"output mask shape {self.output.shape} does not fit ops {self.ops.shape}")
+        if (self.sources >= self.targets).any() or (self.targets < self.n_inputs).any():
+            raise ValueError("every edge must go from a lower node to a later, non-input node")
 
     def __len__(self) -> int:
-        return self.adjacency.shape[0]
+        return self.ops.shape[0]
+
+    @property
+    def n_nodes(self) -> int:
+        return self.output.shape[2]
+
+    @property
+    def adjacency(self) -> np.ndarray:
+        """float32 ``(batch, cells, ops, nodes, nodes)``: ``adjacency[b, c, o, j, i] = 1`` for an edge ``i → j`` with op ``o``."""
+        n, cells, _ = self.ops.shape
+        out = np.zeros((n, cells, self.n_ops, self.n_nodes, self.n_nodes), dtype=np.float32)
+        out[np.arange(n)[:, None, None], np.arange(cells)[None, :, None], self.ops, self.targets, self.sources] = 1.0
+        return out
 
 
 def graph_shape(space: str) -> tuple[int, int, int, int]:
     """``(cells, ops, nodes, input nodes)`` of :func:`graph` in ``space``."""
-    if space_of([], space) == "nb201":
-        return 1, len(_NB201_OPS), nb201_space.N_NODES, 1
-    return 2, len(_DARTS_OPS), _DARTS_GRAPH_NODES, darts_space.N_INPUTS
+    space = space_of([], space)
+    cells, _, nodes, inputs = array_shape(space)
+    return cells, len(_NB201_OPS if space == "nb201" else _DARTS_OPS), nodes, inputs
 
 
-def graph(genotypes: Sequence, space: str | None = None) -> GraphEncoding:
-    """The :class:`GraphEncoding` of a list of genotypes."""
-    space = space_of(genotypes, space)
-    cells, n_ops, n_nodes, n_inputs = graph_shape(space)
-    n = len(genotypes)
-    adjacency = np.zeros((n, cells, n_ops, n_nodes, n_nodes), dtype=np.float32)
-    batch = np.arange(n)[:, None]
-    if space == "nb201":
-        ops = _nb201_ops(genotypes)
-        target = np.array([t for t, _ in _NB201_EDGES])
-        source = np.array([s for _, s in _NB201_EDGES])
-        adjacency[batch, 0, ops, target, source] = 1.0
-        output = np.zeros((n, 1, n_nodes), dtype=np.float32)
-        output[:, 0, nb201_space.OUTPUT] = 1.0
-        return GraphEncoding(adjacency, output, n_inputs)
-    ops, inputs, output = _darts_arrays(genotypes)
-    target = np.arange(_DARTS_EDGES) // 2 + darts_space.N_INPUTS
-    for c in range(cells):
-        adjacency[batch, c, ops[:, c], target, inputs[:, c]] = 1.0
-    return GraphEncoding(adjacency, output, n_inputs)
+def graph(genotypes: Sequence | ArchArrays, space: str | None = None) -> GraphEncoding:
+    """The :class:`GraphEncoding` of a list of genotypes or of a batch."""
+    batch = as_arrays(genotypes, space)
+    _, n_ops, _, n_inputs = graph_shape(batch.space)
+    return GraphEncoding(batch.ops, batch.inputs, edge_targets(batch.space), batch.concat.astype(np.float32),
+                         n_ops, n_inputs)

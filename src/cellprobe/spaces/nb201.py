@@ -21,6 +21,7 @@ from functools import cache, cached_property
 from typing import ClassVar
 
 import networkx as nx
+import numpy as np
 
 from cellprobe.errors import GenotypeError
 from cellprobe.spaces.base import Edit, OpVocabulary, stable_id
@@ -32,6 +33,7 @@ __all__ = [
     "all_genotypes",
     "benchmark_order",
     "benchmark_index",
+    "benchmark_indices",
     "info",
 ]
 
@@ -212,6 +214,31 @@ def _index_map() -> dict[tuple[str, ...], int]:
 def benchmark_index(genotype: NB201Genotype) -> int:
     """The benchmark's index of ``genotype``."""
     return _index_map()[genotype.ops]
+
+
+@cache
+def _lexicographic_to_benchmark() -> np.ndarray:
+    position = {ops: i for i, ops in enumerate(itertools.product(OPS, repeat=len(EDGES)))}
+    out = np.empty(len(position), dtype=np.int64)
+    for i, g in enumerate(_benchmark_order()):
+        out[position[g.ops]] = i
+    return out
+
+
+def benchmark_indices(ops: np.ndarray) -> np.ndarray:
+    """The benchmark's indices of cells given as op indices into :data:`OPS`, an int array ``(n, 6)``.
+
+    >>> g = NB201Genotype(("nor_conv_3x3",) * 6)
+    >>> int(benchmark_indices(np.array([[3] * 6]))[0]) == benchmark_index(g)
+    True
+    """
+    ops = np.asarray(ops, dtype=np.int64)
+    if ops.ndim != 2 or ops.shape[1] != len(EDGES) or ops.size and (ops.min() < 0 or ops.max() >= len(OPS)):
+        raise GenotypeError(f"expected op indices 0..{len(OPS) - 1} of shape (n, {len(EDGES)}), got {ops.shape}")
+    code = np.zeros(len(ops), dtype=np.int64)
+    for column in ops.T:  # the first edge varies slowest, as in all_genotypes()
+        code = code * len(OPS) + column
+    return _lexicographic_to_benchmark()[code]
 
 
 def info() -> dict:
