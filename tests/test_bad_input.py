@@ -6,14 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from cellprobe.benchmarks import nb201_table, read_nb201_csv
 from cellprobe.data import prepare_dataset
 from cellprobe.sampling import sample_table
-from cellprobe.tables import NB201_BENCHMARK, SAMPLE_SET, TRAIN_RESULT, write_table
+from cellprobe.tables import NB201_BENCHMARK, SAMPLE_SET, write_table
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_workflow import BIN, COPY, snakemake, tiny_params
+from test_workflow import COPY, snakemake, tiny_params
 
 pytestmark = pytest.mark.workflow
 

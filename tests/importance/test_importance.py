@@ -15,7 +15,7 @@ from cellprobe.importance import (
     predictor_oracle,
     select_groups,
 )
-from cellprobe.spaces import DartsGenotype, NB201Genotype
+from cellprobe.spaces import NB201Genotype
 from tests.conftest import NB201_CSV
 
 BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cellprobe.spaces import DartsCell, DartsGenotype, NB201Genotype
+from cellprobe.spaces import DartsCell, DartsGenotype
 from cellprobe.spaces.arrays import CELL_NAMES, ArchArrays, neighbour_arrays, to_arrays, to_genotypes
 from cellprobe.spaces.darts import NEIGHBOUR_OPS
 from cellprobe.spaces.nb201 import all_genotypes
