@@ -8,10 +8,11 @@ Three encodings, each defined on both spaces:
 * :func:`tokens` — one integer token per edge for sequence models. NB201: ``edge · 5 + op``
   (30 tokens, 6 per cell). DARTS: ``((cell · 4 + node) · 8 + op) · 5 + input`` (320 tokens, 16 per genotype).
 * :func:`graph` — per cell a fixed node set (NB201: nodes 0..3; DARTS: the two cell inputs and the four
-  intermediate nodes) with a per-op adjacency tensor ``A[op, target, source]`` (0/1) and a mask of the
-  nodes the cell's output reads (NB201: node 3; DARTS: the concat list), so that message passing over a
-  batch is a handful of tensor products. Every op of the vocabulary, ``none`` included, has its channel;
-  a model decides what ``none`` means.
+  intermediate nodes) with an edge list (each edge's op and source node; the node it feeds is fixed by
+  its position) and a mask of the nodes the cell's output reads (NB201: node 3; DARTS: the concat
+  list); :attr:`GraphEncoding.adjacency` gives the same cells as per-op adjacency tensors
+  ``A[op, target, source]``. Every op of the vocabulary, ``none`` included, keeps its index; a model
+  decides what ``none`` means.
 
 Each function takes a list of genotypes or an :class:`~cellprobe.spaces.arrays.ArchArrays` batch (what
 operator importance builds its neighbours as), and gives the same encoding for both.
