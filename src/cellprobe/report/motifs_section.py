@@ -167,7 +167,7 @@ def motifs_section(motifs: pd.DataFrame, occurrences: pd.DataFrame | None = None
         n_cells = int(group["n_cells"].iloc[0])
         significant = int((ranked["q_value"] < 0.05).sum())
         parts += [
-            f"<h3>{space} · {set_name} · {cells} cells · {encoding} encoding</h3>",
+            f"<h3>{space} · {set_name} · {f'{cells} cells · ' if space == 'darts' else ''}{encoding} encoding</h3>",
             f"<p>{group['motif_id'].nunique()} motifs in {n_cells} cells; {significant} over-represented against "
             f"{ranked['reference'].iloc[0]} (q &lt; 0.05).</p>",
             f"<figure>{_motif_figure(top)}<figcaption>The {len(top)} most significant motifs against random "
