@@ -172,3 +172,18 @@ def test_array_path_gives_the_genotype_path_table(bench, oracle, darts_cells):
     assert len(fast) == 16 * len(mixed)
     per_arch = pd.Series(fast["n_neighbours"].to_numpy().reshape(len(mixed), 16).sum(axis=1))
     assert per_arch.between(120, 136).all() and (per_arch > 120).any()  # 120, plus one per none edge
+
+
+@pytest.mark.parametrize("name", ["mlp", "lstm", "rf"])
+def test_every_predictor_answers_array_batches_like_genotypes(name):
+    """predict() takes an ArchArrays batch (what the OI array path sends) and gives the genotypes' scores."""
+    from cellprobe.predictors import make_predictor
+    from cellprobe.sampling import sample_architectures
+    from cellprobe.spaces.arrays import neighbour_arrays, to_arrays, to_genotypes
+
+    for space, sampler in (("darts", "uniform"), ("nb201", "nb201")):
+        genotypes = sample_architectures(sampler, 30, seed=2)
+        options = {} if name == "rf" else {"epochs": 2}
+        predictor = make_predictor(name, space, seed=0, **options).fit(genotypes, np.arange(30.0))
+        batch = neighbour_arrays(to_arrays(genotypes[:4])).arrays
+        np.testing.assert_allclose(predictor.predict(batch), predictor.predict(to_genotypes(batch)), atol=1e-5)
