@@ -181,10 +181,7 @@ def operator_importance(chosen: Sequence[tuple[str, Genotype, float]], oracle: O
     if not chosen:
         return pd.DataFrame({c: [] for c in OI_COLUMNS})
     genotypes = [g for _, g, _ in chosen]
-    spaces = {g.space for g in genotypes}
-    if len(spaces) != 1:
-        raise ImportanceError(f"OI needs architectures of one space, got {sorted(spaces)}")
-    base = to_arrays(genotypes, spaces.pop())
+    base = to_arrays(genotypes)  # checks that they share one space
     if hasattr(oracle, "query_arrays"):
         found = neighbour_arrays(base)
         batch = ArchArrays(base.space, *(np.concatenate([getattr(base, k), getattr(found.arrays, k)])

@@ -292,12 +292,16 @@ class TorchPredictor(Predictor):
     @torch.no_grad()
     def _scores_of(self, inputs: tuple[torch.Tensor, ...]) -> np.ndarray:
         """Raw module scores of encoded inputs, ``predict_batch`` rows at a time."""
-        device = torch.device(self.device)
         out = []
         for start in range(0, len(inputs[0]), self.predict_batch):
-            chunk = (t[start : start + self.predict_batch].to(device) for t in inputs)
-            out.append(self.module_(*chunk).float().cpu().numpy())
+            chunk = tuple(t[start : start + self.predict_batch] for t in inputs)
+            out.append(self._score_chunk(chunk).float().cpu().numpy())
         return np.concatenate(out).astype(np.float64)
+
+    def _score_chunk(self, chunk: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """The module's scores of one chunk of encoded inputs (on the CPU), computed on ``device``."""
+        device = torch.device(self.device)
+        return self.module_(*(t.to(device) for t in chunk))
 
     def _predict(self, genotypes: list) -> np.ndarray:
         scores = self._scores(genotypes)

@@ -39,7 +39,7 @@ import numpy as np
 
 from cellprobe.spaces import darts as darts_space
 from cellprobe.spaces import nb201 as nb201_space
-from cellprobe.spaces.arrays import ArchArrays, array_shape, edge_targets, to_arrays
+from cellprobe.spaces.arrays import ArchArrays, array_shape, edge_targets, space_of, to_arrays
 
 __all__ = [
     "ENCODINGS",
@@ -62,18 +62,6 @@ _DARTS_INPUTS = darts_space.N_INPUTS + darts_space.N_NODES - 1  # possible input
 _DARTS_GRAPH_NODES = darts_space.N_INPUTS + darts_space.N_NODES  # 0, 1 (cell inputs), 2..5
 _NB201_OPS = nb201_space.OPS
 _NB201_EDGES = nb201_space.EDGES
-
-
-def space_of(genotypes, space: str | None = None) -> str:
-    """The space of a list of genotypes (or of a batch), checked to be one space (and ``space`` when given)."""
-    kinds = {genotypes.space} if isinstance(genotypes, ArchArrays) else {getattr(g, "space", None) for g in genotypes}
-    if space is not None:
-        kinds.add(space)
-    if not kinds:
-        raise ValueError("cannot infer the space of an empty list of genotypes; pass space=")
-    if len(kinds) > 1 or not kinds <= {"darts", "nb201"}:
-        raise ValueError(f"expected genotypes of one space (darts or nb201), got {sorted(map(str, kinds))}")
-    return kinds.pop()
 
 
 def as_arrays(genotypes, space: str | None = None) -> ArchArrays:

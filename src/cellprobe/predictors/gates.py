@@ -285,29 +285,25 @@ class GatesPredictor(TorchPredictor):
         alive = self._alive(encoded)
         self.dead_score_ = float((scores[alive] if alive.any() else scores).min() - 1.0)
 
-    @torch.no_grad()
-    def _scores_of(self, inputs: tuple[torch.Tensor, ...]) -> np.ndarray:
-        """Raw scores, ``predict_batch`` genotypes at a time, each distinct cell of a chunk encoded once.
+    def _score_chunk(self, chunk: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """Scores of one chunk, each of its distinct cells encoded once.
 
         Batches of neighbours repeat cells: a DARTS neighbour changes one of its two cells, so half of
         a chunk's cell encodings would recompute its owner's other cell.
         """
         device = torch.device(self.device)
         module = self.module_
-        out = []
-        for start in range(0, len(inputs[0]), self.predict_batch):
-            ops, sources, output = (t[start : start + self.predict_batch] for t in inputs)
-            parts = []
-            for c in range(module.cells):
-                if len(ops) < 64:  # too few to repeat cells often enough to pay for finding them
-                    parts.append(module.embed(c, *(t[:, c].to(device) for t in (ops, sources, output))))
-                    continue
-                first, inverse = unique_rows(torch.cat([ops[:, c], sources[:, c], output[:, c].long()], dim=1).numpy())
-                first, inverse = torch.from_numpy(first), torch.from_numpy(inverse)
-                cells = (t[first, c].to(device) for t in (ops, sources, output))
-                parts.append(module.embed(c, *cells)[inverse.to(device)])
-            out.append(module.score(parts).float().cpu().numpy())
-        return np.concatenate(out).astype(np.float64)
+        ops, sources, output = chunk
+        parts = []
+        for c in range(module.cells):
+            if len(ops) < 64:  # too few to repeat cells often enough to pay for finding them
+                parts.append(module.embed(c, *(t[:, c].to(device) for t in chunk)))
+                continue
+            first, inverse = unique_rows(torch.cat([ops[:, c], sources[:, c], output[:, c].long()], dim=1).numpy())
+            first, inverse = torch.from_numpy(first), torch.from_numpy(inverse)
+            cells = (t[first, c].to(device) for t in chunk)
+            parts.append(module.embed(c, *cells)[inverse.to(device)])
+        return module.score(parts)
 
     def _scores(self, genotypes) -> np.ndarray:
         encoded = graph(genotypes, self.space)  # encoded once: for the network and for the dead-cell check

@@ -40,7 +40,7 @@ from cellprobe.spaces.darts import DartsCell, DartsGenotype
 from cellprobe.spaces.nb201 import NB201Genotype
 
 __all__ = ["ArchArrays", "Neighbours", "to_arrays", "to_genotypes", "neighbour_arrays", "edge_targets",
-           "array_shape", "unique_rows", "CELL_NAMES"]
+           "array_shape", "unique_rows", "space_of", "CELL_NAMES"]
 
 #: Cell names by space, in the order of the arrays' ``cells`` axis (as :class:`~cellprobe.spaces.Edit` names them).
 CELL_NAMES = {"nb201": ("cell",), "darts": darts.CELL_TYPES}
@@ -92,8 +92,8 @@ class ArchArrays:
     def canonical(self) -> ArchArrays:
         """Each DARTS node's two edges sorted by input, as :meth:`DartsCell.canonical` orders them.
 
-        (A node's two inputs always differ, so the input alone decides the order.) NB201 batches are
-        returned as they are.
+        (A node's two inputs always differ, so the input alone decides the order.) NB201 batches, and
+        batches already in canonical order, are returned as they are.
         """
         if self.space == "nb201":
             return self
@@ -101,6 +101,8 @@ class ArchArrays:
         ops = self.ops.reshape(n, cells, edges // 2, 2)
         inputs = self.inputs.reshape(n, cells, edges // 2, 2)
         swap = (inputs[..., 0] > inputs[..., 1])[..., None]
+        if not swap.any():  # already canonical (e.g. a batch canonicalised before)
+            return self
 
         def ordered(pairs):
             return np.where(swap, pairs[..., ::-1], pairs).reshape(n, cells, edges)
@@ -163,16 +165,21 @@ def _op_index(space: str) -> dict[str, int]:
     return {op: i for i, op in enumerate(_VOCABULARY[space])}
 
 
-def _space_of(genotypes: Sequence, space: str | None) -> str:
-    kinds = {getattr(g, "space", None) for g in genotypes} | ({space} if space else set())
-    if len(kinds) != 1 or not kinds <= set(CELL_NAMES):
+def space_of(genotypes, space: str | None = None) -> str:
+    """The space of a list of genotypes (or of a batch), checked to be one space (and ``space`` when given)."""
+    kinds = {genotypes.space} if isinstance(genotypes, ArchArrays) else {getattr(g, "space", None) for g in genotypes}
+    if space is not None:
+        kinds.add(space)
+    if not kinds:
+        raise GenotypeError("cannot infer the space of an empty list of genotypes; pass space=")
+    if len(kinds) > 1 or not kinds <= set(CELL_NAMES):
         raise GenotypeError(f"expected genotypes of one space (darts or nb201), got {sorted(map(str, kinds))}")
     return kinds.pop()
 
 
 def to_arrays(genotypes: Sequence, space: str | None = None) -> ArchArrays:
     """The :class:`ArchArrays` of a list of genotypes of one space (``space`` needed when the list is empty)."""
-    space = _space_of(genotypes, space)
+    space = space_of(genotypes, space)
     cells, edges, nodes, _ = array_shape(space)
     index = _op_index(space)
     n = len(genotypes)
