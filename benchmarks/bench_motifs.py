@@ -16,9 +16,9 @@ import platform
 import time
 from pathlib import Path
 
-from cellprobe.analysis.gspan import mine
 from cellprobe.analysis.motifs import cell_graphs, motif_tables, top_architectures
 from cellprobe.benchmarks import nb201_table, read_nb201_csv
+from cellprobe.gspan import mine
 from cellprobe.sampling import sample_architectures
 from cellprobe.spaces import NB201Genotype
 from cellprobe.spaces.nb201 import benchmark_order

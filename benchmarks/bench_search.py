@@ -62,7 +62,7 @@ class Bench:
                  settings_overrides=None):
         import torch
 
-        from cellprobe.search.loop import SearchSettings, _init_alpha, build_search_supernet
+        from cellprobe.search.loop import SearchSettings, build_search_supernet, init_alpha
 
         overrides = dict(settings_overrides or {})
         overrides.update(method=method, C=C, depth=depth, partial_channels=partial_channels, batch_size=batch,
@@ -72,7 +72,7 @@ class Bench:
         self.supernet = build_search_supernet(space, self.settings, 10, input_shape[0])
         if channels_last:
             self.supernet = self.supernet.to(memory_format=torch.channels_last)
-        self.alpha = _init_alpha(self.supernet, 0)
+        self.alpha = init_alpha(self.supernet, 0)
         self.weighting = self.settings.weighting()
         self.w_opt = torch.optim.SGD(self.supernet.parameters(), lr=0.025, momentum=0.9, weight_decay=3e-4)
         self.a_opt = torch.optim.Adam(list(self.alpha.values()), lr=3e-3, betas=(0.5, 0.999))

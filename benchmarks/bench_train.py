@@ -77,7 +77,8 @@ def main() -> None:
     from cellprobe.nn import PRESETS, count_flops, count_params
     from cellprobe.sampling import sample_architectures
     from cellprobe.spaces import DartsGenotype, NB201Genotype
-    from cellprobe.train import TrainSettings, resolve_device, train_architecture
+    from cellprobe.runtime import resolve_device
+    from cellprobe.train import TrainSettings, train_architecture
 
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)

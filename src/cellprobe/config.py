@@ -14,25 +14,7 @@ import yaml
 
 from cellprobe.errors import ParamsError
 
-__all__ = ["load_schema", "validate_params", "load_params", "check_references", "apply_preset", "merge",
-           "settings_from_dict"]
-
-
-def settings_from_dict(cls, data, where: str, error: type[Exception] = ParamsError):
-    """The settings dataclass ``cls`` from a mapping; a non-mapping, unknown keys or a value ``cls`` refuses
-    is one ``error`` whose message starts with ``where``."""
-    import dataclasses
-
-    if not isinstance(data, dict):
-        raise error(f"{where}: expected a mapping, got {type(data).__name__}")
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise error(f"{where}: unknown setting(s) {unknown}; known: {sorted(known)}")
-    try:
-        return cls(**data)
-    except (TypeError, ValueError) as exc:
-        raise error(f"{where}: {exc}") from None
+__all__ = ["load_schema", "validate_params", "load_params", "check_references", "apply_preset", "merge", "resolve_ref"]
 
 
 def _read_yaml(path: Path, what: str):
@@ -55,21 +37,37 @@ def load_schema(path) -> dict:
     return schema
 
 
-def _fill_defaults(instance, schema) -> None:
-    """Insert the schema's defaults for absent keys, recursively (objects only)."""
+def resolve_ref(schema: dict, root: dict) -> dict:
+    """``schema`` with a local ``$ref`` (``#/$defs/...``) replaced by its target, sibling keys kept."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            raise ParamsError(f"params schema: only local references are supported, got {ref!r}")
+        target = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def _fill_defaults(instance, schema, root=None) -> None:
+    """Insert the schema's defaults for absent keys, recursively (objects only; local ``$ref`` followed)."""
+    root = schema if root is None else root
+    schema = resolve_ref(schema, root)
     if not isinstance(instance, dict) or schema.get("type") != "object":
         return
     properties = schema.get("properties", {})
     for key, sub in properties.items():
+        sub = resolve_ref(sub, root)
         if key not in instance and "default" in sub:
             instance[key] = copy.deepcopy(sub["default"])
         if key in instance:
-            _fill_defaults(instance[key], sub)
+            _fill_defaults(instance[key], sub, root)
     extra = schema.get("additionalProperties")
     if isinstance(extra, dict):
         for key, value in instance.items():
             if key not in properties:
-                _fill_defaults(value, extra)
+                _fill_defaults(value, extra, root)
 
 
 def _key_path(error: jsonschema.ValidationError) -> str:
@@ -129,95 +127,149 @@ def load_params(path, schema_path) -> dict:
         raise ParamsError(f"{path}: {exc}") from None
 
 
-def check_references(params: dict) -> None:
-    """Cross-group checks a JSON Schema cannot express: names that must exist in another group."""
-    datasets = params.get("prep", {}).get("datasets", {})
-    sets = params.get("sample", {}).get("sets", {})
-    train = params.get("train", {})
-    if train.get("sets") and train.get("dataset") not in datasets:
-        raise ParamsError(
-            f"train.dataset: {train.get('dataset')!r} is not a prepared dataset (prep.datasets has: {', '.join(datasets) or 'none'})"
-        )
-    for name in train.get("sets", []):
-        if name not in sets:
-            raise ParamsError(f"train.sets: {name!r} is not a sample set (sample.sets has: {', '.join(sets) or 'none'})")
-    search = params.get("search", {})
-    runs = search.get("runs", {})
-    if any(runs.values()) and search.get("dataset") not in datasets:
-        raise ParamsError(
-            f"search.dataset: {search.get('dataset')!r} is not a prepared dataset (prep.datasets has: {', '.join(datasets) or 'none'})"
-        )
-    for space, methods in runs.items():
-        if methods and space not in search.get("spaces", {}):
-            raise ParamsError(f"search.spaces: no supernet size for space {space!r}")
-    for space, names in search.get("scoring", {}).get("sets", {}).items():
-        for name in names:
-            if name not in sets:
-                raise ParamsError(f"search.scoring.sets.{space}: {name!r} is not a sample set "
-                                  f"(sample.sets has: {', '.join(sets) or 'none'})")
-            if sets[name].get("sampler") == "search":
-                raise ParamsError(f"search.scoring.sets.{space}: {name!r} holds the searches' own selections; "
-                                  "score independently sampled sets")
-            sampler_space = "nb201" if sets[name].get("sampler", "").startswith("nb201") else "darts"
-            if sampler_space != space:
-                raise ParamsError(f"search.scoring.sets.{space}: {name!r} holds {sampler_space} architectures")
-    importance = params.get("importance", {})
-    imp_spaces = importance.get("spaces", [])
-    if "darts" in imp_spaces:
-        darts_imp = importance["darts"]
-        for name in darts_imp["surrogate"]["sets"]:
-            if name not in train.get("sets", []):
-                raise ParamsError(f"importance.darts.surrogate.sets: {name!r} is not trained (train.sets has: "
-                                  f"{', '.join(train.get('sets', [])) or 'none'})")
-        verify = darts_imp["verify_set"]
-        if sets.get(verify, {}).get("sampler") != "importance" or sets[verify].get("space") != "darts":
-            raise ParamsError(f"importance.darts.verify_set: {verify!r} must be a sample set with "
-                              "sampler: importance and space: darts")
-        if verify not in train.get("sets", []):
-            raise ParamsError(f"importance.darts.verify_set: {verify!r} must be in train.sets to be trained")
-    for name, spec in sets.items():
-        if spec.get("sampler") == "importance" and spec.get("space") not in imp_spaces:
-            raise ParamsError(f"sample.sets.{name}: importance.spaces does not list {spec.get('space')!r} to take variants from")
-    for name, spec in sets.items():
-        if spec.get("sampler") == "search" and not runs.get(spec.get("space")):
-            raise ParamsError(f"sample.sets.{name}: no search runs on space {spec.get('space')!r} to take architectures from")
-    controller = params.get("controller", {})
-    if controller.get("spaces") and controller.get("variants") and controller.get("dataset") not in datasets:
-        raise ParamsError(f"controller.dataset: {controller.get('dataset')!r} is not a prepared dataset "
-                          f"(prep.datasets has: {', '.join(datasets) or 'none'})")
-    if controller.get("settings"):
-        from cellprobe.search.controller import ControllerError, ControllerSettings
+def _set_space(spec: dict) -> str | None:
+    """The space a sample set's architectures come from: its sampler's, or the ``space`` it names."""
+    from cellprobe.sampling import SAMPLERS
 
-        try:
-            ControllerSettings.from_dict(controller["settings"])
-        except (ControllerError, TypeError, ValueError) as exc:
-            raise ParamsError(f"controller.settings: {exc}") from None
-    motif_sets = params.get("motifs", {}).get("sets", {})
-    for name, spec in motif_sets.items():
-        if spec.get("source") == "benchmark" and spec.get("space") != "nb201":
-            raise ParamsError(f"motifs.sets.{name}: source benchmark is the NB201 table; use space nb201")
-        for trained in spec.get("sets", []) if spec.get("source") == "train" else []:
-            if trained not in train.get("sets", []):
-                raise ParamsError(f"motifs.sets.{name}: {trained!r} is not trained (train.sets has: "
-                                  f"{', '.join(train.get('sets', [])) or 'none'})")
-    for name, spec in sets.items():
-        if spec.get("sampler") == "motif":
+    sampler = SAMPLERS.get(spec.get("sampler", ""))
+    return sampler.space if sampler is not None else spec.get("space")
+
+
+def _names(values) -> str:
+    return ", ".join(values) or "none"
+
+
+class _References:
+    """The cross-group checks of one params mapping (:func:`check_references`), one method per group."""
+
+    def __init__(self, params: dict):
+        self.params = params
+        self.datasets = params.get("prep", {}).get("datasets", {})
+        self.sets = params.get("sample", {}).get("sets", {})
+        self.train = params.get("train", {})
+        self.trained = self.train.get("sets", [])
+
+    def dataset(self, where: str, name) -> None:
+        if name not in self.datasets:
+            raise ParamsError(f"{where}: {name!r} is not a prepared dataset (prep.datasets has: {_names(self.datasets)})")
+
+    def truth(self, where: str, truth: dict, space: str) -> None:
+        """A ground truth of ``space``: its benchmark exists, or its sets are trained sets of that space."""
+        from cellprobe.spaces import get_space
+
+        if truth.get("source") == "benchmark":
+            if get_space(space).benchmark is None:
+                raise ParamsError(f"{where}.truth: the {space} space has no benchmark table; use source: train")
+            return
+        for name in truth.get("sets", []):
+            if name not in self.trained:
+                raise ParamsError(f"{where}.truth.sets: {name!r} is not trained (train.sets has: {_names(self.trained)})")
+            if _set_space(self.sets[name]) != space:
+                raise ParamsError(f"{where}.truth.sets: {name!r} holds {_set_space(self.sets[name])} architectures, "
+                                  f"not {space}")
+
+    def check(self) -> None:
+        for group in (self.check_train, self.check_search, self.check_importance, self.check_motifs,
+                      self.check_evaluators, self.check_controller):
+            group()
+
+    def check_train(self) -> None:
+        if self.trained:
+            self.dataset("train.dataset", self.train.get("dataset"))
+        for name in self.trained:
+            if name not in self.sets:
+                raise ParamsError(f"train.sets: {name!r} is not a sample set (sample.sets has: {_names(self.sets)})")
+
+    def check_search(self) -> None:
+        search = self.params.get("search", {})
+        runs = search.get("runs", {})
+        if any(runs.values()):
+            self.dataset("search.dataset", search.get("dataset"))
+        for space, methods in runs.items():
+            if methods and space not in search.get("spaces", {}):
+                raise ParamsError(f"search.spaces: no supernet size for space {space!r}")
+        for space, names in search.get("scoring", {}).get("sets", {}).items():
+            for name in names:
+                where = f"search.scoring.sets.{space}"
+                if name not in self.sets:
+                    raise ParamsError(f"{where}: {name!r} is not a sample set (sample.sets has: {_names(self.sets)})")
+                if self.sets[name].get("sampler") == "search":
+                    raise ParamsError(f"{where}: {name!r} holds the searches' own selections; "
+                                      "score independently sampled sets")
+                if _set_space(self.sets[name]) != space:
+                    raise ParamsError(f"{where}: {name!r} holds {_set_space(self.sets[name])} architectures")
+        for name, spec in self.sets.items():
+            if spec.get("sampler") == "search" and not runs.get(spec.get("space")):
+                raise ParamsError(f"sample.sets.{name}: no search runs on space {spec.get('space')!r} to take "
+                                  "architectures from")
+
+    def check_importance(self) -> None:
+        importance = self.params.get("importance", {})
+        spaces = importance.get("spaces", [])
+        for space in spaces:
+            where, group = f"importance.{space}", importance.get(space, {})
+            self.truth(where, group["truth"], space)
+            benchmark = group["truth"]["source"] == "benchmark"
+            if not benchmark:
+                verify = group["verify_set"]
+                spec = self.sets.get(verify, {})
+                if spec.get("sampler") != "importance" or spec.get("space") != space:
+                    raise ParamsError(f"{where}.verify_set: {verify!r} must be a sample set with sampler: importance "
+                                      f"and space: {space}")
+                if verify not in self.trained:
+                    raise ParamsError(f"{where}.verify_set: {verify!r} must be in train.sets to be trained")
+            if not benchmark and (group["predictors"]["names"] or group["search"]["stages"]):
+                raise ParamsError(f"{where}: predictors and search run over a whole benchmark; this space's truth "
+                                  "is trained sets (set predictors.names: [] and search.stages: 0)")
+        for name, spec in self.sets.items():
+            if spec.get("sampler") == "importance" and spec.get("space") not in spaces:
+                raise ParamsError(f"sample.sets.{name}: importance.spaces does not list {spec.get('space')!r} to "
+                                  "take variants from")
+
+    def check_motifs(self) -> None:
+        motif_sets = self.params.get("motifs", {}).get("sets", {})
+        for name, spec in motif_sets.items():
+            self.truth(f"motifs.sets.{name}", spec["truth"], spec["space"])
+        for name, spec in self.sets.items():
+            if spec.get("sampler") != "motif":
+                continue
             source = motif_sets.get(spec.get("motifs"))
             if source is None:
                 raise ParamsError(f"sample.sets.{name}: {spec.get('motifs')!r} is not a motif set "
-                                  f"(motifs.sets has: {', '.join(motif_sets) or 'none'})")
+                                  f"(motifs.sets has: {_names(motif_sets)})")
             if source["space"] != spec.get("space"):
                 raise ParamsError(f"sample.sets.{name}: motif set {spec.get('motifs')!r} mines {source['space']} cells")
-            if spec.get("motifs") and name in source.get("sets", []):
+            if name in source["truth"].get("sets", []):
                 raise ParamsError(f"sample.sets.{name}: a motif-constrained set cannot feed its own motif set")
-    evaluators = params.get("evaluators", {})
-    if evaluators.get("spaces"):
-        dataset = evaluators.get("zero_cost", {}).get("dataset")
-        if dataset not in datasets:
-            raise ParamsError(f"evaluators.zero_cost.dataset: {dataset!r} is not a prepared dataset "
-                              f"(prep.datasets has: {', '.join(datasets) or 'none'})")
-    if "darts" in evaluators.get("spaces", []):
-        for name in evaluators.get("darts_sets", []):
-            if name not in train.get("sets", []):
-                raise ParamsError(f"evaluators.darts_sets: {name!r} is not trained (train.sets has: "
-                                  f"{', '.join(train.get('sets', [])) or 'none'})")
+
+    def check_evaluators(self) -> None:
+        evaluators = self.params.get("evaluators", {})
+        spaces = evaluators.get("spaces", [])
+        if spaces:
+            self.dataset("evaluators.zero_cost.dataset", evaluators.get("zero_cost", {}).get("dataset"))
+        for space in spaces:
+            truth = evaluators.get("truth", {}).get(space)
+            if truth is None:
+                raise ParamsError(f"evaluators.truth: no ground truth for space {space!r}")
+            self.truth(f"evaluators.truth.{space}", truth, space)
+        for name, spec in evaluators.get("predictors", {}).items():
+            if spec["space"] not in spaces:
+                raise ParamsError(f"evaluators.predictors.{name}: evaluators.spaces does not list {spec['space']!r}")
+
+    def check_controller(self) -> None:
+        controller = self.params.get("controller", {})
+        if controller.get("spaces") and controller.get("variants"):
+            self.dataset("controller.dataset", controller.get("dataset"))
+        if controller.get("settings"):
+            from cellprobe.search.settings import ControllerError, ControllerSettings
+
+            try:
+                ControllerSettings.from_dict(controller["settings"])
+            except (ControllerError, TypeError, ValueError) as exc:
+                raise ParamsError(f"controller.settings: {exc}") from None
+
+
+def check_references(params: dict) -> None:
+    """Cross-group checks a JSON Schema cannot express: names that must exist in another group, ground truths
+    that must exist for their space."""
+    _References(params).check()

@@ -9,8 +9,8 @@ the neighbours of the foundation layer (:meth:`~cellprobe.spaces.darts.DartsGeno
   An op is *important* when ``|OI| ≥ threshold`` (0.1 point by default).
 * Accuracies come from an *oracle*: a function from a list of genotypes to their accuracies (%),
   called once per set with every architecture and every neighbour (so a surrogate answers one
-  batched query): the NB201 benchmark table (:func:`benchmark_oracle`) or a fitted predictor
-  (:func:`predictor_oracle`). Both also answer array batches, so the neighbours of a whole set are
+  batched query): a benchmark ground truth (:meth:`GroundTruth.oracle
+  <cellprobe.ground_truth.GroundTruth.oracle>`) or a fitted predictor (:func:`predictor_oracle`). Both also answer array batches, so the neighbours of a whole set are
   built as array edits and scored without a genotype object per neighbour.
 * Verification: for good architectures, disable their ops (``none``, i.e. disconnect the edge) one
   after the other in order of increasing and of decreasing OI (:func:`disabling_variants`); the
@@ -30,16 +30,15 @@ import pandas as pd
 from scipy import stats
 
 from cellprobe.errors import CellprobeError
-from cellprobe.spaces import DartsGenotype, NB201Genotype, get_space
-from cellprobe.spaces.arrays import CELL_NAMES, ArchArrays, neighbour_arrays, to_arrays
+from cellprobe.ground_truth import GroundTruth, GroundTruthError
+from cellprobe.spaces import DartsGenotype, Genotype, get_space
+from cellprobe.spaces.arrays import ArchArrays, neighbour_arrays, to_arrays
 from cellprobe.spaces.darts import DartsCell
 
 __all__ = [
     "ImportanceError",
     "Oracle",
-    "BenchmarkOracle",
     "PredictorOracle",
-    "benchmark_oracle",
     "predictor_oracle",
     "select_groups",
     "operator_importance",
@@ -48,9 +47,11 @@ __all__ = [
     "ABLATIONS",
     "ablation_variants",
     "ablation_test",
+    "fit_surrogate",
+    "importance_table",
+    "variants_table",
+    "verification",
 ]
-
-Genotype = DartsGenotype | NB201Genotype
 #: ``oracle(genotypes) → accuracies (%)``, one value per genotype, in order.
 Oracle = Callable[[Sequence[Genotype]], np.ndarray]
 
@@ -63,38 +64,6 @@ class ImportanceError(CellprobeError):
 
 
 # -- oracles ----------------------------------------------------------------------------------------
-class BenchmarkOracle:
-    """Look NB201 cells up in the benchmark table; also answers whole :class:`ArchArrays` batches."""
-
-    def __init__(self, values: np.ndarray):
-        self.values = values
-
-    def __call__(self, genotypes: Sequence[Genotype]) -> np.ndarray:
-        from cellprobe.spaces.nb201 import benchmark_index
-
-        for g in genotypes:
-            if not isinstance(g, NB201Genotype):
-                raise ImportanceError("the NB201 benchmark answers NB201 cells only")
-        return self.values[[benchmark_index(g) for g in genotypes]]
-
-    def query_arrays(self, batch: ArchArrays) -> np.ndarray:
-        from cellprobe.spaces.nb201 import benchmark_indices
-
-        if batch.space != "nb201":
-            raise ImportanceError("the NB201 benchmark answers NB201 cells only")
-        return self.values[benchmark_indices(batch.ops[:, 0])]
-
-
-def benchmark_oracle(table: pd.DataFrame, column: str = "cifar10_test_acc") -> BenchmarkOracle:
-    """Look NB201 cells up in the benchmark table (``nb201_benchmark`` schema, benchmark index order)."""
-    if column not in table.columns:
-        raise ImportanceError(f"the benchmark table has no column {column!r}")
-    by_index = table.set_index("index")[column].sort_index()
-    if not np.array_equal(by_index.index.to_numpy(), np.arange(len(by_index))):
-        raise ImportanceError("the benchmark table must hold every cell of the space, indexed 0..n-1")
-    return BenchmarkOracle(by_index.to_numpy(dtype=float))
-
-
 class PredictorOracle:
     """A fitted predictor as an oracle: ``a · predict(x) + b``, one batched call per query.
 
@@ -171,7 +140,7 @@ def operator_importance(chosen: Sequence[tuple[str, Genotype, float]], oracle: O
     ``chosen`` holds ``(group, genotype, score)`` triples (:func:`select_groups`). ``score`` is only
     carried along; OI compares the oracle's value of the architecture with its neighbours'.
 
-    An oracle with a ``query_arrays(batch)`` method (:func:`benchmark_oracle`, :func:`predictor_oracle`)
+    An oracle with a ``query_arrays(batch)`` method (a benchmark's, :func:`predictor_oracle`)
     is asked about the whole set as one :class:`~cellprobe.spaces.arrays.ArchArrays` batch whose
     neighbours are built as array edits (:func:`~cellprobe.spaces.arrays.neighbour_arrays`); any other
     callable gets the neighbours as genotypes (:meth:`edits`). Both give the same table.
@@ -190,7 +159,7 @@ def operator_importance(chosen: Sequence[tuple[str, Genotype, float]], oracle: O
         owner, cell, edge = found.owner, found.cell, found.edge
     else:
         batch, where = list(genotypes), []
-        cells = CELL_NAMES[base.space]
+        cells = get_space(base.space).cell_names
         for b, g in enumerate(genotypes):
             for e, neighbour in g.edits():
                 batch.append(neighbour)
@@ -205,14 +174,15 @@ def operator_importance(chosen: Sequence[tuple[str, Genotype, float]], oracle: O
     sums = np.bincount(slot, weights=delta, minlength=n * n_cells * n_edges)
     with np.errstate(invalid="ignore", divide="ignore"):
         oi = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    vocabulary = np.array(get_space(base.space).ops)
+    space = get_space(base.space)
+    vocabulary = np.array(space.ops)
     per_edge = n_cells * n_edges
     return pd.DataFrame({
         "arch_id": np.repeat([g.arch_id for g in genotypes], per_edge),
         "genotype": np.repeat([g.to_str() for g in genotypes], per_edge),
         "group": np.repeat([group for group, _, _ in chosen], per_edge),
         "score": np.repeat(np.array([score for _, _, score in chosen], dtype=float), per_edge),
-        "cell": np.tile(np.repeat(CELL_NAMES[base.space], n_edges), n),
+        "cell": np.tile(np.repeat(space.cell_names, n_edges), n),
         "edge": np.tile(np.arange(n_edges, dtype=np.int64), n * n_cells),
         "op": vocabulary[base.ops.reshape(-1)],
         "input": base.inputs.reshape(-1).astype(np.int64),
@@ -230,15 +200,6 @@ def _checked(values, n: int) -> np.ndarray:
 
 
 # -- verification by disabling ----------------------------------------------------------------------
-def _disable(g: Genotype, cell: str, edge: int) -> Genotype:
-    if isinstance(g, NB201Genotype):
-        ops = list(g.ops)
-        ops[edge] = "none"
-        return NB201Genotype(tuple(ops))
-    new = g.cell(cell).replace_edge(edge, op="none")
-    return g._with(cell, new)
-
-
 def disabling_variants(oi: pd.DataFrame, genotype: Genotype, steps: int) -> list[dict]:
     """Variants of ``genotype`` with its ``1..steps`` least (``increasing``) / most (``decreasing``) important ops disabled.
 
@@ -253,10 +214,11 @@ def disabling_variants(oi: pd.DataFrame, genotype: Genotype, steps: int) -> list
     ranked = rows.sort_values(["oi", "cell", "edge"], kind="stable")[["cell", "edge"]].itertuples(index=False)
     ranked = [(c, int(e)) for c, e in ranked]
     out = [{"order": "none", "n_disabled": 0, "disabled": [], "variant": genotype}]
+    space = get_space(genotype.space)
     for order, sequence in (("increasing", ranked), ("decreasing", ranked[::-1])):
         current = genotype
         for k, (cell, edge) in enumerate(sequence[:steps], start=1):
-            current = _disable(current, cell, edge)
+            current = space.disable(current, cell, edge)
             out.append({"order": order, "n_disabled": k, "disabled": [f"{c}:{e}" for c, e in sequence[:k]],
                         "variant": current})
     return out
@@ -334,15 +296,63 @@ def ablation_test(results: pd.DataFrame) -> pd.DataFrame:
                                        "p_value"])
 
 
-# -- stage-level helpers (tables in, tables out) ----------------------------------------------------
+# -- the stage's entry points (tables in, tables out) --------------------------------------------------
+def fit_surrogate(truth: GroundTruth, predictor: str = "gates", *, loss: str = "hinge", seed: int = 0,
+                  options: Mapping | None = None):
+    """A predictor fitted on a trained ground truth: the OI surrogate of its space."""
+    from cellprobe.predictors import make_predictor
+
+    if len(truth) < 4:
+        raise ImportanceError(f"a surrogate needs at least 4 trained {truth.space} architectures, got {len(truth)}")
+    try:
+        model = make_predictor(predictor, truth.space, loss=loss, seed=seed, **dict(options or {}))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ImportanceError(f"surrogate: {exc}") from None
+    return model.fit(truth.genotypes(), truth.scores())
+
+
+def importance_table(source, *, groups: Mapping[str, float], threshold: float = 0.1, seed: int = 0,
+                     pool_sampler: str | None = None, pool_size: int = 2000, name: str = "") -> tuple[pd.DataFrame, dict]:
+    """The ``operator_importance`` table (and its metadata) of the top/middle/bottom groups of a population.
+
+    ``source`` is a benchmark :class:`~cellprobe.ground_truth.GroundTruth` (the population: every
+    architecture it holds, looked up) or a fitted predictor, the surrogate (the population:
+    ``pool_size`` architectures drawn by ``pool_sampler``, default the space's uniform sampler, scored by
+    the surrogate calibrated to accuracy points on its training set); ``name`` labels a surrogate.
+    """
+    from cellprobe.sampling import sample_architectures
+
+    if isinstance(source, GroundTruth):
+        try:
+            oracle = source.oracle()
+        except GroundTruthError as exc:
+            raise ImportanceError(str(exc)) from None
+        space, population, scores, label = source.space, source.genotypes(), source.scores(), source.source
+    else:
+        space = source.space
+        oracle = predictor_oracle(source, (source.training_genotypes(), source.train_table_["y"].to_numpy()))
+        population = sample_architectures(pool_sampler or get_space(space).default_sampler, pool_size, seed)
+        if population and population[0].space != space:
+            raise ImportanceError(f"pool sampler {pool_sampler} draws {population[0].space} architectures, "
+                                  f"the surrogate scores {space} ones")
+        scores = oracle(population)
+        label = f"surrogate:{name or source.name}"
+    from cellprobe.tables import OPERATOR_IMPORTANCE
+
+    chosen = select_groups(population, scores, groups, seed=seed)
+    table = operator_importance(chosen, oracle, threshold=threshold).assign(space=space, source=label)
+    meta = {"groups": dict(groups), "threshold": threshold, "source": label, "population": len(population)}
+    return table[OPERATOR_IMPORTANCE.columns], meta
+
+
+
 def variants_table(space: str, oi: pd.DataFrame, *, disable: int, steps: int, ablate: int, seed: int) -> pd.DataFrame:
     """The ``importance_variants`` rows for ``disable`` good architectures (ops disabled) and ``ablate`` ones (DARTS ablations).
 
     Good architectures are drawn, seeded, from the ``top`` group of ``oi``; disabling and ablation
     draw separately (an architecture may be in both).
     """
-    from cellprobe.spaces import parse_genotype
-
+    space_of = get_space(space)
     top = oi[oi["group"] == "top"].drop_duplicates("arch_id")[["arch_id", "genotype"]]
     if top.empty:
         raise ImportanceError("the OI table has no top architectures to verify")
@@ -351,7 +361,7 @@ def variants_table(space: str, oi: pd.DataFrame, *, disable: int, steps: int, ab
 
     def pick(n):
         idx = np.sort(rng.choice(len(top), size=min(n, len(top)), replace=False)) if n > 0 else []
-        return [parse_genotype(space, top["genotype"].iloc[i]) for i in idx]
+        return [space_of.parse(top["genotype"].iloc[i]) for i in idx]
 
     for base in pick(disable):
         for v in disabling_variants(oi, base, steps):
@@ -359,7 +369,7 @@ def variants_table(space: str, oi: pd.DataFrame, *, disable: int, steps: int, ab
                          "variant": "original" if v["order"] == "none" else v["order"], "n_disabled": v["n_disabled"],
                          "disabled": ",".join(v["disabled"]), "arch_id": v["variant"].arch_id,
                          "genotype": v["variant"].to_str()})
-    if space == "darts":
+    if ablate and len(space_of.cell_names) > 1:
         for base in pick(ablate):
             rows.append({"experiment": "ablation", "base_arch_id": base.arch_id, "variant": "original",
                          "n_disabled": 0, "disabled": "", "arch_id": base.arch_id, "genotype": base.to_str()})
@@ -368,17 +378,18 @@ def variants_table(space: str, oi: pd.DataFrame, *, disable: int, steps: int, ab
                              "n_disabled": 0, "disabled": "", "arch_id": v["variant"].arch_id,
                              "genotype": v["variant"].to_str()})
     elif ablate:
-        raise ImportanceError("cell ablations need the DARTS space (normal and reduction cells)")
+        raise ImportanceError("cell ablations need a space with two cell types (DARTS: normal and reduction cells)")
     columns = ["space", "experiment", "base_arch_id", "variant", "n_disabled", "disabled", "arch_id", "genotype"]
     return pd.DataFrame(rows, columns=columns[1:]).assign(space=space)[columns]
 
 
-def verification(variants: pd.DataFrame, accuracy: Mapping[str, float], source: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Accuracies of the variants (``accuracy``: arch_id → %) and the Wilcoxon tests → (results, tests)."""
+def verification(variants: pd.DataFrame, truth: GroundTruth) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accuracies of the variants from ``truth`` and the Wilcoxon tests → (results, tests)."""
+    accuracy = truth.accuracy()
     missing = sorted(set(variants["arch_id"]) - set(accuracy))
     if missing:
         raise ImportanceError(f"no accuracy for {len(missing)} variant(s), e.g. {missing[0]}; were they trained?")
-    results = variants.assign(acc=[float(accuracy[a]) for a in variants["arch_id"]], acc_source=source)
+    results = variants.assign(acc=[float(accuracy[a]) for a in variants["arch_id"]], acc_source=truth.source)
     results = results[["space", "experiment", "base_arch_id", "variant", "n_disabled", "arch_id", "acc", "acc_source"]]
     space = variants["space"].iloc[0] if len(variants) else ""
     tests = []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_output", "write_text_atomic", "save_checkpoint", "load_checkpoint"]
+__all__ = ["atomic_output", "write_text_atomic", "save_torch", "save_checkpoint", "load_checkpoint"]
 
 
 @contextmanager
@@ -47,12 +49,41 @@ def write_text_atomic(path, text: str) -> Path:
     return Path(path)
 
 
-def save_checkpoint(path, state: dict) -> None:
-    """``torch.save`` ``state`` (which carries a ``"tag"`` naming the run) to ``path`` atomically."""
+def _canonical(obj):
+    """``obj`` rebuilt with every string interned: pickle's memo goes by object identity, so equal values
+    must be the same objects for the same bytes (a state dict read back from a checkpoint holds fresh
+    strings where a fresh run holds shared ones)."""
+    if isinstance(obj, str):
+        return sys.intern(obj)
+    if isinstance(obj, OrderedDict):
+        out = OrderedDict((_canonical(k), _canonical(v)) for k, v in obj.items())
+        if hasattr(obj, "_metadata"):  # a module state dict's version records
+            out._metadata = _canonical(obj._metadata)
+        return out
+    if isinstance(obj, dict):
+        return {_canonical(k): _canonical(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_canonical(v) for v in obj)
+    return obj
+
+
+def save_torch(path, obj) -> Path:
+    """``torch.save`` ``obj`` to ``path`` atomically, byte for byte the same for equal ``obj``.
+
+    ``torch.save`` names the archive inside the file after the file it writes to: written through a file
+    object the archive is always named ``archive``, so the bytes do not depend on the temporary name; and
+    the strings are interned (:func:`_canonical`) so that the bytes do not depend on where they came from.
+    """
     import torch
 
-    with atomic_output(path) as tmp:
-        torch.save(state, tmp)
+    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(_canonical(obj), fh)
+    return Path(path)
+
+
+def save_checkpoint(path, state: dict) -> None:
+    """``torch.save`` ``state`` (which carries a ``"tag"`` naming the run) to ``path`` atomically."""
+    save_torch(path, state)
 
 
 def load_checkpoint(path, tag: dict) -> dict | None:

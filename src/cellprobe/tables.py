@@ -29,31 +29,8 @@ import pyarrow.parquet as pq
 
 from cellprobe.errors import TableError
 from cellprobe.io import atomic_output
+from cellprobe.registry import Registry
 
-__all__ = [
-    "TableSchema",
-    "SCHEMAS",
-    "register",
-    "get_schema",
-    "write_table",
-    "read_table",
-    "read_frame",
-    "read_frames",
-    "read_metadata",
-    "NB201_BENCHMARK",
-    "IMAGE_SPLIT",
-    "SAMPLE_SET",
-    "TRAIN_RESULT",
-    "SEARCH_TRAJECTORY",
-    "SEARCH_HISTORY",
-    "SEARCH_GENOTYPES",
-    "SUPERNET_SCORES",
-    "OPERATOR_IMPORTANCE",
-    "IMPORTANCE_VARIANTS",
-    "IMPORTANCE_RESULTS",
-    "IMPORTANCE_TESTS",
-    "PREDICTOR_EVALUATION",
-]
 
 _KEY_NAME = b"cellprobe.schema"
 _KEY_VERSION = b"cellprobe.schema_version"
@@ -87,22 +64,16 @@ class TableSchema:
         return pa.schema(list(self.fields), metadata=meta)
 
 
-SCHEMAS: dict[str, TableSchema] = {}
+SCHEMAS: Registry = Registry("table schema", TableError)
 
 
 def register(schema: TableSchema) -> TableSchema:
     """Add a schema to :data:`SCHEMAS`; a second schema of the same name is refused."""
-    if schema.name in SCHEMAS:
-        raise ValueError(f"a table schema named {schema.name!r} is already registered")
-    SCHEMAS[schema.name] = schema
-    return schema
+    return SCHEMAS.add(schema.name, schema)
 
 
 def get_schema(name: str) -> TableSchema:
-    try:
-        return SCHEMAS[name]
-    except KeyError:
-        raise TableError(f"unknown table schema {name!r}; known: {', '.join(sorted(SCHEMAS))}") from None
+    return SCHEMAS.lookup(name)
 
 
 # -- type checks -------------------------------------------------------------------------------------------
@@ -292,7 +263,7 @@ SAMPLE_SET = register(
 TRAIN_RESULT = register(
     TableSchema(
         "train_result",
-        1,
+        2,
         (
             pa.field("sample", pa.string(), nullable=False),
             pa.field("arch_id", pa.string(), nullable=False),
@@ -310,11 +281,11 @@ TRAIN_RESULT = register(
             pa.field("test_loss", pa.float64(), nullable=False),
             pa.field("params_m", pa.float64(), nullable=False),
             pa.field("flops_m", pa.float64(), nullable=False),
-            pa.field("wall_s", pa.float64(), nullable=False),
             pa.field("device", pa.string(), nullable=False),
         ),
         "One architecture trained from scratch with one seed: accuracies (%) and mean cross-entropy losses "
-        "after the last epoch, size (M params, M multiply-accumulates) and wall-clock seconds.",
+        "after the last epoch and size (M params, M multiply-accumulates). Timings are not results: each job's "
+        "are in its Snakemake benchmark file.",
     )
 )
 
@@ -353,7 +324,7 @@ SEARCH_TRAJECTORY = register(
 SEARCH_HISTORY = register(
     TableSchema(
         "search_history",
-        1,
+        2,
         (
             *_SEARCH_KEYS,
             pa.field("epoch", pa.int32(), nullable=False),
@@ -363,7 +334,6 @@ SEARCH_HISTORY = register(
             pa.field("train_acc", pa.float64(), nullable=False),
             pa.field("valid_loss", pa.float64(), nullable=False),
             pa.field("valid_acc", pa.float64(), nullable=False),
-            pa.field("wall_s", pa.float64(), nullable=False),
         ),
         "Per-epoch supernet losses and accuracies (%) of one search; tau is null for methods without a temperature.",
     )
@@ -486,7 +456,7 @@ IMPORTANCE_TESTS = register(
 PREDICTOR_EVALUATION = register(
     TableSchema(
         "predictor_evaluation",
-        1,
+        2,
         (
             pa.field("space", pa.string(), nullable=False),
             pa.field("predictor", pa.string(), nullable=False),
@@ -494,12 +464,11 @@ PREDICTOR_EVALUATION = register(
             pa.field("n_train", pa.int64(), nullable=False),
             pa.field("tau_mean", pa.float64(), nullable=False),
             pa.field("tau_std", pa.float64(), nullable=True),
-            pa.field("fit_s", pa.float64(), nullable=False),
-            pa.field("predict_s", pa.float64(), nullable=False),
             pa.field("runs", pa.int64(), nullable=False),
         ),
         "Predictors ranking every cell of a benchmark: Kendall τ against the benchmark accuracy when trained on "
-        "n_train random cells, mean ± std over training sets × seeds, with mean fit/predict seconds per model.",
+        "n_train random cells, mean ± std over training sets × seeds (fit and predict times: "
+        "benchmarks/bench_predictors.py).",
     )
 )
 
@@ -530,7 +499,6 @@ PREDICTOR_SEARCH = register(
 
 # -- evaluators (zero-cost proxies, evaluator scores, ranking criteria) -----------------------------------------
 
-__all__ += ["ZERO_COST", "EVALUATOR_SCORES", "EVALUATOR_CRITERIA", "FLOPS_GROUPS"]
 
 ZERO_COST = register(
     TableSchema(
@@ -625,7 +593,6 @@ FLOPS_GROUPS = register(
 
 # -- motifs (frequent subgraphs of top cells and their over-representation) ------------------------------------
 
-__all__ += ["MOTIFS", "MOTIF_OCCURRENCES"]
 
 MOTIFS = register(
     TableSchema(
@@ -690,7 +657,7 @@ _CONTROLLER_KEYS = (
 CONTROLLER_HISTORY = register(
     TableSchema(
         "controller_history",
-        1,
+        2,
         (
             *_CONTROLLER_KEYS,
             pa.field("epoch", pa.int32(), nullable=False),
@@ -707,7 +674,6 @@ CONTROLLER_HISTORY = register(
             pa.field("recon_loss", pa.float64(), nullable=True),
             pa.field("buffer_size", pa.int64(), nullable=False),
             pa.field("distinct_archs", pa.int64(), nullable=False),
-            pa.field("wall_s", pa.float64(), nullable=False),
         ),
         "Per-epoch record of one ENAS controller run: supernet training loss/accuracy (%) on sampled paths, the "
         "sampled architectures' supernet validation accuracy (%, the reward before the entropy bonus), mean reward, "
@@ -829,12 +795,7 @@ CONTROLLER_CORRELATIONS = register(
     )
 )
 
-__all__ += [
-    "CONTROLLER_HISTORY",
-    "CONTROLLER_ARCHITECTURES",
-    "CONTROLLER_STEP_PROBS",
-    "CONTROLLER_HIDDEN",
-    "CONTROLLER_HIDDEN_VARIANCE",
-    "CONTROLLER_PAIRS",
-    "CONTROLLER_CORRELATIONS",
-]
+
+#: The public names: the helpers and one constant per registered schema (named as the schema, upper-cased).
+__all__ = ["TableSchema", "SCHEMAS", "register", "get_schema", "write_table", "read_table", "read_frame",
+           "read_frames", "read_metadata", *(name.upper() for name in SCHEMAS)]

@@ -13,11 +13,8 @@ checkpoints, so a rerun after a kill skips them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import sys
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -28,9 +25,10 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from cellprobe.config import settings_from_dict
+from cellprobe.data import minibatches, to_device
 from cellprobe.errors import CellprobeError
-from cellprobe.io import load_checkpoint, save_checkpoint
+from cellprobe.runtime import EpochLoop, derive_seed
+from cellprobe.settings import check_fields, nested_settings, settings_digest, settings_from_dict
 from cellprobe.spaces import parse_genotype
 from cellprobe.tables import TRAIN_RESULT
 
@@ -38,13 +36,10 @@ __all__ = [
     "NetworkSettings",
     "TrainSettings",
     "TrainError",
-    "resolve_device",
-    "derive_seed",
     "train_architecture",
     "train_shard",
     "shard_rows",
     "gather_shards",
-    "kendall_tau_between_seeds",
 ]
 
 
@@ -62,17 +57,18 @@ class NetworkSettings:
     auxiliary: bool = False
 
     def __post_init__(self):
-        for name in ("C", "layers", "N"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"network.{name} must be a positive integer")
+        check_fields(self, at_least={"C": 1, "layers": 1, "N": 1})
 
     def build(self, genotype, num_classes: int, in_channels: int) -> torch.nn.Module:
+        """The network of ``genotype`` at this size (its family reads its own depth, and the auxiliary head
+        where it has one)."""
         from cellprobe.nn import build_network
+        from cellprobe.nn.registry import network_family
 
-        if genotype.space == "darts":
-            return build_network(genotype, C=self.C, layers=self.layers, num_classes=num_classes,
-                                 in_channels=in_channels, auxiliary=self.auxiliary)
-        return build_network(genotype, C=self.C, N=self.N, num_classes=num_classes, in_channels=in_channels)
+        family = network_family(genotype.space)
+        extra = {"auxiliary": self.auxiliary} if family.auxiliary else {}
+        return build_network(genotype, C=self.C, num_classes=num_classes, in_channels=in_channels,
+                             **{family.depth_name: getattr(self, family.depth_name)}, **extra)
 
 
 @dataclass(frozen=True)
@@ -95,11 +91,10 @@ class TrainSettings:
     network: NetworkSettings = field(default_factory=NetworkSettings)
 
     def __post_init__(self):
-        if isinstance(self.network, dict):
-            network = settings_from_dict(NetworkSettings, self.network, "train.network", TrainError)
-            object.__setattr__(self, "network", network)
-        if self.epochs < 1 or self.batch_size < 2 or self.eval_batch_size < 1:
-            raise ValueError("epochs must be ≥ 1, batch_size ≥ 2 and eval_batch_size ≥ 1")
+        object.__setattr__(self, "network", nested_settings(self.network, NetworkSettings(), "train.network",
+                                                            TrainError))
+        check_fields(self, at_least={"epochs": 1, "batch_size": 2, "eval_batch_size": 1},
+                     non_negative=("momentum", "weight_decay", "grad_clip", "auxiliary_weight"))
         if not 0 <= self.drop_path_prob < 1:
             raise ValueError("drop_path_prob must lie in [0, 1)")
         if self.lr <= 0 or self.lr_min < 0 or self.lr_min > self.lr:
@@ -110,28 +105,11 @@ class TrainSettings:
         return settings_from_dict(cls, data, "train settings", TrainError)
 
     def digest(self) -> str:
-        return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
+        return settings_digest(self)
 
     def lr_at(self, epoch: int) -> float:
         """Cosine schedule over epochs (the rate used during epoch ``epoch``, 0-based)."""
         return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1 + math.cos(math.pi * epoch / self.epochs))
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """``auto`` → CUDA when available, else CPU; ``cpu``/``cuda`` as given (cuda must exist)."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise TrainError("device 'cuda' requested but no CUDA device is available")
-    if name not in ("cpu", "cuda"):
-        raise TrainError(f"unknown device {name!r}; use auto, cpu or cuda")
-    return torch.device(name)
-
-
-def derive_seed(*parts) -> int:
-    """A 63-bit seed determined by ``parts`` (stable across machines and Python runs)."""
-    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") & (2**63 - 1)
 
 
 # -- one architecture ------------------------------------------------------------------------------------
@@ -142,9 +120,7 @@ def _evaluate(model, x, y, batch_size, device, channels_last) -> tuple[float, fl
     total_loss, correct = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(x), batch_size):
-            xb = x[start : start + batch_size].to(device, non_blocking=True)
-            if channels_last:
-                xb = xb.contiguous(memory_format=torch.channels_last)
+            xb = to_device(x[start : start + batch_size], device, channels_last)
             yb = y[start : start + batch_size].to(device, non_blocking=True)
             logits = model(xb).float()
             total_loss += F.cross_entropy(logits, yb, reduction="sum").item()
@@ -181,9 +157,9 @@ def train_architecture(
         raise TrainError(f"unknown augmentation {settings.augment!r}; known: {', '.join(AUGMENT_PRESETS)}")
     augment = AUGMENT_PRESETS[settings.augment]
     tag = {"arch_id": genotype.arch_id, "seed": int(seed), "settings": settings.digest(), "dataset": dataset}
-    checkpoint = Path(checkpoint) if checkpoint else None
-
-    state = load_checkpoint(checkpoint, tag)
+    loop = EpochLoop(settings.epochs, checkpoint, tag, seed, key=(genotype.arch_id,),
+                     stop_after_epoch=stop_after_epoch, on_epoch=on_epoch)
+    state = loop.resume()
     if state is not None and state.get("result") is not None:
         return state["result"]
 
@@ -200,33 +176,31 @@ def train_architecture(
     )
     use_amp = settings.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-    start_epoch, wall, history = 0, 0.0, []
+    history = []
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         if use_amp and state.get("scaler"):
             scaler.load_state_dict(state["scaler"])
-        start_epoch, wall, history = state["epoch"], state["wall_s"], list(state["history"])
+        history = list(state["history"])
+
+    def saved(result=None) -> dict:
+        return {"history": history, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scaler": scaler.state_dict() if use_amp and result is None else {}, "result": result}
 
     n = len(train.x)
-    for epoch in range(start_epoch, settings.epochs):
-        began = time.perf_counter()
+    for epoch in loop.epochs():
         model.train()
         model.drop_path_prob = settings.drop_path_prob * epoch / settings.epochs
         for group in optimizer.param_groups:
             group["lr"] = settings.lr_at(epoch)
-        generator = torch.Generator().manual_seed(derive_seed(seed, genotype.arch_id, epoch, "data"))
-        torch.manual_seed(derive_seed(seed, genotype.arch_id, epoch, "model"))
+        generator = loop.generator(epoch, "data")
+        torch.manual_seed(loop.seed(epoch, "model"))
         order = torch.randperm(n, generator=generator)
         loss_sum, correct, seen = 0.0, 0, 0
-        for start in range(0, n, settings.batch_size):
-            idx = order[start : start + settings.batch_size]
-            if len(idx) < 2:  # batch norm needs two samples
-                continue
-            xb = augment(train.x[idx], generator).to(device, non_blocking=True)
-            if settings.channels_last:
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            yb = train.y[idx].to(device, non_blocking=True)
+        for xb, yb in minibatches(train.x, train.y, order, settings.batch_size):
+            xb = to_device(augment(xb, generator), device, settings.channels_last)
+            yb = yb.to(device, non_blocking=True)
             optimizer.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
                 logits, aux = model.forward_with_aux(xb)
@@ -240,19 +214,12 @@ def train_architecture(
             scaler.update()
             loss_sum += F.cross_entropy(logits.detach().float(), yb, reduction="sum").item()
             correct += (logits.detach().argmax(1) == yb).sum().item()
-            seen += len(idx)
+            seen += len(yb)
         valid_acc, valid_loss = _evaluate(model, valid.x, valid.y, settings.eval_batch_size, device, settings.channels_last)
-        wall += time.perf_counter() - began
         record = {"epoch": epoch + 1, "train_acc": 100.0 * correct / max(seen, 1), "train_loss": loss_sum / max(seen, 1),
                   "valid_acc": valid_acc, "valid_loss": valid_loss}
         history.append(record)
-        if on_epoch is not None:
-            on_epoch(epoch + 1, record)
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, {"tag": tag, "epoch": epoch + 1, "wall_s": wall, "history": history,
-                                          "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                          "scaler": scaler.state_dict() if use_amp else {}, "result": None})
-        if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
+        if not loop.finish(epoch, record, saved()):
             return {}
 
     test_acc, test_loss = _evaluate(model, test.x, test.y, settings.eval_batch_size, device, settings.channels_last)
@@ -263,12 +230,9 @@ def train_architecture(
         "train_acc": last["train_acc"], "train_loss": last["train_loss"],
         "valid_acc": last["valid_acc"], "valid_loss": last["valid_loss"],
         "test_acc": test_acc, "test_loss": test_loss,
-        "params_m": params_m, "flops_m": flops_m, "wall_s": wall, "device": device.type,
+        "params_m": params_m, "flops_m": flops_m, "device": device.type,
     }
-    if checkpoint is not None:
-        save_checkpoint(checkpoint, {"tag": tag, "epoch": settings.epochs, "wall_s": wall, "history": history,
-                                      "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                      "scaler": {}, "result": result})
+    loop.save(settings.epochs, saved(result))
     return result
 
 
@@ -365,16 +329,3 @@ def gather_shards(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if duplicated.any():
         raise TrainError(f"{int(duplicated.sum())} architecture/seed pair(s) appear in more than one shard")
     return table.sort_values(["sample", "arch_id", "seed"], kind="stable").reset_index(drop=True)
-
-
-def kendall_tau_between_seeds(results: pd.DataFrame, metric: str = "valid_acc") -> float:
-    """Kendall τ between the first two seeds' ``metric`` over the architectures trained with both."""
-    from scipy.stats import kendalltau
-
-    seeds = sorted(results["seed"].unique())
-    if len(seeds) < 2:
-        return float("nan")
-    wide = results.pivot_table(index="arch_id", columns="seed", values=metric)[[seeds[0], seeds[1]]].dropna()
-    if len(wide) < 3:
-        return float("nan")
-    return float(kendalltau(wide[seeds[0]], wide[seeds[1]]).statistic)

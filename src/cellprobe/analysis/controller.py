@@ -44,9 +44,10 @@ import pandas as pd
 import torch
 
 from cellprobe.errors import CellprobeError
-from cellprobe.spaces.darts import CELL_TYPES as DARTS_CELL_TYPES
-from cellprobe.spaces.darts import N_NODES
-from cellprobe.train import derive_seed
+from cellprobe.ground_truth import GroundTruth
+from cellprobe.runtime import derive_seed
+from cellprobe.spaces import get_space
+from cellprobe.spaces.arrays import to_arrays
 
 __all__ = [
     "SIMILARITIES",
@@ -77,7 +78,14 @@ class ControllerAnalysisError(CellprobeError):
 
 
 def _cells(genotype) -> list[tuple[str, object]]:
-    return [("cell", genotype)] if genotype.space == "nb201" else [(c, genotype.cell(c)) for c in DARTS_CELL_TYPES]
+    return get_space(genotype.space).cells(genotype)
+
+
+def _node_edges(cell, space) -> list[list[tuple[str, int]]]:
+    """Per intermediate node of a cell of a space with free inputs, its incoming ``(op, input)`` edges."""
+    targets = space.edge_targets()
+    return [[edge for edge, t in zip(cell.edges, targets) if t == node]
+            for node in range(space.n_inputs, space.nodes_per_cell)]
 
 
 def _same_space(a, b) -> None:
@@ -86,28 +94,33 @@ def _same_space(a, b) -> None:
 
 
 def common_ops(a, b) -> int:
-    """NB201: edges with the same op. DARTS: per cell and node, the multiset intersection of the two ops, summed."""
+    """Fixed-input spaces (NB201): edges with the same op. Free-input spaces (DARTS): per cell and node, the
+    multiset intersection of the node's ops, summed."""
     _same_space(a, b)
-    if a.space == "nb201":
-        return sum(x == y for x, y in zip(a.ops, b.ops))
+    space = get_space(a.space)
+    if not space.free_inputs:
+        return int((to_arrays([a]).ops == to_arrays([b]).ops).sum())
     total = 0
     for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
-        for k in range(N_NODES):
-            ops_a = Counter(op for op, _ in ca.node_edges(k))
-            ops_b = Counter(op for op, _ in cb.node_edges(k))
+        for node_a, node_b in zip(_node_edges(ca, space), _node_edges(cb, space)):
+            ops_a = Counter(op for op, _ in node_a)
+            ops_b = Counter(op for op, _ in node_b)
             total += sum((ops_a & ops_b).values())
     return total
 
 
 def common_connections(a, b) -> int:
-    """NB201: edges present (not ``none``) in both cells. DARTS: per cell and node, the inputs in common, summed."""
+    """Fixed-input spaces (NB201): edges present (not ``none``) in both cells. Free-input spaces (DARTS): per
+    cell and node, the inputs in common, summed."""
     _same_space(a, b)
-    if a.space == "nb201":
-        return sum(x != "none" and y != "none" for x, y in zip(a.ops, b.ops))
+    space = get_space(a.space)
+    if not space.free_inputs:
+        none = space.op_index["none"]
+        return int(((to_arrays([a]).ops != none) & (to_arrays([b]).ops != none)).sum())
     total = 0
     for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
-        for k in range(N_NODES):
-            total += len({i for _, i in ca.node_edges(k)} & {i for _, i in cb.node_edges(k)})
+        for node_a, node_b in zip(_node_edges(ca, space), _node_edges(cb, space)):
+            total += len({i for _, i in node_a} & {i for _, i in node_b})
     return total
 
 
@@ -218,27 +231,26 @@ def hidden_variance(sample) -> pd.DataFrame:
                          "variance": hidden.var(0, ddof=1) if n > 1 else np.zeros(hidden.shape[1]), "n": n})
 
 
-def performance(genotypes, *, benchmark: pd.DataFrame | None = None, column: str = "cifar10_test_acc",
-                supernet_state=None, splits: dict | None = None, device: torch.device | None = None,
-                score_images: int | None = None) -> pd.DataFrame:
-    """Accuracy (%) of each genotype: ``benchmark_acc`` from an NB201 benchmark table (null if absent from it),
+def performance(genotypes, *, truth: GroundTruth | None = None, supernet_state=None, splits: dict | None = None,
+                device: torch.device | None = None, score_images: int | None = None) -> pd.DataFrame:
+    """Accuracy (%) of each genotype: ``benchmark_acc`` from a ground truth (null where it has none),
     ``supernet_acc`` the validation accuracy of the sub-network under a controller's shared weights (null
     without ``supernet_state``/``splits``). Each distinct architecture is scored once."""
     n = len(genotypes)
     out = pd.DataFrame({"benchmark_acc": np.full(n, np.nan), "supernet_acc": np.full(n, np.nan)})
-    if benchmark is not None:
-        if any(g.space != "nb201" for g in genotypes):
-            raise ControllerAnalysisError("the benchmark table holds NB201 cells; the controller samples DARTS ones")
-        if column not in benchmark.columns:
-            raise ControllerAnalysisError(f"benchmark table has no column {column!r}")
-        lookup = dict(zip(benchmark["arch_str"], benchmark[column].astype(float)))
-        out["benchmark_acc"] = [lookup.get(g.to_str(), np.nan) for g in genotypes]
+    if truth is not None:
+        wrong = sorted({g.space for g in genotypes} - {truth.space})
+        if wrong:
+            raise ControllerAnalysisError(f"the ground truth holds {truth.space} architectures; the controller "
+                                          f"samples {', '.join(wrong)} ones")
+        lookup = truth.accuracy()
+        out["benchmark_acc"] = [lookup.get(g.arch_id, np.nan) for g in genotypes]
     if supernet_state is not None and splits is not None:
         from cellprobe.search.loop import SearchState
         from cellprobe.search.select import score_architectures
 
         unique = list({g.arch_id: g for g in genotypes}.values())
-        state = SearchState(supernet_state.space, supernet_state.settings.search_settings(), supernet_state.seed,
+        state = SearchState(supernet_state.space, supernet_state.settings.supernet, supernet_state.seed,
                             supernet_state.supernet, {}, pd.DataFrame(), pd.DataFrame())
         scores = score_architectures(state, unique, splits, device or torch.device("cpu"), eval_images=score_images)
         acc = dict(zip(scores["arch_id"], scores["valid_acc"]))
@@ -294,14 +306,14 @@ def similarity_correlations(pairs: pd.DataFrame, *, perf_source: str = "",
 
 
 def analyse_controller(state, *, n_archs: int = 200, n_pairs: int = 300, seed: int = 0,
-                       benchmark: pd.DataFrame | None = None, column: str = "cifar10_test_acc",
+                       truth: GroundTruth | None = None,
                        splits: dict | None = None, device: torch.device | None = None,
                        score_images: int | None = 256, ged_timeout: float | None = 1.0) -> dict[str, pd.DataFrame]:
     """Every analysis table of one :class:`~cellprobe.search.controller.ControllerState`.
 
     Returns frames keyed ``architectures``, ``step_probs``, ``hidden``, ``hidden_variance``, ``pairs`` and
     ``correlations``, each with ``space``, ``variant`` and ``seed`` columns. The architectures' performance is
-    the benchmark's ``column`` where ``benchmark`` is given (NB201), else the supernet's validation accuracy on
+    the ground truth's where ``truth`` is given (the NB201 benchmark), else the supernet's validation accuracy on
     the first ``score_images`` images of ``splits['valid']`` (if ``splits`` is given).
     """
     if isinstance(n_archs, bool) or not isinstance(n_archs, int) or n_archs < 2:
@@ -313,13 +325,14 @@ def analyse_controller(state, *, n_archs: int = 200, n_pairs: int = 300, seed: i
         raise ControllerAnalysisError(f"score_images must be a positive integer, got {score_images!r}")
     if ged_timeout is not None and not ged_timeout > 0:
         raise ControllerAnalysisError(f"ged_timeout must be positive (or None: no limit), got {ged_timeout!r}")
-    if benchmark is not None and state.space != "nb201":
-        raise ControllerAnalysisError(f"the benchmark table holds NB201 cells; this controller searches {state.space}")
+    if truth is not None and truth.space != state.space:
+        raise ControllerAnalysisError(f"the ground truth holds {truth.space} architectures; this controller "
+                                      f"searches {state.space}")
     sample, genotypes = sample_controller(state.controller, n_archs, seed)
-    perf = performance(genotypes, benchmark=benchmark, column=column, supernet_state=state if splits else None,
+    perf = performance(genotypes, truth=truth, supernet_state=state if splits else None,
                        splits=splits, device=device, score_images=score_images)
-    if benchmark is not None:
-        perf_values, perf_source = perf["benchmark_acc"].to_numpy(), f"benchmark {column}"
+    if truth is not None:
+        perf_values, perf_source = perf["benchmark_acc"].to_numpy(), truth.source.replace(":", " ", 1)
     elif splits is not None:
         perf_values, perf_source = perf["supernet_acc"].to_numpy(), "supernet validation accuracy"
     else:

@@ -34,7 +34,10 @@ Beyond single numbers:
   de-isomorphism");
 * :func:`criteria` — every criterion of one evaluator as rows ``criterion, k, value, n``;
 * evaluator tables (``evaluator_scores`` long format) from supernet scores, zero-cost proxies and predictor
-  outputs, ground truth from the NB201 table or trained results, and :func:`criteria_tables` over them all.
+  outputs, and :func:`criteria_tables` over them all against a :class:`~cellprobe.ground_truth.GroundTruth`
+  (the NB201 table or trained results);
+* the stage's entry points: :func:`evaluation_archs` (what the zero-cost proxies score),
+  :func:`prediction_scores` (a predictor as an evaluator) and :func:`evaluate_evaluators` (every table ranked).
 
 >>> precision_at_k([4, 3, 2, 1], [1, 2, 3, 4], 0.5), precision_at_k([4, 3, 2, 1], [4, 3, 1, 2], 0.5)
 (0.0, 1.0)
@@ -52,6 +55,8 @@ import pandas as pd
 from scipy import stats
 
 from cellprobe.errors import CellprobeError
+from cellprobe.ground_truth import GroundTruth
+from cellprobe.spaces import get_space
 
 __all__ = [
     "pearson",
@@ -77,11 +82,12 @@ __all__ = [
     "from_supernet_scores",
     "from_zero_cost",
     "from_predictions",
-    "nb201_truth",
-    "trained_truth",
-    "architecture_flops",
     "attach_flops",
     "criteria_tables",
+    "kendall_tau_between_seeds",
+    "evaluation_archs",
+    "prediction_scores",
+    "evaluate_evaluators",
 ]
 
 
@@ -355,6 +361,17 @@ def deisomorphize(scores, classes) -> np.ndarray:
     return pd.Series(s).groupby(pd.Series(keys)).transform("mean").to_numpy()
 
 
+def kendall_tau_between_seeds(results: pd.DataFrame, metric: str = "valid_acc") -> float:
+    """Kendall τ between the first two seeds' ``metric`` over the architectures trained with both."""
+    seeds = sorted(results["seed"].unique())
+    if len(seeds) < 2:
+        return float("nan")
+    wide = results.pivot_table(index="arch_id", columns="seed", values=metric)[[seeds[0], seeds[1]]].dropna()
+    if len(wide) < 3:
+        return float("nan")
+    return float(stats.kendalltau(wide[seeds[0]], wide[seeds[1]]).statistic)
+
+
 # -- evaluator tables ------------------------------------------------------------------------------------------
 
 #: What an evaluator is: a weight-sharing supernet, a fitted performance predictor, a zero-cost proxy.
@@ -423,56 +440,6 @@ def from_predictions(space: str, evaluator: str, genotypes: Sequence, scores, se
                          score=scores, flops_m=np.nan)
 
 
-def nb201_truth(benchmark: pd.DataFrame, column: str = "cifar10_test_acc") -> pd.DataFrame:
-    """Ground truth ``arch_id, genotype, true`` from the ``nb201_benchmark`` table (one accuracy column)."""
-    if column not in benchmark.columns or column in ("index", "arch_id", "arch_str", "canonical_key", "reachable"):
-        raise EvaluatorError(f"the NB201 benchmark table has no accuracy column {column!r}")
-    return pd.DataFrame({"arch_id": benchmark["arch_id"], "genotype": benchmark["arch_str"],
-                         "true": benchmark[column].astype("float64")})
-
-
-def trained_truth(train: pd.DataFrame, column: str = "test_acc") -> pd.DataFrame:
-    """Ground truth ``arch_id, genotype, true, flops_m`` from ``train_result`` rows: ``column`` averaged over seeds."""
-    if column not in ("test_acc", "valid_acc", "train_acc"):
-        raise EvaluatorError(f"trained ground truth is test_acc, valid_acc or train_acc, got {column!r}")
-    if train.empty:
-        raise EvaluatorError("the train_result tables hold no row")
-    grouped = train.groupby("arch_id", sort=False)
-    return pd.DataFrame({"genotype": grouped["genotype"].first(), "true": grouped[column].mean(),
-                         "flops_m": grouped["flops_m"].first()}).reset_index()
-
-
-def architecture_flops(genotypes: Sequence, preset="standard") -> dict[str, float]:
-    """``arch_id → FLOPs (M multiply-accumulates of one image)`` of each genotype's network at ``preset``.
-
-    NB201 networks hold one module per edge whatever its op, and :func:`~cellprobe.nn.count_flops` counts every
-    convolution, so a cell's FLOPs are those of the all-``none`` cell plus one cost per op; the five costs are
-    counted once and all 15,625 cells follow. DARTS networks are counted one by one.
-    """
-    from cellprobe.nn.profile import count_flops, get_preset
-    from cellprobe.spaces import NB201Genotype
-    from cellprobe.spaces.nb201 import EDGES, OPS
-
-    out: dict[str, float] = {}
-    cost = None
-    for g in genotypes:
-        if g.arch_id in out:
-            continue
-        base = get_preset(g.space, preset) if isinstance(preset, str) else preset
-        if g.space == "nb201":
-            if cost is None:
-                def flops_of(ops):
-                    return count_flops(base.build(NB201Genotype(ops)), base.input_shape)
-
-                empty = flops_of(("none",) * len(EDGES))
-                cost = {op: (flops_of((op,) + ("none",) * (len(EDGES) - 1)) - empty) for op in OPS}
-                cost["#base"] = empty
-            out[g.arch_id] = (cost["#base"] + sum(cost[op] for op in g.ops)) / 1e6
-        else:
-            out[g.arch_id] = count_flops(base.build(g), base.input_shape) / 1e6
-    return out
-
-
 def attach_flops(scores: pd.DataFrame, flops_m: Mapping[str, float]) -> pd.DataFrame:
     """``scores`` with ``flops_m`` set from ``arch_id → FLOPs (M)`` (NaN where the map has no entry)."""
     out = scores.copy()
@@ -495,7 +462,7 @@ def criteria_tables(
     """``(evaluator_criteria, flops_groups)`` rows of every evaluator in ``scores`` against ``truth``.
 
     ``scores``: ``evaluator_scores`` rows; one evaluator instance is one ``(space, kind, evaluator, seed,
-    epoch)``. ``truth``: ``arch_id, true`` (as from :func:`nb201_truth` / :func:`trained_truth`); only
+    epoch)``. ``truth``: ``arch_id, true`` (a :class:`~cellprobe.ground_truth.GroundTruth`'s table); only
     architectures with a true score count (``n``). NB201 evaluators also get ``iso_within_var`` and
     ``iso_var_ratio`` rows (:func:`isomorphism_variance` of the scores) and ``iso_rank_var_ratio`` (the same
     ratio on the scores' ranks, which heavy-tailed proxies such as SynFlow need to be comparable), and the
@@ -523,7 +490,7 @@ def criteria_tables(
         t, p = part["true"].to_numpy(), part["score"].to_numpy(dtype=np.float64)
         if not np.isfinite(p).all():
             raise EvaluatorError(f"evaluator {ident['evaluator']} has NaN or infinite scores")
-        iso = ident["space"] == "nb201"
+        iso = get_space(ident["space"]).isomorphism_classes
         for deiso_flag in (False, True) if (deiso and iso) else (False,):
             classes = [keys_of[a] for a in part["arch_id"]] if iso else None
             pred = deisomorphize(p, classes) if deiso_flag else p
@@ -534,10 +501,11 @@ def criteria_tables(
             flops = part["flops_m"].to_numpy(dtype=np.float64)
             if np.isfinite(flops).all():
                 group_rows.append(flops_groups(t, pred, flops, n_groups).assign(**ident, deiso=deiso_flag))
-    if any(joined["space"] == "nb201"):
-        arch = joined[joined["space"] == "nb201"].drop_duplicates("arch_id")
-        crit_rows.append(_iso_rows(arch["true"].to_numpy(), [keys_of[a] for a in arch["arch_id"]]).assign(
-            space="nb201", kind="truth", evaluator="ground-truth", seed=None, epoch=None, deiso=False))
+    for space in sorted(set(joined["space"])):
+        if get_space(space).isomorphism_classes:
+            arch = joined[joined["space"] == space].drop_duplicates("arch_id")
+            crit_rows.append(_iso_rows(arch["true"].to_numpy(), [keys_of[a] for a in arch["arch_id"]]).assign(
+                space=space, kind="truth", evaluator="ground-truth", seed=None, epoch=None, deiso=False))
     crit = pd.concat(crit_rows, ignore_index=True)
     groups = (pd.concat(group_rows, ignore_index=True) if group_rows else
               pd.DataFrame(columns=["group", "flops_min", "flops_max", "n", "rank_diff", "kendall_tau", *KEYS,
@@ -566,8 +534,134 @@ def _iso_rows(scores: np.ndarray, classes: list[str]) -> pd.DataFrame:
 
 
 def _isomorphism_keys(frame: pd.DataFrame) -> dict[str, str]:
-    """``arch_id → canonical key`` of the NB201 architectures of ``frame``."""
-    from cellprobe.spaces import NB201Genotype
+    """``arch_id → canonical key`` (an isomorphism class) of the architectures of ``frame`` whose space has them."""
+    out = {}
+    for space in sorted(set(frame["space"])):
+        info = get_space(space)
+        if info.isomorphism_classes:
+            rows = frame[frame["space"] == space].drop_duplicates("arch_id")
+            out.update({a: info.parse(g).canonical_key for a, g in zip(rows["arch_id"], rows["genotype"])})
+    return out
 
-    nb201 = frame[frame["space"] == "nb201"].drop_duplicates("arch_id")
-    return {a: NB201Genotype.parse(g).canonical_key for a, g in zip(nb201["arch_id"], nb201["genotype"])}
+
+# -- the stage's entry points ----------------------------------------------------------------------------------
+
+
+def evaluation_archs(space: str, *, samples: pd.DataFrame | None = None, archs: str | int | None = None,
+                     sampler: str | None = None, seed: int = 0) -> list:
+    """The architectures to score: the rows of sample-set tables (``samples``), ``archs="all"`` (every
+    architecture of an enumerable space, in its benchmark order) or ``archs=N`` drawn by ``sampler``
+    (default: the space's uniform sampler)."""
+    from cellprobe.sampling import get_sampler, sample_architectures
+
+    info = get_space(space)
+    if (archs is None) == (samples is None):
+        raise EvaluatorError("give exactly one of archs (all or a number) or sample-set tables")
+    if samples is not None:
+        samples = samples.drop_duplicates("arch_id")
+        wrong = sorted(set(samples["space"]) - {space})
+        if wrong:
+            raise EvaluatorError(f"the sample sets hold {', '.join(wrong)} architectures, not {space}")
+        if samples.empty:
+            raise EvaluatorError("the sample sets hold no architecture")
+        return [info.parse(g) for g in samples["genotype"]]
+    if archs == "all":
+        if not info.enumerable:
+            raise EvaluatorError(f"archs 'all' enumerates a small space; the {space} space is too large "
+                                 "(give a number)")
+        return info.population()
+    try:
+        n = int(archs)
+    except ValueError:
+        raise EvaluatorError(f"archs must be 'all' or a positive number, got {archs!r}") from None
+    sampler = sampler or info.default_sampler
+    if get_sampler(sampler).space != space:
+        raise EvaluatorError(f"sampler {sampler!r} draws {get_sampler(sampler).space} architectures, not {space}")
+    return sample_architectures(sampler, n, seed)
+
+
+def prediction_scores(truth: GroundTruth, predictor: str = "gates", *, loss: str = "hinge", n_train: int,
+                      seed: int = 0, options: Mapping | None = None,
+                      pool: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+    """A predictor as an evaluator: fitted on ``n_train`` architectures drawn from ``truth``, scoring the others.
+
+    The scored architectures are the rest of ``truth`` or, with ``pool`` (sample-set rows), those of the pool
+    outside the training set. Returns the ``evaluator_scores`` table (evaluator
+    ``pred-<predictor>-<loss>-n<n_train>``) and its metadata.
+    """
+    from cellprobe.predictors import make_predictor
+    from cellprobe.predictors.evaluate import training_sets
+
+    table = truth.table
+    if not 2 <= n_train < len(table):
+        raise EvaluatorError(f"n_train must lie in 2..{len(table) - 1} (the ground truth has {len(table)} architectures)")
+    train = table.iloc[training_sets(len(table), n_train, 1, seed)[0]]
+    if pool is not None:
+        pool = pool.drop_duplicates("arch_id")
+        pool = pool[pool["space"] == truth.space]
+    else:
+        pool = table
+    pool = pool[~pool["arch_id"].isin(set(train["arch_id"]))]
+    if pool.empty:
+        raise EvaluatorError("no architecture left to score outside the predictor's training set")
+    try:
+        model = make_predictor(predictor, truth.space, loss=loss, seed=seed, **dict(options or {}))
+    except (TypeError, ValueError, KeyError) as exc:
+        raise EvaluatorError(f"predictor: {exc}") from None
+    space = get_space(truth.space)
+    model.fit([space.parse(g) for g in train["genotype"]], train["true"].to_numpy())
+    genotypes = [space.parse(g) for g in pool["genotype"]]
+    name = f"pred-{predictor}-{getattr(model, 'fixed_loss', None) or loss}-n{n_train}"
+    scores = from_predictions(truth.space, name, genotypes, model.predict(genotypes), seed=seed)
+    meta = {"truth": truth.source, "n_train": n_train, "train_arch_ids": train["arch_id"].tolist()}
+    return scores, meta
+
+
+def evaluate_evaluators(space: str, scores: Sequence[pd.DataFrame], truth: GroundTruth, *,
+                        ks: Sequence[float] = DEFAULT_KS, n_groups: int = 10, flops_preset: str = "standard",
+                        deiso: bool = False) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame, dict]:
+    """Every evaluator of ``scores`` (``evaluator_scores`` frames) ranked against ``truth``.
+
+    FLOPs group the architectures: the trained networks' own (a trained ground truth), else the networks'
+    at ``flops_preset``. Returns each evaluator's scores with their FLOPs (by evaluator name), the
+    ``evaluator_criteria`` and ``flops_groups`` tables, and their metadata.
+    """
+    import re
+
+    from cellprobe.nn.profile import network_flops
+
+    for k in ks:
+        try:
+            top_count(1, k)
+        except ValueError as exc:
+            raise EvaluatorError(f"ks: {exc}") from None
+    if not scores:
+        raise EvaluatorError("give at least one evaluator table (supernet scores, zero-cost proxies or scores)")
+    frame = pd.concat(scores, ignore_index=True)
+    wrong = sorted(set(frame["space"]) - {space})
+    if wrong:
+        raise EvaluatorError(f"the evaluator tables hold {', '.join(wrong)} architectures; this run is {space}")
+    if truth.space != space:
+        raise EvaluatorError(f"the ground truth holds {truth.space} architectures; this run is {space}")
+    names = sorted(frame["evaluator"].unique())
+    bad = [n for n in names if not re.fullmatch(r"[A-Za-z0-9_.+-]+", n) or n in ("criteria", "flops_groups")]
+    if bad:
+        raise EvaluatorError(f"evaluator name(s) {bad} cannot name a file; use letters, digits and _ . + -")
+    if "flops_m" in truth.table.columns:
+        flops = dict(zip(truth.table["arch_id"], truth.table["flops_m"]))
+        flops_source = "train_result flops_m"
+    else:
+        info = get_space(space)
+        unique = frame.drop_duplicates("arch_id")
+        try:
+            flops = network_flops([info.parse(g) for g in unique["genotype"]], flops_preset)
+        except ValueError as exc:
+            raise EvaluatorError(f"flops preset: {exc}") from None
+        flops_source = f"preset {flops_preset}"
+    frame = attach_flops(frame, flops)
+    try:
+        crit, groups = criteria_tables(frame, truth.table, ks=ks, n_groups=n_groups, deiso=deiso)
+    except ValueError as exc:
+        raise EvaluatorError(f"criteria: {exc}") from None
+    meta = {"truth": truth.source, "flops": flops_source, "ks": list(ks), "flops_groups": n_groups}
+    return {name: frame[frame["evaluator"] == name] for name in names}, crit, groups, meta

@@ -31,16 +31,15 @@ a one-sided Fisher exact test (over-representation), and Benjamini–Hochberg q-
 of the table, per reference. A motif mined on the top set is frequent there by construction, so read
 the ``subgraphs`` reference as the stricter of the two.
 
-**Cells built around a motif** (:func:`sample_with_motif`): the motif is placed on randomly chosen cell
-nodes that fit its labels and the space's wiring rules (an intermediate node has two inputs from distinct
-earlier nodes in DARTS; one op per node pair in NB201), everything else is drawn as the uniform samplers
-do; every cell is checked to contain the motif.
+Cells built around a motif are drawn by the motif sampler, :mod:`cellprobe.sampling.motif`.
 
->>> from cellprobe.analysis.gspan import Pattern
+>>> from cellprobe.gspan import Pattern
+>>> from cellprobe.spaces import DartsGenotype
 >>> residual = Pattern.parse("input0,input1,node;0>2:skip_connect,1>2:skip_connect")
->>> cells = sample_with_motif(residual, 3, seed=0, space="darts")
->>> all(contains_motif(g, residual) for g in cells)
-True
+>>> len(cell_graphs([DartsGenotype.parse("normal=skip_connect~0,skip_connect~1|sep_conv_3x3~0,sep_conv_3x3~2|"
+...     "sep_conv_3x3~1,sep_conv_3x3~3|sep_conv_3x3~0,sep_conv_3x3~4;reduce=skip_connect~0,skip_connect~1|"
+...     "sep_conv_3x3~0,sep_conv_3x3~2|sep_conv_3x3~1,sep_conv_3x3~3|sep_conv_3x3~0,sep_conv_3x3~4")], cells="both"))
+2
 """
 
 from __future__ import annotations
@@ -54,46 +53,31 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cellprobe.analysis.gspan import FrequentPattern, Pattern, mine
 from cellprobe.errors import CellprobeError
-from cellprobe.spaces import DartsCell, DartsGenotype, NB201Genotype, stable_id
-from cellprobe.spaces import darts as darts_space
-from cellprobe.spaces import nb201 as nb201_space
+from cellprobe.ground_truth import GroundTruth
+from cellprobe.gspan import FrequentPattern, Pattern, mine
+from cellprobe.sampling import ENCODINGS, get_sampler, sample_architectures
+from cellprobe.spaces import Genotype, get_space, stable_id
 
 __all__ = [
     "MotifError",
     "ENCODINGS",
     "REFERENCES",
-    "DEFAULT_REFERENCE_SAMPLER",
     "CellGraph",
     "resolve_cells",
     "cell_graphs",
     "motif_id",
     "support_counts",
+    "connected_edge_sets",
     "subgraph_reference",
     "enrichment_table",
     "occurrences_table",
     "top_architectures",
     "motif_tables",
-    "contains_motif",
-    "sample_with_motif",
+    "mine_motifs",
 ]
 
-ENCODINGS = ("edge", "node")
 REFERENCES = ("random", "subgraphs")
-#: The sampler whose draws are the ``random`` reference when none is named: uniform over the space.
-DEFAULT_REFERENCE_SAMPLER = {"darts": "uniform", "nb201": "nb201"}
-_CELLS = {"darts": ("normal", "reduce", "both"), "nb201": ("cell",)}
-#: Cell nodes each data-vertex label may sit on.
-_NODES = {
-    "darts": {"input0": (0,), "input1": (1,), "node": tuple(range(2, 2 + darts_space.N_NODES))},
-    "nb201": {"input": (0,), "node": (1, 2), "output": (3,)},
-}
-_OPS = {"darts": darts_space.NEIGHBOUR_OPS, "nb201": nb201_space.OPS.without("none")}
-_MAX_ATTEMPTS_PER_CELL = 200
-_MAX_PLACEMENTS = 200_000
-
-Genotype = DartsGenotype | NB201Genotype
 
 
 class MotifError(CellprobeError):
@@ -121,13 +105,10 @@ def _space_of(genotypes: Sequence[Genotype]) -> str:
 
 def resolve_cells(space: str, cells: str | None) -> str:
     """Check ``cells`` for ``space`` (``None``: ``normal`` for DARTS, ``cell`` for NB201)."""
-    if space not in _CELLS:
-        raise MotifError(f"unknown search space {space!r}; known: {', '.join(_CELLS)}")
-    if cells is None:
-        return _CELLS[space][0]
-    if cells not in _CELLS[space]:
-        raise MotifError(f"cells must be one of {', '.join(_CELLS[space])} in the {space} space, got {cells!r}")
-    return cells
+    try:
+        return get_space(space).resolve_cells(cells)
+    except CellprobeError as exc:
+        raise MotifError(str(exc)) from None
 
 
 def _check_encoding(encoding: str) -> str:
@@ -136,26 +117,16 @@ def _check_encoding(encoding: str) -> str:
     return encoding
 
 
-def _cell_names(space: str, cells: str) -> tuple[str, ...]:
-    return ("normal", "reduce") if cells == "both" else (cells,)
-
-
-def _graph(genotype: Genotype, cell: str, encoding: str) -> nx.DiGraph:
-    if isinstance(genotype, NB201Genotype):
-        return genotype.to_graph(encoding)
-    return genotype.cell(cell).to_graph(encoding, output=False)
-
-
 def cell_graphs(genotypes: Sequence[Genotype], *, encoding: str = "edge", cells: str | None = None) -> list[CellGraph]:
     """The cells of ``genotypes`` as graphs, architecture by architecture (normal before reduce)."""
     genotypes = list(genotypes)
     if not genotypes:
         raise MotifError("no architectures")
-    space = _space_of(genotypes)
-    cells = resolve_cells(space, cells)
+    space = get_space(_space_of(genotypes))
+    cells = resolve_cells(space.name, cells)
     _check_encoding(encoding)
-    return [CellGraph(g.arch_id, cell, _graph(g, cell, encoding)) for g in genotypes
-            for cell in _cell_names(space, cells)]
+    return [CellGraph(g.arch_id, cell, space.cell_graph(g, cell, encoding)) for g in genotypes
+            for cell in space.cells_of(cells)]
 
 
 def motif_id(pattern: Pattern, *, space: str, encoding: str) -> str:
@@ -208,7 +179,7 @@ def support_counts(patterns: Sequence[Pattern], graphs: Sequence[nx.DiGraph]) ->
     return counts
 
 
-def _connected_edge_sets(graph: nx.DiGraph, size: int) -> list[tuple]:
+def connected_edge_sets(graph: nx.DiGraph, size: int) -> list[tuple]:
     """Every set of ``size`` edges of ``graph`` that is connected (ignoring direction), each once, sorted."""
     edges = sorted(graph.edges, key=repr)
     touching = {v: {e for e in edges if v in e} for v in graph.nodes}
@@ -246,7 +217,7 @@ def subgraph_reference(sizes: Sequence[int], graphs: Sequence[nx.DiGraph], draws
                     raise MotifError(f"no graph has a connected subgraph with {k} edges")
                 i = candidates[int(rng.integers(len(candidates)))]
                 if (i, k) not in pieces:
-                    pieces[i, k] = _connected_edge_sets(graphs[i], k)
+                    pieces[i, k] = connected_edge_sets(graphs[i], k)
                 if pieces[i, k]:
                     break
                 candidates.remove(i)
@@ -340,8 +311,6 @@ def motif_tables(genotypes: Sequence[Genotype], *, set_name: str, encoding: str 
     ``reference_sampler``, default uniform over the space, with ``seed``) and the number of draws per
     motif size of the ``subgraphs`` reference.
     """
-    from cellprobe.sampling import get_sampler, sample_architectures
-
     genotypes = list(genotypes)
     top = cell_graphs(genotypes, encoding=encoding, cells=cells)
     space = _space_of(genotypes)
@@ -351,7 +320,7 @@ def motif_tables(genotypes: Sequence[Genotype], *, set_name: str, encoding: str 
         raise MotifError(f"references must be among {', '.join(REFERENCES)}, got {list(references)}")
     if isinstance(reference_size, bool) or not isinstance(reference_size, (int, np.integer)) or reference_size < 1:
         raise MotifError(f"the reference size must be a positive integer, got {reference_size!r}")
-    sampler = reference_sampler or DEFAULT_REFERENCE_SAMPLER[space]
+    sampler = reference_sampler or get_space(space).default_sampler
     if "random" in references and get_sampler(sampler).space != space:
         raise MotifError(f"reference sampler {sampler!r} draws {get_sampler(sampler).space} architectures, not {space}")
     graphs = [c.graph for c in top]
@@ -382,173 +351,22 @@ def motif_tables(genotypes: Sequence[Genotype], *, set_name: str, encoding: str 
     return motifs, occurrences_table(found, top, space=space, set_name=set_name, encoding=encoding)
 
 
-# -- cells that contain a motif ----------------------------------------------------------------------------------
+def mine_motifs(truth: GroundTruth, *, top: float = 0.05, set_name: str = "", encoding: str = "edge",
+                cells: str | None = None, min_support: float = 0.05, min_vertices: int = 2,
+                max_vertices: int | None = None, reference_size: int = 1000, reference_sampler: str | None = None,
+                seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The stage's entry point: the motifs of the best ``top`` fraction of a ground truth, tested.
 
-
-def contains_motif(genotype: Genotype, pattern: Pattern, *, encoding: str = "edge", cells: str | None = None) -> bool:
-    """Whether every named cell of ``genotype`` (``both``: normal and reduce) contains ``pattern``."""
-    cells = resolve_cells(genotype.space, cells)
-    return all(pattern.occurs_in(_graph(genotype, cell, _check_encoding(encoding)))
-               for cell in _cell_names(genotype.space, cells))
-
-
-@dataclass(frozen=True)
-class _Requirement:
-    """An edge the cell must have: ``op`` from the node of variable ``source`` to that of ``target``."""
-
-    source: int
-    op: str
-    target: int
-
-
-def _requirements(pattern: Pattern, space: str, encoding: str) -> tuple[list[tuple[int, ...]], int, list[_Requirement]]:
-    """Variables (their candidate nodes), how many are pattern vertices (placed injectively), required edges."""
-    nodes, ops = _NODES[space], _OPS[space]
-    where = f"motif {pattern.to_str()!r}"
-    if encoding == "edge":
-        for lab in pattern.labels:
-            if lab not in nodes:
-                raise MotifError(f"{where}: vertex label {lab!r} is not a {space} cell node ({', '.join(nodes)})")
-        for _, _, op in pattern.edges:
-            if op not in ops:
-                raise MotifError(f"{where}: edge label {op!r} is not a {space} op ({', '.join(ops)})")
-        candidates = [nodes[lab] for lab in pattern.labels]
-        return candidates, len(candidates), [_Requirement(s, op, t) for s, t, op in pattern.edges]
-    data = [i for i, lab in enumerate(pattern.labels) if lab in nodes]
-    var = {v: i for i, v in enumerate(data)}
-    candidates = [nodes[pattern.labels[v]] for v in data]
-    n_placed = len(candidates)
-    every_node = tuple(sorted({n for c in nodes.values() for n in c}))
-    sources: dict[int, list[int]] = {}
-    targets: dict[int, list[int]] = {}
-    for s, t, lab in pattern.edges:
-        if lab:
-            raise MotifError(f"{where}: node-encoding edges carry no label, got {lab!r}")
-        if (s in var) == (t in var):
-            raise MotifError(f"{where}: edge {s}>{t} must join a cell node and an op vertex")
-        if s in var:
-            sources.setdefault(t, []).append(s)
-        else:
-            targets.setdefault(s, []).append(t)
-    requirements = []
-    for v, lab in enumerate(pattern.labels):
-        if v in var:
-            continue
-        if lab not in ops:
-            raise MotifError(f"{where}: vertex label {lab!r} is neither a {space} cell node nor a {space} op")
-        ins, outs = sources.get(v, []), targets.get(v, [])
-        if len(ins) > 1 or len(outs) > 1:
-            raise MotifError(f"{where}: op vertex {v} has {len(ins)} inputs and {len(outs)} outputs; "
-                             "an op has one of each")
-        ends = []
-        for side in (ins, outs):
-            if side:
-                ends.append(var[side[0]])
-            else:  # the op's other end is not part of the motif: any node will do
-                candidates.append(every_node)
-                ends.append(len(candidates) - 1)
-        requirements.append(_Requirement(ends[0], lab, ends[1]))
-    return candidates, n_placed, requirements
-
-
-def _placements(pattern: Pattern, space: str, encoding: str) -> list[dict[int, list[tuple[str, int]]]]:
-    """Every way to put the motif on one cell: target node → required ``(op, source node)`` edges."""
-    candidates, n_placed, requirements = _requirements(pattern, space, encoding)
-    first_inner = 2 if space == "darts" else 1
-    by_variable: dict[int, list[_Requirement]] = {}
-    for r in requirements:
-        by_variable.setdefault(max(r.source, r.target), []).append(r)
-    out: list[dict[int, list[tuple[str, int]]]] = []
-    node = [0] * len(candidates)
-
-    def fits(edges: dict[int, list[tuple[str, int]]], r: _Requirement) -> bool:
-        s, t = node[r.source], node[r.target]
-        if not (s < t and t >= first_inner):
-            return False
-        present = edges.get(t, [])
-        if any(src == s for _, src in present):  # one edge per node pair (and a DARTS node's inputs are distinct)
-            return False
-        return space != "darts" or len(present) < 2
-
-    def place(v: int, edges: dict[int, list[tuple[str, int]]]) -> None:
-        if len(out) >= _MAX_PLACEMENTS:
-            raise MotifError(f"motif {pattern.to_str()!r} has more than {_MAX_PLACEMENTS:,} placements in a cell")
-        if v == len(candidates):
-            out.append({t: list(e) for t, e in edges.items()})
-            return
-        used = set(node[:min(v, n_placed)])
-        for n in candidates[v]:
-            if v < n_placed and n in used:
-                continue
-            node[v] = n
-            new = {t: list(e) for t, e in edges.items()}
-            for r in by_variable.get(v, []):
-                if not fits(new, r):
-                    break
-                new.setdefault(node[r.target], []).append((r.op, node[r.source]))
-            else:
-                place(v + 1, new)
-
-    place(0, {})
-    if not out:
-        raise MotifError(f"motif {pattern.to_str()!r} ({encoding} encoding) cannot occur in a {space} cell")
-    return out
-
-
-def _darts_cell(rng: np.random.Generator, required: dict[int, list[tuple[str, int]]], name: str) -> DartsCell:
-    ops = darts_space.NEIGHBOUR_OPS
-    edges = []
-    for node in range(darts_space.N_INPUTS, darts_space.N_INPUTS + darts_space.N_NODES):
-        fixed = list(required.get(node, []))
-        free = [i for i in range(node) if i not in {src for _, src in fixed}]
-        for inp in rng.choice(free, size=2 - len(fixed), replace=False):
-            fixed.append((ops[int(rng.integers(len(ops)))], int(inp)))
-        edges.extend(fixed)
-    return DartsCell(tuple(edges), name=name)
-
-
-def _nb201_cell(rng: np.random.Generator, required: dict[int, list[tuple[str, int]]]) -> NB201Genotype:
-    fixed = {(t, s): op for t, pairs in required.items() for op, s in pairs}
-    ops = nb201_space.OPS
-    return NB201Genotype(tuple(fixed.get(edge) or ops[int(rng.integers(len(ops)))] for edge in nb201_space.EDGES))
-
-
-def sample_with_motif(pattern: Pattern | str, n: int, seed: int, space: str = "darts", *, encoding: str = "edge",
-                      cells: str | None = None) -> list[Genotype]:
-    """``n`` distinct random architectures whose cell(s) contain ``pattern``; seeded and deterministic.
-
-    Each draw picks, uniformly, one of the ways the motif fits a cell (which cell node each of its
-    vertices sits on), fixes those edges and draws every other edge as the uniform samplers do (DARTS:
-    two distinct earlier inputs per node, any op but ``none``; NB201: any op). ``cells``: which DARTS
-    cell holds the motif (``normal``, ``reduce`` or ``both``; default ``normal``); the other cell is a
-    uniform random cell. Every architecture returned is checked with :func:`contains_motif`.
+    Returns the ``motifs`` and ``motif_occurrences`` tables and their metadata. ``set_name`` defaults to
+    ``top<percent>`` (e.g. ``top5``).
     """
-    if isinstance(pattern, str):
-        pattern = Pattern.parse(pattern)
-    cells = resolve_cells(space, cells)
-    _check_encoding(encoding)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise MotifError(f"sample size must be a positive integer, got {n!r}")
-    placements = _placements(pattern, space, encoding)
-    holders = _cell_names(space, cells)
-    rng = np.random.default_rng(seed)
-    out, seen = [], set()
-    for _ in range(_MAX_ATTEMPTS_PER_CELL * n):
-        if space == "nb201":
-            g = _nb201_cell(rng, placements[int(rng.integers(len(placements)))])
-        else:
-            made = {}
-            for name in darts_space.CELL_TYPES:
-                required = placements[int(rng.integers(len(placements)))] if name in holders else {}
-                made[name] = _darts_cell(rng, required, name)
-            g = DartsGenotype(made["normal"], made["reduce"])
-        if g.arch_id in seen:
-            continue
-        if not contains_motif(g, pattern, encoding=encoding, cells=cells):
-            raise AssertionError(f"internal error: {g} was built around {pattern} but does not contain it")
-        seen.add(g.arch_id)
-        out.append(g)
-        if len(out) == n:
-            return out
-    raise MotifError(f"only {len(out)} distinct {space} architectures contain motif {pattern.to_str()!r} "
-                     f"(found in {_MAX_ATTEMPTS_PER_CELL * n} draws), asked for {n}")
+    genotypes = truth.genotypes()
+    best = top_architectures(genotypes, truth.scores(), top)
+    motifs, occurrences = motif_tables(
+        best, set_name=set_name or f"top{100 * top:g}", encoding=encoding, cells=cells, min_support=min_support,
+        min_vertices=min_vertices, max_vertices=max_vertices, reference_size=reference_size,
+        reference_sampler=reference_sampler, seed=seed)
+    meta = {"source": truth.source, "population": len(genotypes), "top": top, "architectures": len(best),
+            "min_support": min_support, "min_vertices": min_vertices, "max_vertices": max_vertices,
+            "reference_size": reference_size, "reference_sampler": reference_sampler, "seed": seed}
+    return motifs, occurrences, meta

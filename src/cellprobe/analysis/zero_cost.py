@@ -143,7 +143,7 @@ def proxy_network(genotype, batch: ProxyBatch, preset: str | NetworkPreset = "ti
     """The seeded network of ``genotype`` that the proxies score: ``preset`` with the batch's channels and classes."""
     base = _preset(genotype.space, preset)
     torch.manual_seed(derive_seed(seed, genotype.arch_id, "zero-cost-init"))
-    if base.space == "darts" and base.auxiliary:
+    if base.auxiliary:  # proxies score the network itself, without an auxiliary head
         base = NetworkPreset(**{**base.to_dict(), "auxiliary": False, "drop_path_prob": 0.0})
     return build_network(genotype, base, in_channels=batch.input_shape[0], num_classes=batch.num_classes)
 
@@ -291,21 +291,26 @@ def proxy_scores(genotype, batch: ProxyBatch, *, preset: str | NetworkPreset = "
 def representatives(genotypes: Sequence) -> dict[str, object]:
     """``arch_id → genotype`` whose network stands for its isomorphism class when proxies are de-duplicated.
 
-    NB201: the class member with the lowest benchmark index (whichever members are being scored, so the
-    values do not depend on the set). DARTS genotypes are their own representatives (their ids are already
+    In spaces with isomorphism classes (NB201): the class member that comes first in the space's
+    population, i.e. its lowest benchmark index (whichever members are being scored, so the values do not
+    depend on the set). Other genotypes (DARTS) are their own representatives (their ids are already
     order-free).
     """
-    from cellprobe.sampling import class_representatives
+    from cellprobe.spaces import get_space
 
     reps = {}
-    by_key = None
+    by_key: dict[str, dict] = {}
     for g in genotypes:
-        if g.space == "nb201":
-            if by_key is None:
-                by_key = {r.canonical_key: r for r in class_representatives()}
-            reps[g.arch_id] = by_key[g.canonical_key]
-        else:
+        space = get_space(g.space)
+        if not space.isomorphism_classes:
             reps[g.arch_id] = g
+            continue
+        if g.space not in by_key:
+            first: dict = {}
+            for member in space.population():
+                first.setdefault(member.canonical_key, member)
+            by_key[g.space] = first
+        reps[g.arch_id] = by_key[g.space][g.canonical_key]
     return reps
 
 

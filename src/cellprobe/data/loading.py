@@ -21,7 +21,7 @@ import torch
 from cellprobe.errors import DataError
 from cellprobe.tables import IMAGE_SPLIT, read_metadata, read_table
 
-__all__ = ["ImageSplit", "load_split"]
+__all__ = ["ImageSplit", "load_split", "load_splits", "minibatches", "to_device"]
 
 # Stored element types → little-endian numpy dtype and the divisor that brings values to the units of mean/std.
 _DTYPES = {"uint8": (np.dtype("u1"), 255.0), "float32": (np.dtype("<f4"), 1.0)}
@@ -111,3 +111,23 @@ def load_split(path) -> ImageSplit:
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise DataError(f"{path}: labels outside 0..{num_classes - 1}")
     return ImageSplit(torch.from_numpy(x), torch.from_numpy(labels), meta)
+
+
+def load_splits(folder, names=("train", "valid")) -> dict[str, ImageSplit]:
+    """The named splits of a prepared dataset folder (``<folder>/<name>.parquet``), each by :func:`load_split`."""
+    return {name: load_split(Path(folder) / f"{name}.parquet") for name in names}
+
+
+def minibatches(x: torch.Tensor, y: torch.Tensor, order: torch.Tensor, batch_size: int):
+    """``(x, y)`` minibatches in ``order``, ``batch_size`` rows each; a last batch of one row is dropped
+    (batch norm needs two samples)."""
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        if len(idx) >= 2:
+            yield x[idx], y[idx]
+
+
+def to_device(xb: torch.Tensor, device, channels_last: bool = False) -> torch.Tensor:
+    """A batch of images on ``device``, in channels-last memory order when asked."""
+    xb = xb.to(device, non_blocking=True)
+    return xb.contiguous(memory_format=torch.channels_last) if channels_last else xb

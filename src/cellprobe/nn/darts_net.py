@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from cellprobe.nn.ops import DARTS_OPS, FactorizedReduce, Identity, ReLUConvBN
+from cellprobe.nn.registry import NetworkFamily, register_network
 from cellprobe.spaces.darts import DartsCell, DartsGenotype
 
 __all__ = ["DartsNetwork", "DartsEvalCell", "AuxiliaryHead", "drop_path", "reduction_positions"]
@@ -189,3 +190,6 @@ class DartsNetwork(nn.Module):
                 aux_logits = self.auxiliary_head(s1)
         logits = self.classifier(torch.flatten(self.global_pooling(s1), 1))
         return logits, aux_logits
+
+
+register_network(NetworkFamily("darts", DartsNetwork, depth_name="layers", auxiliary=True))

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from cellprobe.nn.ops import NB201_OPS, ReLUConvBN
+from cellprobe.nn.registry import NetworkFamily, register_network
 from cellprobe.spaces.nb201 import EDGES, N_NODES, NB201Genotype
 
 __all__ = ["NB201Network", "NB201Cell", "ResNetBasicBlock"]
@@ -97,3 +98,6 @@ class NB201Network(nn.Module):
     def forward_with_aux(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
         """``(logits, None)``: NB201 networks have no auxiliary head."""
         return self.forward(x), None
+
+
+register_network(NetworkFamily("nb201", NB201Network, depth_name="N", per_edge_flops=True))

@@ -19,15 +19,15 @@ Conventions follow the benchmarks, so the figures can be compared with published
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from types import MappingProxyType
 
+import numpy as np
 import torch
 from torch import nn
 
-from cellprobe.nn.darts_net import DartsNetwork
-from cellprobe.nn.nb201_net import NB201Network
-from cellprobe.spaces import DartsGenotype, NB201Genotype
+from cellprobe.nn import darts_net, nb201_net  # noqa: F401  (each registers its network)
+from cellprobe.nn.registry import NETWORKS, PRESETS, network_family, presets_of, register_preset
 
 __all__ = [
     "NetworkPreset",
@@ -36,10 +36,9 @@ __all__ = [
     "build_network",
     "count_params",
     "count_flops",
+    "network_flops",
     "summarize",
 ]
-
-_SPACES = {"darts": DartsGenotype, "nb201": NB201Genotype}
 
 
 @dataclass(frozen=True)
@@ -66,23 +65,22 @@ class NetworkPreset:
     drop_path_prob: float = 0.0
 
     def __post_init__(self):
-        if self.space not in _SPACES:
-            raise ValueError(f"unknown space {self.space!r}; known spaces: {', '.join(_SPACES)}")
+        family = network_family(self.space)
         for field_name in ("C", "num_classes", "in_channels", "input_size"):
             _check_positive(field_name, getattr(self, field_name))
-        depth, other = ("layers", "N") if self.space == "darts" else ("N", "layers")
+        depth, other = family.depth_name, family.other_depth
         _check_positive(depth, getattr(self, depth))
         if getattr(self, other) is not None:
             raise ValueError(f"{self.space} preset {self.name!r}: set {depth}, not {other}")
         if not 0.0 <= self.drop_path_prob < 1.0:
             raise ValueError(f"drop_path_prob must lie in [0, 1), got {self.drop_path_prob!r}")
-        if self.space == "nb201" and (self.auxiliary or self.drop_path_prob):
-            raise ValueError("NB201 networks have no auxiliary head and no drop-path")
+        if not family.auxiliary and (self.auxiliary or self.drop_path_prob):
+            raise ValueError(f"{self.space} networks have no auxiliary head and no drop-path")
 
     @property
     def depth(self) -> int:
-        """``layers`` for DARTS, ``N`` for NB201."""
-        return self.layers if self.space == "darts" else self.N
+        """``layers`` for DARTS, ``N`` for NB201 (the family's depth argument)."""
+        return getattr(self, network_family(self.space).depth_name)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -91,14 +89,14 @@ class NetworkPreset:
 
     def network_kwargs(self) -> dict:
         """Keyword arguments of :func:`build_network` for this preset."""
-        kwargs = {"C": self.C, "num_classes": self.num_classes, "in_channels": self.in_channels}
-        if self.space == "darts":
-            kwargs.update(layers=self.layers, auxiliary=self.auxiliary)
-        else:
-            kwargs.update(N=self.N)
+        family = network_family(self.space)
+        kwargs = {"C": self.C, "num_classes": self.num_classes, "in_channels": self.in_channels,
+                  family.depth_name: self.depth}
+        if family.auxiliary:
+            kwargs["auxiliary"] = self.auxiliary
         return kwargs
 
-    def build(self, genotype: DartsGenotype | NB201Genotype) -> DartsNetwork | NB201Network:
+    def build(self, genotype) -> nn.Module:
         """The network of ``genotype`` at this preset."""
         return build_network(genotype, self)
 
@@ -113,42 +111,24 @@ def _check_positive(name: str, value) -> None:
 
 #: ``PRESETS[space][name]``: ``standard`` is the published evaluation setting (CIFAR-10), ``tiny`` a
 #: CPU-sized network for 8×8 one-channel images (the sklearn digits) used by tests and smoke runs.
-PRESETS: MappingProxyType = MappingProxyType(
-    {
-        "darts": MappingProxyType(
-            {
-                "standard": NetworkPreset(
-                    "darts", "standard", C=36, layers=20, num_classes=10, in_channels=3, input_size=32,
-                    auxiliary=True, drop_path_prob=0.2,
-                ),
-                "tiny": NetworkPreset(
-                    "darts", "tiny", C=8, layers=3, num_classes=10, in_channels=1, input_size=8,
-                    auxiliary=False, drop_path_prob=0.0,
-                ),
-            }
-        ),
-        "nb201": MappingProxyType(
-            {
-                "standard": NetworkPreset("nb201", "standard", C=16, N=5, num_classes=10, in_channels=3, input_size=32),
-                "tiny": NetworkPreset("nb201", "tiny", C=8, N=1, num_classes=10, in_channels=1, input_size=8),
-            }
-        ),
-    }
-)
+for _preset in (
+    NetworkPreset("darts", "standard", C=36, layers=20, num_classes=10, in_channels=3, input_size=32,
+                  auxiliary=True, drop_path_prob=0.2),
+    NetworkPreset("darts", "tiny", C=8, layers=3, num_classes=10, in_channels=1, input_size=8,
+                  auxiliary=False, drop_path_prob=0.0),
+    NetworkPreset("nb201", "standard", C=16, N=5, num_classes=10, in_channels=3, input_size=32),
+    NetworkPreset("nb201", "tiny", C=8, N=1, num_classes=10, in_channels=1, input_size=8),
+):
+    register_preset(_preset)
 
 
 def get_preset(space: str, name: str) -> NetworkPreset:
     """``PRESETS[space][name]`` with a readable error."""
-    if space not in PRESETS:
-        raise ValueError(f"unknown space {space!r}; known spaces: {', '.join(PRESETS)}")
-    try:
-        return PRESETS[space][name]
-    except KeyError:
-        raise ValueError(f"unknown {space} preset {name!r}; known presets: {', '.join(PRESETS[space])}") from None
+    return presets_of(space).lookup(name)
 
 
 def build_network(
-    genotype: DartsGenotype | NB201Genotype,
+    genotype,
     preset: str | NetworkPreset | None = None,
     *,
     C: int | None = None,
@@ -157,8 +137,8 @@ def build_network(
     num_classes: int | None = None,
     in_channels: int | None = None,
     auxiliary: bool | None = None,
-) -> DartsNetwork | NB201Network:
-    """The evaluation network of ``genotype``: a :class:`DartsNetwork` or an :class:`NB201Network`.
+) -> nn.Module:
+    """The evaluation network of ``genotype`` (its space's family: a :class:`DartsNetwork`, an :class:`NB201Network`).
 
     Either give every size (``C``, ``layers`` for DARTS or ``N`` for NB201, ``num_classes``; ``in_channels``
     defaults to 3, ``auxiliary`` to False), or name a ``preset`` and override some of its values.
@@ -170,20 +150,20 @@ def build_network(
     >>> type(build_network(g, C=8, N=1, num_classes=10)).__name__
     'NB201Network'
     """
-    if isinstance(genotype, DartsGenotype):
-        space, depth_name, wrong = "darts", "layers", N
-    elif isinstance(genotype, NB201Genotype):
-        space, depth_name, wrong = "nb201", "N", layers
-    else:
-        raise TypeError(f"build_network needs a DartsGenotype or an NB201Genotype, got {type(genotype).__name__}")
-    if wrong is not None:
-        raise ValueError(f"a {space} network takes {depth_name}=..., not {'N' if space == 'darts' else 'layers'}=...")
+    space = getattr(genotype, "space", None)
+    if space not in NETWORKS:
+        raise TypeError(f"build_network needs a genotype of a space with a network "
+                        f"({', '.join(NETWORKS)}), got {type(genotype).__name__}")
+    family = network_family(space)
+    depth_name = family.depth_name
+    if {"layers": layers, "N": N}[family.other_depth] is not None:
+        raise ValueError(f"a {space} network takes {depth_name}=..., not {family.other_depth}=...")
 
     overrides = {"C": C, "layers": layers, "N": N, "num_classes": num_classes, "in_channels": in_channels}
-    if space == "darts" and auxiliary is not None:
+    if family.auxiliary and auxiliary is not None:
         overrides["auxiliary"] = auxiliary
-    elif space == "nb201" and auxiliary:
-        raise ValueError("NB201 networks have no auxiliary head")
+    elif not family.auxiliary and auxiliary:
+        raise ValueError(f"{space} networks have no auxiliary head")
     overrides = {k: v for k, v in overrides.items() if v is not None}
 
     if preset is not None:
@@ -196,10 +176,7 @@ def build_network(
         if missing:
             raise TypeError(f"build_network: give a preset or {', '.join(missing)}")
         kwargs = {"in_channels": 3, **overrides}
-
-    if space == "darts":
-        return DartsNetwork(genotype, **kwargs)
-    return NB201Network(genotype, **kwargs)
+    return family.network(genotype, **kwargs)
 
 
 def count_params(model: nn.Module, exclude_auxiliary: bool = True) -> int:
@@ -260,7 +237,42 @@ def count_flops(model: nn.Module, input_shape: tuple[int, int, int]) -> int:
     return int(total)
 
 
-def summarize(genotype: DartsGenotype | NB201Genotype, preset: str | NetworkPreset = "standard") -> dict:
+def network_flops(genotypes: Sequence, preset: str | NetworkPreset = "standard") -> dict[str, float]:
+    """``arch_id → FLOPs (M multiply-accumulates of one image)`` of each genotype's network at ``preset``.
+
+    Families with :attr:`~cellprobe.nn.registry.NetworkFamily.per_edge_flops` (NB201) hold one module per
+    edge whatever its op, and :func:`count_flops` counts every convolution, so a cell's FLOPs are those of
+    the all-``none`` cell plus one cost per edge op: the op costs are counted once and every cell follows.
+    Other networks (DARTS) are counted one by one.
+    """
+    from cellprobe.spaces import get_space
+    from cellprobe.spaces.arrays import to_arrays
+
+    out: dict[str, float] = {}
+    costs: dict[str, np.ndarray] = {}
+    for g in genotypes:
+        if g.arch_id in out:
+            continue
+        base = get_preset(g.space, preset) if isinstance(preset, str) else preset
+        if network_family(g.space).per_edge_flops:
+            if g.space not in costs:
+                space = get_space(g.space)
+                edges = space.edges_per_cell
+
+                def flops_of(ops):
+                    return count_flops(base.build(space.from_ops(ops)), base.input_shape)
+
+                empty = flops_of(("none",) * edges)
+                costs[g.space] = np.array([empty] + [flops_of((op,) + ("none",) * (edges - 1)) - empty
+                                                     for op in space.ops], dtype=np.int64)
+            cost = costs[g.space]
+            out[g.arch_id] = int(cost[0] + cost[1:][to_arrays([g]).ops].sum()) / 1e6
+        else:
+            out[g.arch_id] = count_flops(base.build(g), base.input_shape) / 1e6
+    return out
+
+
+def summarize(genotype, preset: str | NetworkPreset = "standard") -> dict:
     """Size of ``genotype``'s network at ``preset``: parameters and FLOPs (raw and in millions, 1e6).
 
     Returns ``space, preset, arch_id, params, params_m, params_with_aux, flops, flops_m, input_shape,

@@ -70,6 +70,7 @@ from cellprobe.nn.darts_net import reduction_positions
 from cellprobe.nn.mixed import NONE, MixedOp
 from cellprobe.nn.nb201_net import ResNetBasicBlock
 from cellprobe.nn.ops import DARTS_OPS, NB201_OPS, FactorizedReduce, ReLUConvBN
+from cellprobe.nn.registry import SUPERNETS, register_supernet, supernet_class
 from cellprobe.spaces.base import OpVocabulary
 from cellprobe.spaces.darts import CELL_TYPES as DARTS_CELL_TYPES
 from cellprobe.spaces.darts import DEFAULT_CONCAT, N_NODES, PRIMITIVES, DartsCell, DartsGenotype
@@ -234,10 +235,31 @@ class Supernet(nn.Module):
     cell_types: tuple[str, ...]
     edges: tuple[tuple[int, int], ...]
     ops: OpVocabulary
+    #: Edges each node keeps when an architecture is selected (``None``: every edge is kept, with its op).
+    inputs_per_node: int | None = None
 
     def __init__(self):
         super().__init__()
         self.skip_zero_weights = True
+
+    @classmethod
+    def build(cls, C: int, num_classes: int, depth: int, in_channels: int = 3, stem_multiplier: int | None = None,
+              partial_channels: int = 1, **space_options) -> Supernet:
+        """The supernet of this space (see :func:`build_supernet`)."""
+        raise NotImplementedError
+
+    @property
+    def selectable_ops(self) -> list[int]:
+        """Indices of the ops a selection may keep on an edge (``none`` only where edges are not chosen)."""
+        return [o for o, name in enumerate(self.ops) if self.inputs_per_node is None or name != NONE]
+
+    def discretize(self, genotype) -> dict[str, torch.Tensor]:
+        """One-hot weights that make the supernet compute ``genotype``'s sub-network (:func:`discretize`)."""
+        raise NotImplementedError
+
+    def genotype_from_weights(self, rows: dict[str, list[list[float]]]):
+        """The genotype the α-magnitude rule reads from per-cell-type weight rows (:func:`genotype_from_weights`)."""
+        raise NotImplementedError
 
     @property
     def n_edges(self) -> int:
@@ -332,6 +354,7 @@ class Supernet(nn.Module):
         return plans
 
 
+@register_supernet("darts")
 class DartsSupernet(Supernet):
     """The DARTS search network: stem, ``depth`` search cells, global average pooling, linear classifier.
 
@@ -345,6 +368,7 @@ class DartsSupernet(Supernet):
     space = "darts"
     cell_types = DARTS_CELL_TYPES
     ops = PRIMITIVES
+    inputs_per_node = 2
 
     def __init__(
         self,
@@ -381,6 +405,46 @@ class DartsSupernet(Supernet):
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(C_prev, num_classes)
 
+    @classmethod
+    def build(cls, C, num_classes, depth, in_channels=3, stem_multiplier=None, partial_channels=1, **options):
+        return cls(C, num_classes, depth, in_channels, 3 if stem_multiplier is None else stem_multiplier,
+                   partial_channels, **options)
+
+    def discretize(self, genotype) -> dict[str, torch.Tensor]:
+        if not isinstance(genotype, DartsGenotype):
+            raise TypeError(f"a DARTS supernet needs a DartsGenotype, got {type(genotype).__name__}")
+        index = {edge: e for e, edge in enumerate(self.edges)}
+        out = {}
+        for ct in self.cell_types:
+            cell = genotype.cell(ct)
+            if cell.concat != DEFAULT_CONCAT:
+                raise ValueError(
+                    f"{ct} cell concatenates nodes {list(cell.concat)}; a search cell always concatenates "
+                    f"{list(DEFAULT_CONCAT)}, so this genotype has no exact sub-network in the supernet"
+                )
+            w = _zeros(self)
+            for node in range(N_NODES):
+                for op, source in cell.node_edges(node):
+                    w[index[(node + _N_INPUTS, source)], self.ops.index(op)] = 1.0
+            out[ct] = w
+        return out
+
+    def genotype_from_weights(self, rows: dict) -> DartsGenotype:
+        candidates = [o for o, name in enumerate(self.ops) if name != NONE]
+        cells = {}
+        for ct in self.cell_types:
+            W = rows[ct]
+            gene = []
+            for target, first, end in _node_segments(self.edges):
+                sources = [self.edges[e][1] for e in range(first, end)]
+                strength = {s: max(W[e][o] for o in candidates) for s, e in zip(sources, range(first, end))}
+                chosen = sorted(sources, key=lambda s: -strength[s])[:2]
+                for s in chosen:
+                    e = first + sources.index(s)
+                    gene.append((self.ops[_argmax(W[e], candidates)], s))
+            cells[ct] = DartsCell(tuple(gene), DEFAULT_CONCAT, ct)
+        return DartsGenotype(**cells)
+
     def _forward(self, x: torch.Tensor, plans: dict[str, _CellPlan]) -> torch.Tensor:
         s0 = s1 = self.stem(x)
         for cell in self.cells:
@@ -388,6 +452,7 @@ class DartsSupernet(Supernet):
         return self.classifier(torch.flatten(self.global_pooling(s1), 1))
 
 
+@register_supernet("nb201")
 class NB201Supernet(Supernet):
     """The NB201 search network: stem, three stages of ``depth`` search cells, BN-ReLU, pooling, linear.
 
@@ -431,6 +496,24 @@ class NB201Supernet(Supernet):
         self.global_pooling = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(C_prev, num_classes)
 
+    @classmethod
+    def build(cls, C, num_classes, depth, in_channels=3, stem_multiplier=None, partial_channels=1, **options):
+        if stem_multiplier not in (None, 1):
+            raise ValueError(f"the NB201 stem has C channels: stem_multiplier must be None or 1, "
+                             f"got {stem_multiplier!r}")
+        return cls(C, num_classes, depth, in_channels, partial_channels, **options)
+
+    def discretize(self, genotype) -> dict[str, torch.Tensor]:
+        if not isinstance(genotype, NB201Genotype):
+            raise TypeError(f"an NB201 supernet needs an NB201Genotype, got {type(genotype).__name__}")
+        w = _zeros(self)
+        for e, op in enumerate(genotype.ops):
+            w[e, self.ops.index(op)] = 1.0
+        return {"cell": w}
+
+    def genotype_from_weights(self, rows: dict) -> NB201Genotype:
+        return NB201Genotype(tuple(self.ops[_argmax(row, range(self.n_ops))] for row in rows["cell"]))
+
     def _forward(self, x: torch.Tensor, plans: dict[str, _CellPlan]) -> torch.Tensor:
         h = self.stem(x)
         plan = plans["cell"]
@@ -448,10 +531,6 @@ def _check_partial(C: int, partial_channels: int) -> None:
         )
 
 
-#: Space name → supernet class.
-SUPERNET_SPACES: dict[str, type[Supernet]] = {"darts": DartsSupernet, "nb201": NB201Supernet}
-
-
 def build_supernet(
     space: str,
     C: int,
@@ -462,20 +541,14 @@ def build_supernet(
     partial_channels: int = 1,
     **space_options,
 ) -> Supernet:
-    """The supernet of ``space`` (``"darts"`` or ``"nb201"``).
+    """The supernet of ``space`` (``"darts"`` or ``"nb201"``: :data:`SUPERNETS`).
 
     ``depth`` is the number of cells for DARTS and the number of cells per stage for NB201.
     ``stem_multiplier`` is a DARTS option (default 3); NB201's stem has ``C`` channels, so only
     ``None`` or 1 is accepted there. ``space_options`` go to the class (NB201: ``track_running_stats``).
     """
-    if space not in SUPERNET_SPACES:
-        raise ValueError(f"unknown space {space!r}; known spaces: {', '.join(SUPERNET_SPACES)}")
-    if space == "darts":
-        return DartsSupernet(C, num_classes, depth, in_channels, 3 if stem_multiplier is None else stem_multiplier,
-                             partial_channels, **space_options)
-    if stem_multiplier not in (None, 1):
-        raise ValueError(f"the NB201 stem has C channels: stem_multiplier must be None or 1, got {stem_multiplier!r}")
-    return NB201Supernet(C, num_classes, depth, in_channels, partial_channels, **space_options)
+    return supernet_class(space).build(C, num_classes, depth, in_channels, stem_multiplier, partial_channels,
+                                       **space_options)
 
 
 # -- genotypes ↔ edge weights -----------------------------------------------------------------------
@@ -487,6 +560,11 @@ def _reference(supernet: Supernet) -> torch.Tensor:
     return torch.empty(0)
 
 
+def _zeros(supernet: Supernet) -> torch.Tensor:
+    ref = _reference(supernet)
+    return torch.zeros(supernet.n_edges, supernet.n_ops, dtype=ref.dtype, device=ref.device)
+
+
 def discretize(supernet: Supernet, genotype: DartsGenotype | NB201Genotype) -> dict[str, torch.Tensor]:
     """One-hot weights ``{cell_type: [n_edges, n_ops]}`` that make ``supernet`` compute ``genotype``'s sub-network.
 
@@ -495,33 +573,7 @@ def discretize(supernet: Supernet, genotype: DartsGenotype | NB201Genotype) -> d
     Tensors are on the supernet's device, in its dtype. With partial channels the unchosen edges still
     pass their bypass channels (see the module docstring).
     """
-    ref = _reference(supernet)
-    out = {}
-    if supernet.space == "darts":
-        if not isinstance(genotype, DartsGenotype):
-            raise TypeError(f"a DARTS supernet needs a DartsGenotype, got {type(genotype).__name__}")
-        index = {edge: e for e, edge in enumerate(supernet.edges)}
-        for ct in supernet.cell_types:
-            cell = genotype.cell(ct)
-            if cell.concat != DEFAULT_CONCAT:
-                raise ValueError(
-                    f"{ct} cell concatenates nodes {list(cell.concat)}; a search cell always concatenates "
-                    f"{list(DEFAULT_CONCAT)}, so this genotype has no exact sub-network in the supernet"
-                )
-            w = torch.zeros(supernet.n_edges, supernet.n_ops, dtype=ref.dtype, device=ref.device)
-            for node in range(N_NODES):
-                for op, source in cell.node_edges(node):
-                    w[index[(node + _N_INPUTS, source)], supernet.ops.index(op)] = 1.0
-            out[ct] = w
-        return out
-    if supernet.space == "nb201":
-        if not isinstance(genotype, NB201Genotype):
-            raise TypeError(f"an NB201 supernet needs an NB201Genotype, got {type(genotype).__name__}")
-        w = torch.zeros(supernet.n_edges, supernet.n_ops, dtype=ref.dtype, device=ref.device)
-        for e, op in enumerate(genotype.ops):
-            w[e, supernet.ops.index(op)] = 1.0
-        return {"cell": w}
-    raise ValueError(f"unknown supernet space {supernet.space!r}")
+    return supernet.discretize(genotype)
 
 
 def genotype_from_weights(supernet: Supernet, weights: Mapping[str, torch.Tensor]) -> DartsGenotype | NB201Genotype:
@@ -544,24 +596,11 @@ def genotype_from_weights(supernet: Supernet, weights: Mapping[str, torch.Tensor
             raise ValueError(f"weights[{ct!r}] must have shape [{supernet.n_edges}, {supernet.n_ops}], "
                              f"got {tuple(w.shape)}")
         rows[ct] = w.detach().to("cpu", torch.float64).tolist()
-    if supernet.space == "nb201":
-        return NB201Genotype(tuple(supernet.ops[_argmax(row, range(supernet.n_ops))] for row in rows["cell"]))
-    if supernet.space != "darts":
-        raise ValueError(f"unknown supernet space {supernet.space!r}")
-    candidates = [o for o, name in enumerate(supernet.ops) if name != NONE]
-    cells = {}
-    for ct in supernet.cell_types:
-        W = rows[ct]
-        gene = []
-        for target, first, end in _node_segments(supernet.edges):
-            sources = [supernet.edges[e][1] for e in range(first, end)]
-            strength = {s: max(W[e][o] for o in candidates) for s, e in zip(sources, range(first, end))}
-            chosen = sorted(sources, key=lambda s: -strength[s])[:2]
-            for s in chosen:
-                e = first + sources.index(s)
-                gene.append((supernet.ops[_argmax(W[e], candidates)], s))
-        cells[ct] = DartsCell(tuple(gene), DEFAULT_CONCAT, ct)
-    return DartsGenotype(**cells)
+    return supernet.genotype_from_weights(rows)
+
+
+#: Space name → supernet class (the registry's view).
+SUPERNET_SPACES = SUPERNETS
 
 
 def _argmax(row: list[float], indices) -> int:

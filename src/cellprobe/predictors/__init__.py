@@ -17,17 +17,19 @@ The torch predictors train with the pairwise hinge ranking loss (margin 0.1) or 
 (16,)
 """
 
-from cellprobe.predictors.base import ARTIFACT_VERSION, NotFittedError, Predictor, TorchPredictor
+from cellprobe.predictors.base import ARTIFACT_VERSION, NotFittedError, Predictor, TorchPredictor, load_predictor
 from cellprobe.predictors.encoding import GraphEncoding, graph, onehot, tokens
-from cellprobe.predictors.forest import RandomForestPredictor
-from cellprobe.predictors.gates import GatesPredictor
 from cellprobe.predictors.losses import LOSSES, MARGIN, mse_loss, pairwise_hinge_loss
-from cellprobe.predictors.lstm import LSTMPredictor
-from cellprobe.predictors.mlp import MLPPredictor
-from cellprobe.predictors.registry import PREDICTORS, get_predictor_class, load_predictor, make_predictor
+# Each model module registers its class when imported, in this order (the order PREDICTORS lists them).
+from cellprobe.predictors.mlp import MLPPredictor  # isort: skip
+from cellprobe.predictors.lstm import LSTMPredictor  # isort: skip
+from cellprobe.predictors.gates import GatesPredictor  # isort: skip
+from cellprobe.predictors.forest import RandomForestPredictor  # isort: skip
+from cellprobe.predictors.registry import PREDICTORS, get_predictor_class, make_predictor, register_predictor
 
 __all__ = [
     "PREDICTORS",
+    "register_predictor",
     "make_predictor",
     "load_predictor",
     "get_predictor_class",

@@ -10,7 +10,7 @@ A fitted predictor saves to a folder (:meth:`Predictor.save`), written atomicall
   learned state (e.g. the target mean/std);
 * ``train.parquet`` — its training table: ``arch_id, genotype`` (string form) and ``y``;
 * the model: ``model.pt`` (a ``torch.save`` state dict, loaded with ``weights_only=True``) or, for the
-  scikit-learn forest, ``model.joblib``.
+  scikit-learn forest, ``model.json`` (no pickle: the forest is refitted on load and checked).
 
 :class:`TorchPredictor` adds the training loop of the neural predictors: Adam with cosine-annealed
 learning rate, minibatches of architectures, and either the pairwise hinge ranking loss over every
@@ -33,15 +33,17 @@ import pandas as pd
 import torch
 from torch import nn
 
+from cellprobe.io import save_torch
 from cellprobe.predictors.encoding import space_of
 from cellprobe.predictors.losses import check_loss, mse_loss, pairwise_hinge_loss
+from cellprobe.predictors.registry import get_predictor_class
 from cellprobe.spaces import parse_genotype
 from cellprobe.spaces.arrays import ArchArrays
 
-__all__ = ["Predictor", "TorchPredictor", "NotFittedError", "ARTIFACT_VERSION"]
+__all__ = ["Predictor", "TorchPredictor", "NotFittedError", "ARTIFACT_VERSION", "load_predictor"]
 
-#: Version of the saved folder layout; bumped when it changes incompatibly.
-ARTIFACT_VERSION = 1
+#: Version of the saved folder layout; bumped when it changes incompatibly (2: the forest is no pickle).
+ARTIFACT_VERSION = 2
 _META = "predictor.json"
 _TABLE = "train.parquet"
 
@@ -179,8 +181,6 @@ class Predictor:
     @classmethod
     def load(cls, path) -> Predictor:
         """Read a predictor saved by :meth:`save` (``cls`` must be the class that saved it, or the base)."""
-        from cellprobe.predictors.registry import get_predictor_class
-
         path = Path(path)
         try:
             meta = json.loads((path / _META).read_text())
@@ -203,6 +203,11 @@ class Predictor:
         """The genotypes of the training table, parsed back."""
         self._check_fitted()
         return [parse_genotype(self.space, s) for s in self.train_table_["genotype"]]
+
+
+def load_predictor(path: str | Path) -> Predictor:
+    """A fitted predictor saved with :meth:`Predictor.save`, whatever its kind."""
+    return Predictor.load(path)
 
 
 class TorchPredictor(Predictor):
@@ -311,8 +316,7 @@ class TorchPredictor(Predictor):
 
     # -- artifact --------------------------------------------------------------------------------------------
     def _save_model(self, path: Path) -> None:
-        state = {k: v.detach().cpu() for k, v in self.module_.state_dict().items()}
-        torch.save(state, path)
+        save_torch(path, {k: v.detach().cpu() for k, v in self.module_.state_dict().items()})
 
     def _load_model(self, path: Path) -> None:
         module = self._build_module()

@@ -37,9 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cellprobe.spaces import darts as darts_space
-from cellprobe.spaces import nb201 as nb201_space
-from cellprobe.spaces.arrays import ArchArrays, array_shape, edge_targets, space_of, to_arrays
+from cellprobe.spaces import get_space
+from cellprobe.spaces.arrays import ArchArrays, edge_targets, space_of, to_arrays
 
 __all__ = [
     "ENCODINGS",
@@ -56,14 +55,6 @@ __all__ = [
 
 ENCODINGS = ("onehot", "tokens", "graph")
 
-_DARTS_OPS = darts_space.PRIMITIVES
-_DARTS_EDGES = 2 * darts_space.N_NODES  # edges per cell
-_DARTS_INPUTS = darts_space.N_INPUTS + darts_space.N_NODES - 1  # possible input nodes of an edge: 0..4
-_DARTS_GRAPH_NODES = darts_space.N_INPUTS + darts_space.N_NODES  # 0, 1 (cell inputs), 2..5
-_NB201_OPS = nb201_space.OPS
-_NB201_EDGES = nb201_space.EDGES
-
-
 def as_arrays(genotypes, space: str | None = None) -> ArchArrays:
     """The canonical :class:`ArchArrays` of a list of genotypes or of a batch (checked against ``space``)."""
     space = space_of(genotypes, space)
@@ -78,27 +69,33 @@ def _one_hot(indices: np.ndarray, size: int) -> np.ndarray:
 # -- flat one-hot -------------------------------------------------------------------------------------------
 def onehot_size(space: str) -> int:
     """Length of the :func:`onehot` vector of ``space`` (30 for NB201, 208 for DARTS)."""
-    if space_of([], space) == "nb201":
-        return len(_NB201_EDGES) * len(_NB201_OPS)
-    return 2 * _DARTS_EDGES * (len(_DARTS_OPS) + _DARTS_INPUTS)
+    space = get_space(space_of([], space))
+    cells, edges, _, _ = space.array_shape
+    return cells * edges * (len(space.ops) + (space.possible_inputs if space.free_inputs else 0))
 
 
 def onehot(genotypes: Sequence | ArchArrays, space: str | None = None) -> np.ndarray:
-    """The flat one-hot encoding, a float32 array of shape ``(len(genotypes), onehot_size(space))``."""
+    """The flat one-hot encoding, a float32 array of shape ``(len(genotypes), onehot_size(space))``.
+
+    Per cell and edge: the op over the space's vocabulary and, where edges choose their input (DARTS),
+    the input node over the possible ones.
+    """
     batch = as_arrays(genotypes, space)
-    n = len(batch)
-    if batch.space == "nb201":
-        return _one_hot(batch.ops[:, 0], len(_NB201_OPS)).reshape(n, onehot_size(batch.space))
-    parts = np.concatenate([_one_hot(batch.ops, len(_DARTS_OPS)), _one_hot(batch.inputs, _DARTS_INPUTS)], axis=-1)
-    return parts.reshape(n, onehot_size(batch.space))
+    info = get_space(batch.space)
+    parts = _one_hot(batch.ops, len(info.ops))
+    if info.free_inputs:
+        parts = np.concatenate([parts, _one_hot(batch.inputs, info.possible_inputs)], axis=-1)
+    return parts.reshape(len(batch), onehot_size(batch.space))
 
 
 # -- token sequence ----------------------------------------------------------------------------------------
 def token_shape(space: str) -> tuple[int, int]:
     """``(vocabulary size, sequence length)`` of :func:`tokens` in ``space``."""
-    if space_of([], space) == "nb201":
-        return len(_NB201_EDGES) * len(_NB201_OPS), len(_NB201_EDGES)
-    return 2 * darts_space.N_NODES * len(_DARTS_OPS) * _DARTS_INPUTS, 2 * _DARTS_EDGES
+    space = get_space(space_of([], space))
+    cells, edges, nodes, n_inputs = space.array_shape
+    if not space.free_inputs:
+        return cells * edges * len(space.ops), cells * edges
+    return cells * (nodes - n_inputs) * len(space.ops) * space.possible_inputs, cells * edges
 
 
 def tokens(genotypes: Sequence | ArchArrays, space: str | None = None) -> np.ndarray:
@@ -106,16 +103,21 @@ def tokens(genotypes: Sequence | ArchArrays, space: str | None = None) -> np.nda
 
     The edges come in the genotype's order (NB201: the string form's; DARTS: normal then reduce cell,
     node by node, each node's edges sorted by input). A token names the edge's position and its op
-    (and, in DARTS, its input), so an LSTM reading the tokens needs no separate position signal.
+    (and, in DARTS, its input), so an LSTM reading the tokens needs no separate position signal: NB201
+    ``edge · 5 + op``; DARTS ``((cell · 4 + node) · 8 + op) · 5 + input``.
     """
     batch = as_arrays(genotypes, space)
-    if batch.space == "nb201":
-        return np.arange(len(_NB201_EDGES)) * len(_NB201_OPS) + batch.ops[:, 0]
-    cell = np.arange(2)[:, None]
-    node = np.arange(_DARTS_EDGES)[None, :] // 2
-    slot = cell * darts_space.N_NODES + node  # (2, 8)
-    out = (slot * len(_DARTS_OPS) + batch.ops) * _DARTS_INPUTS + batch.inputs
-    return out.reshape(len(batch), token_shape(batch.space)[1])
+    info = get_space(batch.space)
+    n, cells, edges = batch.ops.shape
+    cell = np.arange(cells)[:, None]
+    if not info.free_inputs:
+        slot = cell * edges + np.arange(edges)[None, :]  # (cells, edges): the edge's position
+        out = slot * len(info.ops) + batch.ops
+    else:
+        node = (info.edge_targets() - info.n_inputs)[None, :]  # edges of one node share its slot
+        slot = cell * (info.nodes_per_cell - info.n_inputs) + node
+        out = (slot * len(info.ops) + batch.ops) * info.possible_inputs + batch.inputs
+    return out.reshape(n, token_shape(batch.space)[1])
 
 
 # -- graph -------------------------------------------------------------------------------------------------------
@@ -165,9 +167,9 @@ class GraphEncoding:
 
 def graph_shape(space: str) -> tuple[int, int, int, int]:
     """``(cells, ops, nodes, input nodes)`` of :func:`graph` in ``space``."""
-    space = space_of([], space)
-    cells, _, nodes, inputs = array_shape(space)
-    return cells, len(_NB201_OPS if space == "nb201" else _DARTS_OPS), nodes, inputs
+    space = get_space(space_of([], space))
+    cells, _, nodes, inputs = space.array_shape
+    return cells, len(space.ops), nodes, inputs
 
 
 def graph(genotypes: Sequence | ArchArrays, space: str | None = None) -> GraphEncoding:

@@ -1,13 +1,15 @@
-"""How well predictors rank the whole NAS-Bench-201 space: Kendall τ over all cells.
+"""How well predictors rank a whole benchmark (NAS-Bench-201): Kendall τ over all its architectures.
 
-Each run draws ``n`` training cells uniformly at random (without replacement) from the benchmark table,
-fits a predictor with one seed on their accuracies, predicts every cell of the table and compares the
-two rankings with Kendall's τ (``scipy.stats.kendalltau``, τ-b). :func:`kendall_runs` returns one row per
-run, :func:`kendall_table` the mean ± std over training sets × seeds, with fit and predict times.
+Each run draws ``n`` training architectures uniformly at random (without replacement) from a ground truth,
+fits a predictor with one seed on their accuracies, predicts every architecture of the ground truth and
+compares the two rankings with Kendall's τ (``scipy.stats.kendalltau``, τ-b). :func:`kendall_runs` returns
+one row per run (with its fit and predict seconds, for the benchmarks), :func:`kendall_table` the mean ±
+std over training sets × seeds.
 
 >>> from cellprobe.benchmarks import nb201_table, read_nb201_csv  # doctest: +SKIP
->>> table = nb201_table(read_nb201_csv("data/benchmarks/nb201_test_accuracy.csv"))  # doctest: +SKIP
->>> kendall_table(table, predictors=["gates"], sizes=[78], losses=["hinge"])  # doctest: +SKIP
+>>> from cellprobe.ground_truth import GroundTruth  # doctest: +SKIP
+>>> truth = GroundTruth.from_benchmark(nb201_table(read_nb201_csv("data/benchmarks/nb201_test_accuracy.csv")))  # doctest: +SKIP
+>>> kendall_table(truth, predictors=["gates"], sizes=[78], losses=["hinge"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import torch
 from scipy.stats import kendalltau
 
 from cellprobe.predictors.losses import LOSSES
+from cellprobe.ground_truth import GroundTruth
 from cellprobe.predictors.registry import PREDICTORS, get_predictor_class, make_predictor
-from cellprobe.spaces import NB201Genotype
 
 __all__ = ["SIZES", "training_sets", "kendall_runs", "kendall_table", "summarize"]
 
@@ -49,14 +51,13 @@ def _losses_of(name: str, losses: Sequence[str]) -> list[str]:
 
 
 def kendall_runs(
-    table: pd.DataFrame,
+    truth: GroundTruth,
     predictors: Sequence[str] = tuple(PREDICTORS),
     sizes: Sequence[int] = SIZES,
     losses: Sequence[str] = LOSSES,
     *,
     n_sets: int = 3,
     n_seeds: int = 3,
-    column: str = "cifar10_test_acc",
     options: Mapping[str, dict] | None = None,
     threads: int | None = None,
     set_seed: int = 0,
@@ -64,8 +65,8 @@ def kendall_runs(
 ) -> pd.DataFrame:
     """One row per (predictor, loss, size, training set, seed): ``tau``, ``fit_s``, ``predict_s``.
 
-    ``table``: the ``nb201_benchmark`` table (or any frame with ``arch_str`` and ``column``); every one of
-    its cells is predicted. ``options``: extra settings per predictor name. ``threads``: torch threads
+    ``truth``: the ground truth (e.g. one accuracy column of the NB201 table); every one of its architectures
+    is predicted. ``options``: extra settings per predictor name. ``threads``: torch threads
     during the runs (restored afterwards). A predictor that always regresses (``rf``) runs once per size
     and set and seed under its own loss name. ``progress`` is called with each finished row.
     """
@@ -73,8 +74,8 @@ def kendall_runs(
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; losses are: {', '.join(LOSSES)}")
     options = dict(options or {})
-    genotypes = [NB201Genotype.parse(s) for s in table["arch_str"]]
-    truth = table[column].to_numpy(dtype=np.float64)
+    genotypes = truth.genotypes()
+    true = truth.scores()
     rows = []
     old_threads = torch.get_num_threads()
     if threads is not None:
@@ -86,9 +87,10 @@ def kendall_runs(
                     for k, index in enumerate(training_sets(len(genotypes), size, n_sets, set_seed)):
                         train = [genotypes[i] for i in index]
                         for seed in range(n_seeds):
-                            predictor = make_predictor(name, "nb201", loss=loss, seed=seed, **options.get(name, {}))
+                            predictor = make_predictor(name, truth.space, loss=loss, seed=seed,
+                                                       **options.get(name, {}))
                             start = time.perf_counter()
-                            predictor.fit(train, truth[index])
+                            predictor.fit(train, true[index])
                             fit_s = time.perf_counter() - start
                             start = time.perf_counter()
                             scores = predictor.predict(genotypes)
@@ -99,7 +101,7 @@ def kendall_runs(
                                 "n_train": int(size),
                                 "set": k,
                                 "seed": seed,
-                                "tau": float(kendalltau(scores, truth).statistic),
+                                "tau": float(kendalltau(scores, true).statistic),
                                 "fit_s": fit_s,
                                 "predict_s": predict_s,
                             }
@@ -111,14 +113,14 @@ def kendall_runs(
     return pd.DataFrame(rows)
 
 
-def kendall_table(table: pd.DataFrame, *args, **kwargs) -> pd.DataFrame:
+def kendall_table(truth: GroundTruth, *args, **kwargs) -> pd.DataFrame:
     """Kendall τ over every cell of ``table``, mean ± std over training sets × seeds.
 
     Takes the arguments of :func:`kendall_runs`; returns one row per (predictor, loss, n_train) with
-    ``tau_mean, tau_std`` (sample std; NaN for a single run), ``fit_s, predict_s`` (mean seconds per
-    model) and ``runs``.
+    ``tau_mean, tau_std`` (sample std; NaN for a single run) and ``runs``. The runs' timings stay out of
+    it (a result table holds results; ``benchmarks/bench_predictors.py`` prints the times).
     """
-    runs = kendall_runs(table, *args, **kwargs)
+    runs = kendall_runs(truth, *args, **kwargs)
     return summarize(runs)
 
 
@@ -129,8 +131,6 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     out = grouped.agg(
         tau_mean=("tau", "mean"),
         tau_std=("tau", "std"),
-        fit_s=("fit_s", "mean"),
-        predict_s=("predict_s", "mean"),
         runs=("tau", "size"),
     )
     return out.reset_index()

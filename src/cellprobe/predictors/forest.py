@@ -8,30 +8,37 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import joblib
 import numpy as np
+import sklearn
 from sklearn.ensemble import RandomForestRegressor
 
 from cellprobe.predictors.base import Predictor
 from cellprobe.predictors.encoding import onehot
+from cellprobe.predictors.registry import register_predictor
 
 __all__ = ["RandomForestPredictor"]
 
 
+@register_predictor
 class RandomForestPredictor(Predictor):
     """scikit-learn's ``RandomForestRegressor`` on the flat one-hot encoding.
 
     It always **regresses the targets** (squared error), whatever ``loss`` says: ``loss`` is accepted
     only so that every predictor takes the same arguments, and is recorded as given. Predictions are
     accuracy estimates (%). ``seed`` is the forest's ``random_state``; ``n_jobs`` its number of worker
-    threads. The model is saved with ``joblib`` (the format scikit-learn documents for its estimators;
-    it is a pickle, so load only artifacts you trust).
+    threads.
+
+    The saved model holds no pickle (loading a shared artifact must not run code): ``model.json`` records
+    the forest's predictions on its training set, and loading refits the forest — deterministically, from
+    the artifact's settings and training table — and checks that it predicts exactly those values again
+    (a scikit-learn whose trees differ is refused with one clear error).
     """
 
     name = "rf"
-    model_file = "model.joblib"
+    model_file = "model.json"
     #: The loss it really optimises, whatever ``loss`` says (see :func:`cellprobe.predictors.evaluate.kendall_runs`).
     fixed_loss = "mse"
 
@@ -65,7 +72,18 @@ class RandomForestPredictor(Predictor):
         return self.model_.predict(onehot(genotypes, self.space))
 
     def _save_model(self, path: Path) -> None:
-        joblib.dump(self.model_, path)
+        check = self._predict(self.training_genotypes()).tolist()
+        path.write_text(json.dumps({"format": "refit", "sklearn": sklearn.__version__, "train_predictions": check})
+                        + "\n")
 
     def _load_model(self, path: Path) -> None:
-        self.model_ = joblib.load(path)
+        try:
+            saved = json.loads(path.read_text())
+            expected = np.asarray(saved["train_predictions"], dtype=np.float64)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: not a random-forest model record ({type(exc).__name__})") from None
+        genotypes = self.training_genotypes()
+        self._fit(genotypes, self.train_table_["y"].to_numpy(dtype=np.float64))
+        if not np.array_equal(self._predict(genotypes), expected):
+            raise ValueError(f"{path}: refitting the forest (scikit-learn {sklearn.__version__}) does not reproduce "
+                             f"the saved one (scikit-learn {saved.get('sklearn')}); refit the predictor")

@@ -51,6 +51,7 @@ from torch import nn
 from cellprobe.predictors.base import TorchPredictor
 from cellprobe.predictors.encoding import GraphEncoding, graph, graph_shape
 from cellprobe.predictors.mlp import mlp_layers
+from cellprobe.predictors.registry import register_predictor
 from cellprobe.spaces import get_space
 from cellprobe.spaces.arrays import edge_targets, unique_rows
 
@@ -196,6 +197,7 @@ class _Gates(nn.Module):
         return self.score([self.embed(c, ops[:, c], sources[:, c], output[:, c]) for c in range(self.cells)])
 
 
+@register_predictor
 class GatesPredictor(TorchPredictor):
     """GATES on the graph encoding.
 

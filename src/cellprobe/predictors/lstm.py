@@ -14,6 +14,7 @@ from torch import nn
 from cellprobe.predictors.base import TorchPredictor
 from cellprobe.predictors.encoding import token_shape, tokens
 from cellprobe.predictors.mlp import mlp_layers
+from cellprobe.predictors.registry import register_predictor
 
 __all__ = ["LSTMPredictor"]
 
@@ -30,6 +31,7 @@ class _LSTM(nn.Module):
         return self.head(out.mean(dim=1)).squeeze(-1)
 
 
+@register_predictor
 class LSTMPredictor(TorchPredictor):
     """An LSTM reading one embedded token per edge; the mean of its outputs goes through an MLP head.
 

@@ -14,6 +14,7 @@ from torch import nn
 
 from cellprobe.predictors.base import TorchPredictor
 from cellprobe.predictors.encoding import onehot, onehot_size
+from cellprobe.predictors.registry import register_predictor
 
 __all__ = ["MLPPredictor", "mlp_layers"]
 
@@ -39,6 +40,7 @@ class _MLP(nn.Module):
         return self.net(x).squeeze(-1)
 
 
+@register_predictor
 class MLPPredictor(TorchPredictor):
     """A multi-layer perceptron on the flat one-hot encoding.
 

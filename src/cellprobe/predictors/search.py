@@ -33,7 +33,7 @@ from scipy.stats import rankdata
 from cellprobe.predictors.base import Predictor
 from cellprobe.predictors.forest import RandomForestPredictor  # noqa: F401  (doctest)
 
-__all__ = ["predictor_search", "search_summary"]
+__all__ = ["predictor_search", "search_summary", "search_table"]
 
 Oracle = Callable[[list], np.ndarray]
 
@@ -124,3 +124,26 @@ def search_summary(table: pd.DataFrame) -> pd.DataFrame:
     best_rank = table.assign(best_rank=table.groupby("method")["true_rank"].cummin())
     last["best_rank"] = best_rank.groupby(["method", "stage"])["best_rank"].min()
     return last.reset_index()
+
+
+def search_table(truth, predictor: str = "gates", *, loss: str = "hinge", options: dict | None = None,
+                 initial: int = 20, per_stage: int = 10, stages: int = 5, seeds: Sequence[int] = (0,)) -> pd.DataFrame:
+    """The stage's entry point: the ``predictor_search`` table of one run per seed over a benchmark ground truth.
+
+    The pool is every architecture of ``truth`` (a benchmark :class:`~cellprobe.ground_truth.GroundTruth`),
+    which is also the oracle; the predictor ``predictor`` is refitted from scratch at each stage.
+    """
+    from cellprobe.predictors.registry import make_predictor
+    from cellprobe.tables import PREDICTOR_SEARCH
+
+    pool = truth.genotypes()
+    options = dict(options or {})
+
+    def fresh(seed):
+        return lambda: make_predictor(predictor, truth.space, loss=loss, seed=seed, **options)
+
+    fresh(0)()  # refuse unknown predictors and options before any run
+    runs = [predictor_search(fresh(seed), pool, truth.oracle(), initial=initial, per_stage=per_stage, stages=stages,
+                             seed=seed, truth=truth.scores()).assign(seed=seed) for seed in seeds]
+    table = pd.concat(runs, ignore_index=True).assign(space=truth.space, predictor=predictor, loss=loss)
+    return table[PREDICTOR_SEARCH.columns]

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from cellprobe.analysis.controller import SIMILARITIES
+from cellprobe.ground_truth import GroundTruth
 from cellprobe.report.figures import new_figure, svg
 from cellprobe.report.page import Section
+from cellprobe.spaces import get_space
 
 __all__ = ["controller_section"]
 
@@ -97,17 +99,16 @@ def _correlation_table(correlations: pd.DataFrame) -> pd.DataFrame:
     return wide.sort_values(["space", "order", "seed"]).drop(columns="order")
 
 
-def _performance_figure(architectures: pd.DataFrame, space: str, benchmark: pd.DataFrame | None,
-                        column: str) -> tuple[str, str]:
+def _performance_figure(architectures: pd.DataFrame, space: str, truth: GroundTruth | None) -> tuple[str, str]:
     a = architectures[architectures["space"] == space]
     use_benchmark = a["benchmark_acc"].notna().any()
     value = "benchmark_acc" if use_benchmark else "supernet_acc"
     variants = _variants(a)
     data = [a.loc[a["variant"] == v, value].dropna().to_numpy() for v in variants]
     labels = list(variants)
-    if use_benchmark and benchmark is not None and column in benchmark.columns:
-        data.append(benchmark[column].to_numpy(dtype=float))
-        labels.append("all NB201 cells")
+    if use_benchmark and truth is not None and truth.space == space:
+        data.append(truth.scores())
+        labels.append(f"all {space.upper()} cells")
     fig, axes = new_figure(width=1.3 * len(labels) + 1.8, height=3.0)
     ax = axes[0][0]
     ax.boxplot(data, showfliers=False, widths=0.5)
@@ -115,7 +116,8 @@ def _performance_figure(architectures: pd.DataFrame, space: str, benchmark: pd.D
         jitter = np.random.default_rng(i).uniform(-0.15, 0.15, size=len(values))
         ax.scatter(i + jitter, values, s=3, alpha=0.3, color=_VARIANT_COLOURS.get(labels[i - 1], "#937860"))
     ax.set_xticks(range(1, len(labels) + 1), labels, fontsize=8)
-    source = f"NB201 benchmark {column}" if use_benchmark else "supernet validation accuracy"
+    column = truth.source.split(":", 1)[1] if truth is not None else ""
+    source = f"{space.upper()} benchmark {column}" if use_benchmark else "supernet validation accuracy"
     ax.set_ylabel("accuracy (%)")
     ax.set_title(source, fontsize=9)
     return svg(fig), source
@@ -141,13 +143,14 @@ def _history_figure(history: pd.DataFrame) -> str:
 
 def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hidden_variance: pd.DataFrame,
                        correlations: pd.DataFrame, *, hidden: pd.DataFrame | None = None,
-                       history: pd.DataFrame | None = None, benchmark: pd.DataFrame | None = None,
-                       column: str = "cifar10_test_acc", max_lines: int = 60, max_rows: int = 60) -> Section:
+                       history: pd.DataFrame | None = None, truth: GroundTruth | None = None,
+                       max_lines: int = 60, max_rows: int = 60) -> Section:
     """Does the ENAS controller condition on its past choices? Step probabilities, hidden states, correlations,
     performance of the sampled architectures; one panel per controller variant.
 
     Inputs are the controller stage's tables (several variants, spaces and seeds concatenated); figures show the
-    lowest seed of each space. ``benchmark`` (the NB201 table) adds the distribution over all cells.
+    lowest seed of each space. ``truth`` (a benchmark ground truth, e.g. NB201's) adds the distribution over all
+    its cells.
     """
     parts = [
         "<p>An ENAS LSTM controller samples a cell decision by decision (NB201: the op of each edge; DARTS: per "
@@ -168,7 +171,8 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
                   f"<figure>{_step_figure(first, space, max_lines)}<figcaption>One line per sampled architecture "
                   f"(at most {max_lines}); black: the mean. Flat bundles of identical lines mean the controller's "
                   "distribution does not depend on what it chose before"
-                  + (" (the second input of DARTS node 2 is forced: probability 1)" if space == "darts" else "")
+                  + (" (the second input of the first intermediate node is forced: probability 1)"
+                     if get_space(space).free_inputs else "")
                   + ".</figcaption></figure>"]
     if hidden is not None and len(hidden):
         first_hidden = _first_seed(hidden)
@@ -191,7 +195,7 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
     if notes:
         parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
     for space in sorted(architectures["space"].unique()):
-        figure, source = _performance_figure(architectures, space, benchmark, column)
+        figure, source = _performance_figure(architectures, space, truth)
         parts += [f"<h3>{space}: performance of the sampled architectures</h3>",
                   f"<figure>{figure}<figcaption>Accuracy ({source}) of the architectures each controller samples."
                   "</figcaption></figure>"]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from cellprobe.report.figures import new_figure, svg
 from cellprobe.report.page import Section
+from cellprobe.spaces import get_space
 
 __all__ = ["importance_section"]
 
@@ -21,7 +22,7 @@ def _html_table(df: pd.DataFrame, digits: int = 2) -> str:
 
 def _is_residual(oi: pd.DataFrame) -> pd.Series:
     """Skip connections that start at a cell input (NB201 node 0; DARTS inputs 0 and 1)."""
-    first_inner = np.where(oi["space"] == "nb201", 1, 2)
+    first_inner = oi["space"].map(lambda space: get_space(space).n_inputs).to_numpy()
     return (oi["op"] == "skip_connect") & (oi["input"] < first_inner)
 
 

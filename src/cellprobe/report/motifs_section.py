@@ -9,10 +9,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from cellprobe.analysis.gspan import Pattern
 from cellprobe.analysis.motifs import cell_graphs
+from cellprobe.gspan import Pattern
 from cellprobe.report.figures import new_figure, svg
 from cellprobe.report.page import Section
+from cellprobe.spaces import get_space
 
 __all__ = ["motifs_section", "published_share", "load_published_cells"]
 
@@ -161,13 +162,15 @@ def motifs_section(motifs: pd.DataFrame, occurrences: pd.DataFrame | None = None
         occ = occ[(occ["space"] == space) & (occ["set"] == set_name)]
         archs = occ.groupby("motif_id")["arch_id"].nunique()
         shares = None
-        if space == "darts" and published:
-            shares = published_share([Pattern.parse(p) for p in top["pattern"]], published, encoding=encoding,
+        mine = {name: g for name, g in published.items() if g.space == space} if published else {}
+        if mine:
+            shares = published_share([Pattern.parse(p) for p in top["pattern"]], mine, encoding=encoding,
                                      cells=cells)
         n_cells = int(group["n_cells"].iloc[0])
         significant = int((ranked["q_value"] < 0.05).sum())
         parts += [
-            f"<h3>{space} · {set_name} · {f'{cells} cells · ' if space == 'darts' else ''}{encoding} encoding</h3>",
+            f"<h3>{space} · {set_name} · {f'{cells} cells · ' if len(get_space(space).cell_names) > 1 else ''}"
+            f"{encoding} encoding</h3>",
             f"<p>{group['motif_id'].nunique()} motifs in {n_cells} cells; {significant} over-represented against "
             f"{ranked['reference'].iloc[0]} (q &lt; 0.05).</p>",
             f"<figure>{_motif_figure(top)}<figcaption>The {len(top)} most significant motifs against random "
@@ -176,9 +179,9 @@ def motifs_section(motifs: pd.DataFrame, occurrences: pd.DataFrame | None = None
             "each reference (1 = no enrichment).</figcaption></figure>",
             _html_table(_group_table(group, ids, archs, shares)),
         ]
-        if space == "darts" and published:
-            parts.append(f"<p>Published cells: the {len(published)} published architectures of the DARTS space "
-                         f"({', '.join(sorted(published))}), their {cells} cell(s).</p>")
+        if mine:
+            parts.append(f"<p>Published cells: the {len(mine)} published architectures of the {space} space "
+                         f"({', '.join(sorted(mine))}), their {cells} cell(s).</p>")
         if len(top):
             best = top.iloc[0]
             summaries.append(f"{space} {set_name}: {significant} of {group['motif_id'].nunique()} motifs "

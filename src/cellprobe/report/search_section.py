@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from cellprobe.analysis.wiring import edge_costs, growing_tendency, summarize_run
+from cellprobe.ground_truth import GroundTruth
 from cellprobe.report.figures import new_figure, svg
 from cellprobe.report.page import Section
+from cellprobe.spaces import get_space
 
 __all__ = ["search_section"]
 
@@ -43,7 +45,7 @@ def _cost_figure(trajectory: pd.DataFrame, space: str) -> str:
     """Per method: mean edge cost of input edges and of intermediate edges, by epoch."""
     t = trajectory[(trajectory["space"] == space) & (trajectory["seed"] == trajectory["seed"].min())]
     costs = edge_costs(t)
-    n_inputs = 2 if space == "darts" else 1
+    n_inputs = get_space(space).n_inputs
     costs["from"] = costs["source"].map(lambda s: "input edges" if s < n_inputs else "intermediate edges")
     methods = list(dict.fromkeys(costs["method"]))
     fig, axes = new_figure(ncols=len(methods), width=2.3 * len(methods) + 1.0, height=2.6)
@@ -66,7 +68,8 @@ def _edges_on_figure(trajectory: pd.DataFrame, space: str) -> str:
     ax = axes[0][0]
     for (method, cell), part in grow.groupby(["method", "cell"], sort=False):
         part = part.groupby("epoch")["edges_on"].mean()
-        ax.plot(part.index, part.to_numpy(), label=f"{method} ({cell})" if space == "darts" else method, linewidth=1.2)
+        several = len(get_space(space).cell_names) > 1
+        ax.plot(part.index, part.to_numpy(), label=f"{method} ({cell})" if several else method, linewidth=1.2)
     ax.set_xlabel("epoch")
     ax.set_ylabel("edges on (top op ≠ none)")
     ax.legend(frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
@@ -74,21 +77,27 @@ def _edges_on_figure(trajectory: pd.DataFrame, space: str) -> str:
 
 
 def search_section(trajectory: pd.DataFrame, history: pd.DataFrame, genotypes: pd.DataFrame,
-                   nb201: pd.DataFrame | None = None, trained: pd.DataFrame | None = None) -> Section:
-    """One section over every search run of the pipeline."""
+                   benchmarks: list[GroundTruth] = (), trained: pd.DataFrame | None = None) -> Section:
+    """One section over every search run of the pipeline.
+
+    ``benchmarks``: benchmark ground truths (one per accuracy column) in which the selected cells of their
+    space are looked up; ``trained``: the from-scratch results of the selected cells of other spaces.
+    """
     last = history.sort_values("epoch").groupby(["space", "method", "seed"], sort=False).tail(1)
-    runs = last[["space", "method", "seed", "epoch", "valid_acc", "wall_s"]].rename(
-        columns={"epoch": "epochs", "valid_acc": "supernet valid acc", "wall_s": "search time (s)"})
+    runs = last[["space", "method", "seed", "epoch", "valid_acc"]].rename(
+        columns={"epoch": "epochs", "valid_acc": "supernet valid acc"})
 
     selected = genotypes.copy()
     notes = []
-    if nb201 is not None and (selected["space"] == "nb201").any():
-        lookup = nb201.set_index("arch_str")
-        nb = selected["space"] == "nb201"
-        for column in ("cifar10_test_acc", "cifar100_test_acc", "imagenet16_120_test_acc"):
-            selected.loc[nb, f"NB201 {column.split('_')[0]}"] = selected.loc[nb, "genotype"].map(lookup[column])
-        best = nb201["cifar10_test_acc"].max()
-        notes.append(f"NB201 cells are looked up in the real benchmark (best CIFAR-10 cell: {best:.2f}%).")
+    for truth in benchmarks:
+        held = selected["space"] == truth.space
+        if held.any():
+            column = truth.source.split(":", 1)[1]
+            selected.loc[held, f"{truth.space.upper()} {column.split('_')[0]}"] = (
+                selected.loc[held, "arch_id"].map(truth.accuracy()))
+    if benchmarks and (selected["space"] == benchmarks[0].space).any():
+        notes.append(f"{benchmarks[0].space.upper()} cells are looked up in the real benchmark (best "
+                     f"{benchmarks[0].source.split(':', 1)[1]} cell: {benchmarks[0].scores().max():.2f}%).")
     if trained is not None and len(trained):
         scratch = trained.groupby("arch_id").agg(scratch_valid_acc=("valid_acc", "mean"), scratch_test_acc=("test_acc", "mean"))
         selected = selected.merge(scratch, left_on="arch_id", right_index=True, how="left")

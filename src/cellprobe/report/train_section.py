@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cellprobe.analysis.evaluators import kendall_tau_between_seeds
 from cellprobe.report.figures import new_figure, svg
 from cellprobe.report.page import Section
-from cellprobe.train import kendall_tau_between_seeds
 
 __all__ = ["train_section"]
 
@@ -19,8 +19,7 @@ def _per_arch(results: pd.DataFrame) -> pd.DataFrame:
     return (
         results.groupby(["sample", "sampler", "arch_id", "genotype"], sort=True)
         .agg(valid_acc=("valid_acc", "mean"), valid_loss=("valid_loss", "mean"), test_acc=("test_acc", "mean"),
-             params_m=("params_m", "first"), flops_m=("flops_m", "first"), seeds=("seed", "nunique"),
-             wall_s=("wall_s", "sum"))
+             params_m=("params_m", "first"), flops_m=("flops_m", "first"), seeds=("seed", "nunique"))
         .reset_index()
     )
 
@@ -78,14 +77,12 @@ def train_section(results: pd.DataFrame, top_k: int = 5) -> Section:
         .agg(sampler=("sampler", "first"), architectures=("arch_id", "count"),
              valid_mean=("valid_acc", "mean"), valid_std=("valid_acc", "std"),
              valid_min=("valid_acc", "min"), valid_max=("valid_acc", "max"),
-             test_mean=("test_acc", "mean"), params_m=("params_m", "mean"), train_min=("wall_s", "sum"))
+             test_mean=("test_acc", "mean"), params_m=("params_m", "mean"))
         .reset_index()
     )
-    summary_table["train_min"] /= 60
     summary_table = summary_table.rename(columns={
         "sample": "set", "valid_mean": "valid acc mean", "valid_std": "valid acc std", "valid_min": "valid acc min",
         "valid_max": "valid acc max", "test_mean": "test acc mean", "params_m": "params (M)",
-        "train_min": "training time (min)",
     })
     taus = _tau_table(results)
     best = per_arch.nlargest(top_k, "valid_acc")[["sample", "genotype", "valid_acc", "test_acc", "params_m"]].rename(

@@ -8,6 +8,10 @@ The controller (Pham et al., ICML 2018, micro search space) emits one decision p
   edge (ops without ``none``; 2 × 4 × 4 = 32 steps). The reduce cell continues from the normal cell's
   LSTM state, as in ENAS.
 
+The decisions, and how actions become a genotype, are the space's (:meth:`Space.decisions
+<cellprobe.spaces.base.Space.decisions>`, ``decode``, ``encode``); spaces whose edges choose their inputs
+get the attention over node anchors, the others a plain chain of op decisions.
+
 As in ENAS, an op choice feeds the op's embedding to the next step; an input choice feeds the
 *anchor* of the chosen node (zeros for the two cell inputs, the LSTM output after the node's last
 decision for intermediate nodes) and is made by attention over those anchors,
@@ -48,10 +52,8 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -62,16 +64,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cellprobe.config import settings_from_dict
+from cellprobe.data import minibatches, to_device
 from cellprobe.errors import CellprobeError
-from cellprobe.io import atomic_output, load_checkpoint, save_checkpoint
-from cellprobe.search.loop import SearchSettings, _batches, _prepare, build_search_supernet, evaluate
-from cellprobe.spaces.darts import CELL_TYPES as DARTS_CELL_TYPES
-from cellprobe.spaces.darts import N_INPUTS, N_NODES, NEIGHBOUR_OPS, DartsCell, DartsGenotype
-from cellprobe.spaces.nb201 import EDGES as NB201_EDGES
-from cellprobe.spaces.nb201 import OPS as NB201_OPS
-from cellprobe.spaces.nb201 import NB201Genotype
-from cellprobe.train import derive_seed
+from cellprobe.io import save_torch
+from cellprobe.runtime import EpochLoop, derive_seed
+from cellprobe.search.loop import build_search_supernet, evaluate
+from cellprobe.search.settings import VARIANTS, ControllerError, ControllerSettings
+from cellprobe.spaces import Decision, get_space
 
 __all__ = [
     "VARIANTS",
@@ -80,6 +79,7 @@ __all__ = [
     "Decision",
     "ControllerSample",
     "Controller",
+    "build_controller",
     "ArchitectureBuffer",
     "ControllerState",
     "run_controller",
@@ -87,139 +87,11 @@ __all__ = [
     "load_controller",
 ]
 
-VARIANTS = ("trained", "random", "regularised")
 _FORMAT = "cellprobe-controller"
-_FORMAT_VERSION = 1
-
-
-class ControllerError(CellprobeError):
-    """Invalid controller settings, actions or files."""
-
-
-# -- settings ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ControllerSettings:
-    """Everything that decides a controller run: the controller, its training, the buffer, the supernet.
-
-    Controller defaults follow ENAS' micro search (LSTM size 64, temperature 5, tanh constant 1.1, op tanh
-    reduce 2.5, entropy weight 1e-4, Adam with β₁ = 0 and ε = 1e-3, 10 architectures per update). The run
-    length, the learning rate (ENAS: 0.0035 over thousands of updates) and the baseline decay (ENAS: 0.99)
-    are scaled to a run of a few hundred updates on the CPU.
-    """
-
-    # controller
-    hidden: int = 64
-    layers: int = 1
-    init_range: float = 0.1
-    temperature: float = 5.0
-    tanh_constant: float = 1.1
-    op_tanh_reduce: float = 2.5
-    # REINFORCE
-    lr: float = 0.03
-    entropy_weight: float = 1e-4
-    baseline_decay: float = 0.9
-    controller_steps: int = 10
-    controller_batch: int = 10
-    reward_images: int = 64
-    # regularised variant: memory buffer and reconstruction loss
-    buffer_capacity: int = 100
-    buffer_warmup: int = 20
-    recon_weight: float = 1.0
-    recon_batch: int = 10
-    # shared weights (the supernet, trained on sampled paths)
-    epochs: int = 20
-    shared_steps: int = 0
-    batch_size: int = 64
-    w_lr: float = 0.05
-    w_lr_min: float = 0.001
-    w_momentum: float = 0.9
-    w_weight_decay: float = 3e-4
-    grad_clip: float = 5.0
-    C: int = 8
-    depth: int = 1
-    augment: str = "digits"
-    eval_batch_size: int = 256
-    channels_last: bool = False
-
-    def __post_init__(self):
-        positive = ("hidden", "layers", "controller_steps", "controller_batch", "reward_images", "buffer_capacity",
-                    "recon_batch", "epochs", "batch_size", "C", "depth", "eval_batch_size")
-        for name in positive:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        for name in ("buffer_warmup", "shared_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-        if self.batch_size < 2:
-            raise ValueError("batch_size must be >= 2")
-        for name in ("temperature", "lr", "w_lr", "op_tanh_reduce", "init_range"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)!r}")
-        for name in ("tanh_constant", "entropy_weight", "recon_weight", "w_lr_min", "w_weight_decay", "grad_clip"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
-        if not 0 <= self.baseline_decay < 1:
-            raise ValueError(f"baseline_decay must lie in [0, 1), got {self.baseline_decay!r}")
-
-    @classmethod
-    def from_dict(cls, data: dict) -> ControllerSettings:
-        return settings_from_dict(cls, data, "controller settings", ControllerError)
-
-    def digest(self) -> str:
-        return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
-
-    def search_settings(self) -> SearchSettings:
-        """The shared-weight part as :class:`SearchSettings` (uniform one-shot: one path per step)."""
-        return SearchSettings(method="spos", epochs=self.epochs, batch_size=self.batch_size, w_lr=self.w_lr,
-                              w_lr_min=self.w_lr_min, w_momentum=self.w_momentum,
-                              w_weight_decay=self.w_weight_decay, grad_clip=self.grad_clip, C=self.C,
-                              depth=self.depth, augment=self.augment, cost_batches=0,
-                              eval_batch_size=self.eval_batch_size, channels_last=self.channels_last)
-
-    def build_controller(self, space: str, seed: int) -> Controller:
-        return Controller(space, hidden=self.hidden, layers=self.layers, temperature=self.temperature,
-                          tanh_constant=self.tanh_constant, op_tanh_reduce=self.op_tanh_reduce,
-                          init_range=self.init_range, seed=seed)
+_FORMAT_VERSION = 2
 
 
 # -- the controller ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Decision:
-    """One time step of the controller.
-
-    ``cell``: ``"cell"`` (NB201) or ``"normal"``/``"reduce"``; ``node``: the node the decision feeds (the
-    space's own numbering); ``edge``: the edge's index in the genotype's own edge order; ``kind``: ``"op"``
-    or ``"input"``; ``choices``: the options, op names or input node numbers (action ``i`` = ``choices[i]``).
-    """
-
-    step: int
-    cell: str
-    node: int
-    edge: int
-    kind: str
-    choices: tuple
-
-
-def _decisions(space: str) -> tuple[Decision, ...]:
-    out: list[Decision] = []
-    if space == "nb201":
-        for e, (target, _) in enumerate(NB201_EDGES):
-            out.append(Decision(len(out), "cell", target, e, "op", tuple(NB201_OPS)))
-        return tuple(out)
-    for cell in DARTS_CELL_TYPES:
-        for k in range(N_NODES):
-            node = k + N_INPUTS
-            for slot in range(2):
-                out.append(Decision(len(out), cell, node, 2 * k + slot, "input", tuple(range(node))))
-            for slot in range(2):
-                out.append(Decision(len(out), cell, node, 2 * k + slot, "op", tuple(NEIGHBOUR_OPS)))
-    return tuple(out)
 
 
 @dataclass
@@ -260,18 +132,22 @@ class Controller(nn.Module):
     def __init__(self, space: str, *, hidden: int = 64, layers: int = 1, temperature: float = 5.0,
                  tanh_constant: float = 1.1, op_tanh_reduce: float = 2.5, init_range: float = 0.1, seed: int = 0):
         super().__init__()
-        if space not in ("nb201", "darts"):
-            raise ControllerError(f"unknown search space {space!r}; the controller knows nb201 and darts")
+        try:
+            space_of = get_space(space)
+        except CellprobeError as exc:
+            raise ControllerError(str(exc)) from None
         self.space = space
-        self.ops = tuple(NB201_OPS) if space == "nb201" else tuple(NEIGHBOUR_OPS)
-        self.decisions = _decisions(space)
+        self.ops = tuple(space_of.controller_ops)
+        self.decisions = space_of.decisions()
+        #: Whether some decisions choose an edge's input (by attention over the nodes' anchors).
+        self.attends = any(d.kind == "input" for d in self.decisions)
         self.hidden_size, self.temperature = hidden, temperature
         self.tanh_constant, self.op_tanh_reduce = tanh_constant, op_tanh_reduce
         self.lstm = nn.ModuleList(nn.LSTMCell(hidden, hidden) for _ in range(layers))
         self.start = nn.Parameter(torch.empty(hidden))  # ENAS' g_emb: the input of a cell's (or node's) first step
         self.op_embedding = nn.Embedding(len(self.ops), hidden)
         self.op_head = nn.Linear(hidden, len(self.ops))
-        if space == "darts":
+        if self.attends:
             self.attn_anchor = nn.Linear(hidden, hidden, bias=False)
             self.attn_query = nn.Linear(hidden, hidden, bias=False)
             self.attn_v = nn.Linear(hidden, 1, bias=False)
@@ -324,30 +200,31 @@ class Controller(nn.Module):
             return a
 
         x = start
-        if self.space == "nb201":
-            for _ in NB201_EDGES:
+        if not self.attends:  # a chain of op decisions, then one step fed with the last op's embedding
+            for _ in self.decisions:
                 h, state = self._lstm(x, state)
                 x = self.op_embedding(decide(self._log_softmax(self.op_head(h), op=True)))
             final, _ = self._lstm(x, state)
         else:
-            for _ in DARTS_CELL_TYPES:
-                anchors, keys = [zeros] * N_INPUTS, []
-                for _ in range(N_INPUTS):
+            space = get_space(self.space)
+            for cell in space.cell_names:
+                anchors, keys = [zeros] * space.n_inputs, []
+                for _ in range(space.n_inputs):
                     h, state = self._lstm(zeros, state)
                     keys.append(self.attn_anchor(h))
                 x = start
-                for _ in range(N_NODES):
-                    first = None
-                    for slot in range(2):
+                for node in sorted({d.node for d in self.decisions if d.cell == cell}):
+                    picked = []
+                    for d in (d for d in self.decisions if d.cell == cell and d.node == node):
                         h, state = self._lstm(x, state)
-                        scores = self.attn_v(torch.tanh(torch.stack(keys, 1) + self.attn_query(h)[:, None])).squeeze(-1)
-                        mask = None if first is None else F.one_hot(first, len(keys)).bool()
-                        a = decide(self._log_softmax(scores, op=False, mask=mask))
-                        first = a if first is None else first
-                        x = torch.stack(anchors, 1)[rows, a]
-                    for slot in range(2):
-                        h, state = self._lstm(x, state)
-                        x = self.op_embedding(decide(self._log_softmax(self.op_head(h), op=True)))
+                        if d.kind == "input":
+                            scores = self.attn_v(torch.tanh(torch.stack(keys, 1) + self.attn_query(h)[:, None])).squeeze(-1)
+                            mask = F.one_hot(torch.stack(picked, 1), len(keys)).bool().any(1) if picked else None
+                            a = decide(self._log_softmax(scores, op=False, mask=mask))
+                            picked.append(a)
+                            x = torch.stack(anchors, 1)[rows, a]
+                        else:
+                            x = self.op_embedding(decide(self._log_softmax(self.op_head(h), op=True)))
                     h, state = self._lstm(x, state)
                     anchors.append(h)
                     keys.append(self.attn_anchor(h))
@@ -382,49 +259,41 @@ class Controller(nn.Module):
             if (column < 0).any() or (column >= len(d.choices)).any():
                 raise ControllerError(f"step {d.step} ({d.cell} node {d.node} {d.kind}) has {len(d.choices)} "
                                       f"choices; got action(s) outside 0..{len(d.choices) - 1}")
-        if self.space == "darts":
-            first = [d.step for d in self.decisions if d.kind == "input" and d.edge % 2 == 0]
-            same = actions[:, first] == actions[:, [s + 1 for s in first]]
-            if same.any():
-                raise ControllerError("a DARTS node's two inputs must differ; some action sequence repeats an input")
+        by_node: dict[tuple[str, int], list[int]] = {}
+        for d in self.decisions:
+            if d.kind == "input":
+                by_node.setdefault((d.cell, d.node), []).append(d.step)
+        for steps in by_node.values():
+            for i, a in enumerate(steps):
+                for b in steps[i + 1:]:
+                    if (actions[:, a] == actions[:, b]).any():
+                        raise ControllerError("a node's inputs must differ; some action sequence repeats an input")
         return actions
 
     def decode(self, actions) -> list:
         """The genotype of each action sequence ``[n, T]``."""
-        actions = self._check_actions(actions).tolist()
-        if self.space == "nb201":
-            return [NB201Genotype(tuple(self.ops[a] for a in row)) for row in actions]
-        out = []
-        for row in actions:
-            cells = {}
-            for c, cell in enumerate(DARTS_CELL_TYPES):
-                part = row[c * 4 * N_NODES : (c + 1) * 4 * N_NODES]
-                edges = []
-                for k in range(N_NODES):
-                    in0, in1, op0, op1 = part[4 * k : 4 * k + 4]
-                    edges += [(self.ops[op0], in0), (self.ops[op1], in1)]
-                cells[cell] = DartsCell(tuple(edges), name=cell)
-            out.append(DartsGenotype(**cells))
-        return out
+        space = get_space(self.space)
+        return [space.decode(row) for row in self._check_actions(actions).tolist()]
 
     def encode(self, genotypes: Sequence) -> torch.Tensor:
         """The action sequences ``[n, T]`` that produce ``genotypes`` (DARTS: in their edge order; no ``none``)."""
+        space = get_space(self.space)
         rows = []
         for g in genotypes:
             if g.space != self.space:
                 raise ControllerError(f"a {self.space} controller cannot encode a {g.space} genotype")
-            if self.space == "nb201":
-                rows.append([self.ops.index(op) for op in g.ops])
-                continue
-            row = []
-            for cell in DARTS_CELL_TYPES:
-                for k in range(N_NODES):
-                    (op0, in0), (op1, in1) = g.cell(cell).node_edges(k)
-                    if "none" in (op0, op1):
-                        raise ControllerError(f"{g.to_str()}: the controller's ops exclude 'none'")
-                    row += [in0, in1, self.ops.index(op0), self.ops.index(op1)]
-            rows.append(row)
+            try:
+                rows.append(space.encode(g))
+            except CellprobeError as exc:
+                raise ControllerError(str(exc)) from None
         return torch.tensor(rows, dtype=torch.int64).reshape(len(rows), self.n_steps)
+
+
+def build_controller(settings: ControllerSettings, space: str, seed: int) -> Controller:
+    """The controller of ``space`` that ``settings`` describe, initialised from ``seed``."""
+    return Controller(space, hidden=settings.hidden, layers=settings.layers, temperature=settings.temperature,
+                      tanh_constant=settings.tanh_constant, op_tanh_reduce=settings.op_tanh_reduce,
+                      init_range=settings.init_range, seed=seed)
 
 
 # -- the memory buffer of the regularised controller --------------------------------------------------------
@@ -508,6 +377,13 @@ class ControllerState:
     num_classes: int
     in_channels: int
 
+    def history_table(self) -> pd.DataFrame:
+        """The ``controller_history`` table of this run (with its key columns)."""
+        from cellprobe.tables import CONTROLLER_HISTORY
+
+        keys = {"space": self.space, "variant": self.variant, "seed": int(self.seed)}
+        return self.history.assign(**keys)[CONTROLLER_HISTORY.columns]
+
 
 def _checkpoint_tag(space, variant, settings, seed, dataset) -> dict:
     return {"space": space, "variant": variant, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
@@ -527,13 +403,16 @@ def _check_run(space, variant, splits, settings):
 
     if variant not in VARIANTS:
         raise ControllerError(f"unknown controller variant {variant!r}; use {', '.join(VARIANTS)}")
-    if space not in ("nb201", "darts"):
-        raise ControllerError(f"unknown search space {space!r}; the controller knows nb201 and darts")
-    if settings.augment not in AUGMENT_PRESETS:
-        raise ControllerError(f"unknown augmentation {settings.augment!r}; known: {', '.join(AUGMENT_PRESETS)}")
+    try:
+        get_space(space)
+    except CellprobeError as exc:
+        raise ControllerError(str(exc)) from None
+    augment = settings.supernet.augment
+    if augment not in AUGMENT_PRESETS:
+        raise ControllerError(f"unknown augmentation {augment!r}; known: {', '.join(AUGMENT_PRESETS)}")
     if len(splits["train"].x) < 2 or len(splits["valid"].x) < 2:
         raise ControllerError("the controller needs at least 2 training and 2 validation images")
-    return AUGMENT_PRESETS[settings.augment]
+    return AUGMENT_PRESETS[augment]
 
 
 def run_controller(
@@ -554,26 +433,26 @@ def run_controller(
     Returns ``None`` when stopped by ``stop_after_epoch`` before the last epoch (the checkpoint holds the run).
     The same ``seed`` gives every variant the same initial controller and supernet.
     """
-    from cellprobe.nn.supernet import discretize
 
     augment = _check_run(space, variant, splits, settings)
     train, valid = splits["train"], splits["valid"]
     num_classes, in_channels = int(train.meta["num_classes"]), int(train.x.shape[1])
-    search_settings = settings.search_settings()
-    tag = _checkpoint_tag(space, variant, settings, seed, dataset)
+    shared = settings.supernet
+    loop = EpochLoop(shared.epochs, checkpoint, _checkpoint_tag(space, variant, settings, seed, dataset), seed,
+                     stop_after_epoch=stop_after_epoch, on_epoch=on_epoch)
 
     torch.manual_seed(derive_seed(seed, "init"))
-    supernet = build_search_supernet(space, search_settings, num_classes, in_channels).to(device)
-    if settings.channels_last:
+    supernet = build_search_supernet(space, shared, num_classes, in_channels).to(device)
+    if shared.channels_last:
         supernet = supernet.to(memory_format=torch.channels_last)
-    controller = settings.build_controller(space, derive_seed(seed, "controller"))
-    w_opt = torch.optim.SGD(supernet.parameters(), lr=settings.w_lr, momentum=settings.w_momentum,
-                            weight_decay=settings.w_weight_decay)
+    controller = build_controller(settings, space, derive_seed(seed, "controller"))
+    w_opt = torch.optim.SGD(supernet.parameters(), lr=shared.w_lr, momentum=shared.w_momentum,
+                            weight_decay=shared.w_weight_decay)
     c_opt = torch.optim.Adam(controller.parameters(), lr=settings.lr, betas=(0.0, 0.999), eps=1e-3)
     buffer = ArchitectureBuffer(settings.buffer_capacity, settings.buffer_warmup) if variant == "regularised" else None
-    baseline, history, start_epoch, wall = float("nan"), [], 0, 0.0
+    baseline, history = float("nan"), []
 
-    state = load_checkpoint(checkpoint, tag)
+    state = loop.resume()
     if state is not None:
         supernet.load_state_dict(state["supernet"])
         controller.load_state_dict(state["controller"])
@@ -582,16 +461,14 @@ def run_controller(
         if buffer is not None:
             buffer.load_state_dict(state["buffer"])
         baseline, history = float(state["baseline"]), list(state["history"])
-        start_epoch, wall = int(state["epoch"]), float(state["wall_s"])
 
     learn = variant != "random"
-    for epoch in range(start_epoch, settings.epochs):
-        began = time.perf_counter()
-        generator = torch.Generator().manual_seed(derive_seed(seed, epoch, "data"))
-        paths = torch.Generator().manual_seed(derive_seed(seed, epoch, "paths"))
-        rng = np.random.default_rng(derive_seed(seed, epoch, "buffer"))
-        torch.manual_seed(derive_seed(seed, epoch, "model"))
-        lr = search_settings.lr_at(epoch)
+    for epoch in loop.epochs():
+        generator = loop.generator(epoch, "data")
+        paths = loop.generator(epoch, "paths")
+        rng = np.random.default_rng(loop.seed(epoch, "buffer"))
+        torch.manual_seed(loop.seed(epoch, "model"))
+        lr = shared.lr_at(epoch)
         for group in w_opt.param_groups:
             group["lr"] = lr
 
@@ -599,19 +476,19 @@ def run_controller(
         supernet.train()
         order = torch.randperm(len(train.x), generator=generator)
         loss_sum, correct, seen = 0.0, 0, 0
-        for step, (xb, yb) in enumerate(_batches(train.x, train.y, order, settings.batch_size)):
+        for step, (xb, yb) in enumerate(minibatches(train.x, train.y, order, shared.batch_size)):
             if settings.shared_steps and step >= settings.shared_steps:
                 break
             with torch.no_grad():
                 genotype = controller.decode(controller.sample(1, paths).actions)[0]
-            weights = discretize(supernet, genotype)
-            xb = _prepare(augment(xb, generator), device, settings.channels_last)
+            weights = supernet.discretize(genotype)
+            xb = to_device(augment(xb, generator), device, shared.channels_last)
             yb = yb.to(device)
             w_opt.zero_grad(set_to_none=True)
             logits = supernet(xb, weights)
             loss = F.cross_entropy(logits, yb)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
+            torch.nn.utils.clip_grad_norm_(supernet.parameters(), shared.grad_clip)
             w_opt.step()
             loss_sum += loss.item() * len(yb)
             correct += (logits.detach().argmax(1) == yb).sum().item()
@@ -626,8 +503,8 @@ def run_controller(
                 sample = controller.sample(settings.controller_batch, paths)
             genotypes = controller.decode(sample.actions)
             xv, yv = next(batches)
-            acc = torch.tensor([evaluate(supernet, discretize(supernet, g), xv, yv, settings.eval_batch_size, device,
-                                         settings.channels_last)[0] for g in genotypes], dtype=torch.float64)
+            acc = torch.tensor([evaluate(supernet, supernet.discretize(g), xv, yv, shared.eval_batch_size, device,
+                                         shared.channels_last)[0] for g in genotypes], dtype=torch.float64)
             reward = (acc / 100.0 + settings.entropy_weight * sample.entropy.double()).float()
             mean_reward = float(reward.mean())
             baseline = mean_reward if math.isnan(baseline) else (
@@ -651,7 +528,6 @@ def run_controller(
             policy_losses.append(float(policy_loss.detach()))
             distinct.update(g.arch_id for g in genotypes)
 
-        wall += time.perf_counter() - began
         acc_all = torch.cat(accs)
         record = {
             "epoch": epoch + 1, "lr": lr,
@@ -663,19 +539,16 @@ def run_controller(
             "policy_loss": float(np.mean(policy_losses)),
             "recon_loss": float(np.mean(recon_losses)) if recon_losses else float("nan"),
             "buffer_size": len(buffer) if buffer is not None else 0,
-            "distinct_archs": len(distinct), "wall_s": wall,
+            "distinct_archs": len(distinct),
         }
         history.append(record)
-        if on_epoch is not None:
-            on_epoch(epoch + 1, record)
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, {
-                "tag": tag, "epoch": epoch + 1, "wall_s": wall, "baseline": baseline, "history": history,
-                "supernet": supernet.state_dict(), "controller": controller.state_dict(),
-                "w_opt": w_opt.state_dict(), "c_opt": c_opt.state_dict(),
-                "buffer": buffer.state_dict() if buffer is not None else {},
-            })
-        if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
+        going = loop.finish(epoch, record, {
+            "baseline": baseline, "history": history,
+            "supernet": supernet.state_dict(), "controller": controller.state_dict(),
+            "w_opt": w_opt.state_dict(), "c_opt": c_opt.state_dict(),
+            "buffer": buffer.state_dict() if buffer is not None else {},
+        })
+        if not going:
             return None
 
     return ControllerState(space, variant, settings, int(seed), controller, supernet, pd.DataFrame(history), baseline,
@@ -687,19 +560,16 @@ def run_controller(
 
 def save_controller(state: ControllerState, path) -> Path:
     """Write the trained controller, its supernet and history as one ``torch.save`` file (atomically)."""
-    path = Path(path)
-    with atomic_output(path) as tmp:
-        torch.save({
-            "format": _FORMAT, "version": _FORMAT_VERSION,
-            "space": state.space, "variant": state.variant, "seed": int(state.seed), "dataset": state.dataset,
-            "settings": json.dumps(asdict(state.settings), sort_keys=True),
-            "num_classes": int(state.num_classes), "in_channels": int(state.in_channels),
-            "baseline": float(state.baseline), "history": state.history.to_dict("records"),
-            "controller": {k: v.detach().cpu() for k, v in state.controller.state_dict().items()},
-            "supernet": {k: v.detach().cpu() for k, v in state.supernet.state_dict().items()},
-            "buffer": state.buffer.state_dict() if state.buffer is not None else {},
-        }, tmp)
-    return path
+    return save_torch(path, {
+        "format": _FORMAT, "version": _FORMAT_VERSION,
+        "space": state.space, "variant": state.variant, "seed": int(state.seed), "dataset": state.dataset,
+        "settings": json.dumps(asdict(state.settings), sort_keys=True),
+        "num_classes": int(state.num_classes), "in_channels": int(state.in_channels),
+        "baseline": float(state.baseline), "history": state.history.to_dict("records"),
+        "controller": {k: v.detach().cpu() for k, v in state.controller.state_dict().items()},
+        "supernet": {k: v.detach().cpu() for k, v in state.supernet.state_dict().items()},
+        "buffer": state.buffer.state_dict() if state.buffer is not None else {},
+    })
 
 
 def load_controller(path) -> ControllerState:
@@ -718,9 +588,9 @@ def load_controller(path) -> ControllerState:
                               f"{_FORMAT_VERSION}; rerun `cellprobe controller train`")
     settings = ControllerSettings.from_dict(json.loads(data["settings"]))
     space = data["space"]
-    controller = settings.build_controller(space, 0)
+    controller = build_controller(settings, space, 0)
     controller.load_state_dict(data["controller"])
-    supernet = build_search_supernet(space, settings.search_settings(), data["num_classes"], data["in_channels"])
+    supernet = build_search_supernet(space, settings.supernet, data["num_classes"], data["in_channels"])
     supernet.load_state_dict(data["supernet"])
     buffer = None
     if data["variant"] == "regularised":

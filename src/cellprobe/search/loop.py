@@ -20,13 +20,11 @@ cost C(Z) = Σ ∂L/∂X·X measured on validation batches (per sample, split by
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import math
-import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,71 +32,15 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from cellprobe.config import settings_from_dict
-from cellprobe.errors import CellprobeError
-from cellprobe.io import load_checkpoint, save_checkpoint
-from cellprobe.search.weighting import EdgeWeighting, make_weighting
-from cellprobe.train import derive_seed
+from cellprobe.data import minibatches, to_device
+from cellprobe.io import save_torch
+from cellprobe.runtime import EpochLoop, derive_seed
+from cellprobe.search.settings import METHODS, SearchError, SearchSettings
+from cellprobe.search.weighting import EdgeWeighting
 
 __all__ = ["METHODS", "SearchSettings", "SearchError", "SearchState", "run_search", "build_search_supernet",
-           "expected_weights", "load_search_state", "evaluate", "batch_statistics"]
-
-METHODS = ("darts-1st", "darts-2nd", "darts-single", "snas", "spos", "spos-deiso")
-
-
-class SearchError(CellprobeError):
-    """Invalid search settings or inputs."""
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """Everything that decides a search run (one method on one space)."""
-
-    method: str = "darts-1st"
-    epochs: int = 3
-    batch_size: int = 64
-    w_lr: float = 0.05
-    w_lr_min: float = 0.001
-    w_momentum: float = 0.9
-    w_weight_decay: float = 3e-4
-    grad_clip: float = 5.0
-    alpha_lr: float = 0.03
-    alpha_weight_decay: float = 1e-3
-    tau_max: float = 1.0
-    tau_min: float = 0.1
-    hard: bool = False
-    C: int = 8
-    depth: int = 5
-    partial_channels: int = 1
-    augment: str = "digits"
-    cost_batches: int = 1
-    eval_batch_size: int = 128
-    channels_last: bool = False
-
-    def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
-        if self.epochs < 1 or self.batch_size < 2 or self.C < 1 or self.depth < 1 or self.cost_batches < 0:
-            raise ValueError("epochs, C and depth must be ≥ 1, batch_size ≥ 2, cost_batches ≥ 0")
-        if self.alpha_lr <= 0 or self.w_lr <= 0:
-            raise ValueError("learning rates must be positive")
-
-    @classmethod
-    def from_dict(cls, data: dict) -> SearchSettings:
-        return settings_from_dict(cls, data, "search settings", SearchError)
-
-    @property
-    def bilevel(self) -> bool:
-        return self.method in ("darts-1st", "darts-2nd")
-
-    def digest(self) -> str:
-        return hashlib.blake2b(json.dumps(asdict(self), sort_keys=True).encode(), digest_size=8).hexdigest()
-
-    def weighting(self) -> EdgeWeighting:
-        return make_weighting(self.method, tau_max=self.tau_max, tau_min=self.tau_min, hard=self.hard)
-
-    def lr_at(self, epoch: int) -> float:
-        return self.w_lr_min + 0.5 * (self.w_lr - self.w_lr_min) * (1 + math.cos(math.pi * epoch / self.epochs))
+           "init_alpha", "expected_weights", "save_search_state", "load_search_state", "snapshot_state",
+           "snapshot_epochs", "evaluate", "batch_statistics", "search_step"]
 
 
 def build_search_supernet(space: str, settings: SearchSettings, num_classes: int, in_channels: int):
@@ -108,7 +50,8 @@ def build_search_supernet(space: str, settings: SearchSettings, num_classes: int
                           in_channels=in_channels, partial_channels=settings.partial_channels)
 
 
-def _init_alpha(supernet, seed: int) -> dict[str, torch.Tensor]:
+def init_alpha(supernet, seed: int) -> dict[str, torch.Tensor]:
+    """The initial architecture parameters α of a search with ``seed`` (small Gaussian values)."""
     generator = torch.Generator().manual_seed(derive_seed(seed, "alpha"))
     alpha = {}
     for ct in supernet.cell_types:
@@ -147,21 +90,31 @@ class SearchState:
     history: pd.DataFrame
     #: epoch → {"supernet": state dict, "alpha": {key: tensor}} saved during the search (CPU tensors).
     snapshots: dict = field(default_factory=dict)
+    dataset: str = ""
 
     def expected_weights(self) -> dict:
         return expected_weights(self.settings.weighting(), self.alpha, self.supernet)
 
+    @property
+    def tag(self) -> dict:
+        """What names this search: space, settings digest, seed and dataset (checkpoints and supernet files)."""
+        return _checkpoint_tag(self.space, self.settings, self.seed, self.dataset)
 
-def _batches(x, y, order, batch_size):
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        if len(idx) >= 2:
-            yield x[idx], y[idx]
+    @property
+    def keys(self) -> dict:
+        """The key columns of this search's tables."""
+        return {"space": self.space, "method": self.settings.method, "seed": int(self.seed)}
 
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """This search's ``search_trajectory`` and ``search_history`` tables (with its key columns)."""
+        from cellprobe.tables import SEARCH_HISTORY, SEARCH_TRAJECTORY
 
-def _prepare(xb, device, channels_last):
-    xb = xb.to(device, non_blocking=True)
-    return xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
+        return (self.trajectory.assign(**self.keys)[SEARCH_TRAJECTORY.columns],
+                self.history.assign(**self.keys)[SEARCH_HISTORY.columns])
+
+    def final_epoch(self) -> int:
+        """The last epoch of the search (its recorded history, else its settings)."""
+        return int(self.history["epoch"].max()) if len(self.history) else self.settings.epochs
 
 
 class batch_statistics:
@@ -202,7 +155,7 @@ def evaluate(supernet, weights, x, y, batch_size, device, channels_last=True, *,
     loss, correct = 0.0, 0
     with torch.no_grad(), (_running(supernet) if running_stats else batch_statistics(supernet)):
         for start in range(0, len(x), batch_size):
-            xb = _prepare(x[start : start + batch_size], device, channels_last)
+            xb = to_device(x[start : start + batch_size], device, channels_last)
             yb = y[start : start + batch_size].to(device)
             logits = supernet(xb, weights)
             loss += F.cross_entropy(logits, yb, reduction="sum").item()
@@ -230,7 +183,7 @@ def _edge_costs(supernet, weights, x, y, settings, device) -> dict[str, dict[str
     correct = []
     n = min(len(x), settings.cost_batches * settings.eval_batch_size)
     for start in range(0, n, settings.eval_batch_size):
-        xb = _prepare(x[start : min(start + settings.eval_batch_size, n)], device, settings.channels_last)
+        xb = to_device(x[start : min(start + settings.eval_batch_size, n)], device, settings.channels_last)
         yb = y[start : start + len(xb)].to(device)
         mult = {ct: torch.ones(len(xb), len(supernet.edges), len(supernet.ops), device=device, requires_grad=True)
                 for ct in supernet.cell_types}
@@ -343,8 +296,18 @@ def _checkpoint_tag(space, settings, seed, dataset) -> dict:
     return {"space": space, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
 
 
+def save_search_state(state: SearchState, path) -> Path:
+    """Write a finished search (supernet weights, α, the snapshots, its tag) as one ``torch.save`` file, atomically.
+
+    :func:`load_search_state` reads it back; the tag names the search (space, settings, seed, dataset).
+    """
+    return save_torch(path, {"supernet": state.supernet.state_dict(),
+                             "alpha": {k: v.detach().cpu() for k, v in state.alpha.items()},
+                             "tag": state.tag, "trajectory": [], "history": [], "snapshots": state.snapshots})
+
+
 def load_search_state(path: Path, space: str, settings: SearchSettings, num_classes: int, in_channels: int):
-    """Rebuild a :class:`SearchState` from a search checkpoint written by :func:`run_search`.
+    """Rebuild a :class:`SearchState` from a file written by :func:`save_search_state` (or a search checkpoint).
 
     A missing or unreadable file, or the supernet of another space or other settings, is a
     :class:`SearchError` naming the file.
@@ -366,9 +329,9 @@ def load_search_state(path: Path, space: str, settings: SearchSettings, num_clas
     except RuntimeError:
         raise SearchError(f"{path}: its supernet does not fit this dataset's shape (classes, channels)") from None
     alpha = {k: v.clone().requires_grad_() for k, v in state["alpha"].items()}
-    return SearchState(space, settings, int(state["tag"]["seed"]), supernet, alpha,
+    return SearchState(space, settings, int(tag["seed"]), supernet, alpha,
                        pd.DataFrame(state["trajectory"]), pd.DataFrame(state["history"]),
-                       {int(e): v for e, v in state.get("snapshots", {}).items()})
+                       {int(e): v for e, v in state.get("snapshots", {}).items()}, str(tag.get("dataset", "")))
 
 
 def snapshot_state(state: SearchState, epoch: int) -> SearchState:
@@ -379,7 +342,8 @@ def snapshot_state(state: SearchState, epoch: int) -> SearchState:
     supernet = copy.deepcopy(state.supernet)
     supernet.load_state_dict(snap["supernet"])
     alpha = {k: v.clone().requires_grad_() for k, v in snap["alpha"].items()}
-    return SearchState(state.space, state.settings, state.seed, supernet, alpha, state.trajectory, state.history)
+    return SearchState(state.space, state.settings, state.seed, supernet, alpha, state.trajectory, state.history,
+                       dataset=state.dataset)
 
 
 def run_search(
@@ -399,34 +363,38 @@ def run_search(
 
     The supernet weights and α after each epoch in ``snapshot_epochs`` are kept in
     :attr:`SearchState.snapshots` (and in the checkpoint, so a resumed search keeps them): the
-    supernet-as-evaluator stage scores architectures at several points of the search.
+    supernet-as-evaluator stage scores architectures at several points of the search. Returns ``None``
+    when stopped by ``stop_after_epoch`` before the last epoch (the checkpoint holds the run).
     """
     from cellprobe.data import AUGMENT_PRESETS
+    from cellprobe.spaces import get_space
 
     train, valid = splits["train"], splits["valid"]
     num_classes, in_channels = int(train.meta["num_classes"]), int(train.x.shape[1])
-    if space == "darts" and settings.method == "spos-deiso":
-        raise SearchError("spos-deiso (sampling isomorphism classes) is defined for the nb201 space only")
+    if settings.method == "spos-deiso" and not get_space(space).isomorphism_classes:
+        raise SearchError(f"spos-deiso (sampling isomorphism classes) needs a space with isomorphism classes; "
+                          f"{space} has none")
     if settings.augment not in AUGMENT_PRESETS:
         raise SearchError(f"unknown augmentation {settings.augment!r}")
     augment = AUGMENT_PRESETS[settings.augment]
     weighting = settings.weighting()
-    tag = _checkpoint_tag(space, settings, seed, dataset)
+    loop = EpochLoop(settings.epochs, checkpoint, _checkpoint_tag(space, settings, seed, dataset), seed,
+                     stop_after_epoch=stop_after_epoch, on_epoch=on_epoch)
 
     torch.manual_seed(derive_seed(seed, "init"))
     supernet = build_search_supernet(space, settings, num_classes, in_channels).to(device)
     if settings.channels_last:
         supernet = supernet.to(memory_format=torch.channels_last)
-    alpha = {k: v.to(device).detach().requires_grad_() for k, v in _init_alpha(supernet, seed).items()}
+    alpha = {k: v.to(device).detach().requires_grad_() for k, v in init_alpha(supernet, seed).items()}
     w_opt = torch.optim.SGD(supernet.parameters(), lr=settings.w_lr, momentum=settings.w_momentum,
                             weight_decay=settings.w_weight_decay)
     a_opt = torch.optim.Adam(list(alpha.values()), lr=settings.alpha_lr, betas=(0.5, 0.999),
                              weight_decay=settings.alpha_weight_decay)
-    trajectory, history, running, start_epoch, wall = [], [], {}, 0, 0.0
+    trajectory, history, running = [], [], {}
     snapshot_epochs = {int(e) for e in snapshot_epochs}
     snapshots: dict[int, dict] = {}
 
-    state = load_checkpoint(checkpoint, tag)
+    state = loop.resume()
     if state is not None:
         supernet.load_state_dict(state["supernet"])
         with torch.no_grad():
@@ -436,7 +404,6 @@ def run_search(
         a_opt.load_state_dict(state["a_opt"])
         trajectory, history = list(state["trajectory"]), list(state["history"])
         running = {tuple(json.loads(k)): tuple(v) for k, v in state["running"].items()}
-        start_epoch, wall = state["epoch"], state["wall_s"]
         snapshots = {int(e): v for e, v in state.get("snapshots", {}).items()}
 
     # the training data: bi-level methods split it once, seeded, into weight and α halves
@@ -447,36 +414,35 @@ def run_search(
     else:
         w_idx, a_idx = order, order[:0]
 
-    if start_epoch == 0 and not trajectory:  # epoch 0: the initial state, before any update
+    if loop.start == 0 and not trajectory:  # epoch 0: the initial state, before any update
         probs = weighting.probabilities({k: v for k, v in alpha.items() if not k.endswith("_edges")}, supernet, 0.0)
         costs, correct = _edge_costs(supernet, expected_weights(weighting, alpha, supernet), valid.x, valid.y, settings, device)
         trajectory += _trajectory_rows(0, supernet, alpha if weighting.learns_alpha else {}, probs, costs, correct, running)
 
-    for epoch in range(start_epoch, settings.epochs):
-        began = time.perf_counter()
-        generator = torch.Generator().manual_seed(derive_seed(seed, epoch, "data"))
-        torch.manual_seed(derive_seed(seed, epoch, "model"))
+    for epoch in loop.epochs():
+        generator = loop.generator(epoch, "data")
+        torch.manual_seed(loop.seed(epoch, "model"))
         lr = settings.lr_at(epoch)
         for group in w_opt.param_groups:
             group["lr"] = lr
         w_order = w_idx[torch.randperm(len(w_idx), generator=generator)]
         a_order = a_idx[torch.randperm(len(a_idx), generator=generator)] if len(a_idx) else a_idx
         steps = max(1, len(w_order) // settings.batch_size)
-        a_batches = _batches(train.x, train.y, a_order, settings.batch_size) if settings.bilevel else None
+        a_batches = minibatches(train.x, train.y, a_order, settings.batch_size) if settings.bilevel else None
         loss_sum, correct_sum, seen = 0.0, 0, 0
         supernet.train()
-        for step, (xb, yb) in enumerate(_batches(train.x, train.y, w_order, settings.batch_size)):
+        for step, (xb, yb) in enumerate(minibatches(train.x, train.y, w_order, settings.batch_size)):
             progress = (epoch + step / steps) / settings.epochs
-            xb = _prepare(augment(xb, generator), device, settings.channels_last)
+            xb = to_device(augment(xb, generator), device, settings.channels_last)
             yb = yb.to(device)
             search_batch = None
             if settings.bilevel:
                 try:
                     xs, ys = next(a_batches)
                 except StopIteration:
-                    a_batches = _batches(train.x, train.y, a_order, settings.batch_size)
+                    a_batches = minibatches(train.x, train.y, a_order, settings.batch_size)
                     xs, ys = next(a_batches)
-                search_batch = (_prepare(augment(xs, generator), device, settings.channels_last), ys.to(device))
+                search_batch = (to_device(augment(xs, generator), device, settings.channels_last), ys.to(device))
             loss, logits = search_step(supernet, alpha, weighting, settings, w_opt, a_opt, (xb, yb), search_batch,
                                        generator, progress, lr)
             loss_sum += loss.item() * len(yb)
@@ -491,30 +457,25 @@ def run_search(
         costs, correct = _edge_costs(supernet, weights, valid.x, valid.y, settings, device)
         trajectory += _trajectory_rows(epoch + 1, supernet, alpha if weighting.learns_alpha else {}, probs, costs,
                                        correct, running)
-        wall += time.perf_counter() - began
         record = {"epoch": epoch + 1, "lr": lr, "tau": weighting.tau(progress) if hasattr(weighting, "tau") else float("nan"),
                   "train_loss": loss_sum / max(seen, 1), "train_acc": 100.0 * correct_sum / max(seen, 1),
-                  "valid_loss": valid_loss, "valid_acc": valid_acc, "wall_s": wall}
+                  "valid_loss": valid_loss, "valid_acc": valid_acc}
         history.append(record)
-        if on_epoch is not None:
-            on_epoch(epoch + 1, record)
         if epoch + 1 in snapshot_epochs:
             snapshots[epoch + 1] = {"supernet": {k: v.detach().cpu().clone() for k, v in supernet.state_dict().items()},
                                     "alpha": {k: v.detach().cpu().clone() for k, v in alpha.items()}}
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, {
-                "tag": tag, "epoch": epoch + 1, "wall_s": wall,
-                "supernet": supernet.state_dict(), "alpha": {k: v.detach().cpu() for k, v in alpha.items()},
-                "w_opt": w_opt.state_dict(), "a_opt": a_opt.state_dict(),
-                "trajectory": trajectory, "history": history,
-                "running": {json.dumps(list(k)): list(v) for k, v in running.items()},
-                "snapshots": snapshots,
-            })
-        if stop_after_epoch is not None and epoch + 1 >= stop_after_epoch and epoch + 1 < settings.epochs:
+        going = loop.finish(epoch, record, {
+            "supernet": supernet.state_dict(), "alpha": {k: v.detach().cpu() for k, v in alpha.items()},
+            "w_opt": w_opt.state_dict(), "a_opt": a_opt.state_dict(),
+            "trajectory": trajectory, "history": history,
+            "running": {json.dumps(list(k)): list(v) for k, v in running.items()},
+            "snapshots": snapshots,
+        })
+        if not going:
             return None
 
     return SearchState(space, settings, int(seed), supernet, alpha, pd.DataFrame(trajectory), pd.DataFrame(history),
-                       snapshots)
+                       snapshots, dataset)
 
 
 def snapshot_epochs(epochs: int, fractions: Iterable[float]) -> list[int]:

@@ -8,6 +8,9 @@
   node by node, the incoming edge whose removal hurts least until two remain.
 * :func:`score_architectures` — validation accuracy and loss of sub-networks under the shared weights, with
   batch-norm statistics recalibrated on training batches for each sub-network (optional).
+
+The stage entry points: :func:`select_architectures` (the ``search_genotypes`` table of one search) and
+:func:`score_sample_sets` (the ``supernet_scores`` table: the supernet as an evaluator, at every snapshot).
 """
 
 from __future__ import annotations
@@ -19,9 +22,14 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from cellprobe.search.loop import SearchError, SearchState, _batches, _prepare, evaluate
+from cellprobe.data import minibatches, to_device
+from cellprobe.search.loop import SearchError, SearchState, evaluate, snapshot_state
 
-__all__ = ["select_by_magnitude", "select_by_perturbation", "score_architectures", "recalibrate_batch_norm"]
+__all__ = ["SELECTIONS", "select_by_magnitude", "select_by_perturbation", "score_architectures",
+           "recalibrate_batch_norm", "select_architectures", "score_sample_sets"]
+
+#: Selection rules by name.
+SELECTIONS = ("magnitude", "perturbation")
 
 
 def select_by_magnitude(state: SearchState):
@@ -40,11 +48,11 @@ def _fine_tune(supernet, weights, train, settings, steps, generator, device):
     supernet.train()
     weights = {k: v.to(device) for k, v in weights.items()}
     order = torch.randperm(len(train.x), generator=generator)
-    for step, (xb, yb) in enumerate(_batches(train.x, train.y, order, settings.batch_size)):
+    for step, (xb, yb) in enumerate(minibatches(train.x, train.y, order, settings.batch_size)):
         if step >= steps:
             break
         opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(supernet(_prepare(xb, device, settings.channels_last), weights), yb.to(device))
+        loss = F.cross_entropy(supernet(to_device(xb, device, settings.channels_last), weights), yb.to(device))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
         opt.step()
@@ -68,8 +76,7 @@ def select_by_perturbation(
     valid, train = splits["valid"], splits["train"]
     x, y = valid.x[:eval_images], valid.y[:eval_images]
     weights = {k: v.detach().clone().cpu() for k, v in state.expected_weights().items()}
-    ops = list(supernet.ops)
-    candidates = [o for o, name in enumerate(ops) if not (supernet.space == "darts" and name == "none")]
+    candidates = supernet.selectable_ops
     rng = np.random.default_rng(seed)
     generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
 
@@ -90,11 +97,11 @@ def select_by_perturbation(
         if tune_every and (k + 1) % tune_every == 0:
             _fine_tune(supernet, weights, train, settings, tune_steps, generator, device)
 
-    if supernet.space == "darts":  # topology: keep two inputs per node, dropping the least harmful first
+    if supernet.inputs_per_node is not None:  # topology: keep that many inputs per node, least harmful dropped first
         for ct in supernet.cell_types:
             for target in sorted({t for t, _ in supernet.edges}):
                 live = [e for e, (t, _) in enumerate(supernet.edges) if t == target]
-                while len(live) > 2:
+                while len(live) > supernet.inputs_per_node:
                     after = []
                     for e in live:
                         masked = {kk: v.clone() for kk, v in weights.items()}
@@ -123,7 +130,7 @@ def recalibrate_batch_norm(supernet, weights, x, batch_size, batches, device, ch
             xb = x[i * batch_size : (i + 1) * batch_size]
             if len(xb) < 2:
                 break
-            supernet(_prepare(xb, device, channels_last), weights)
+            supernet(to_device(xb, device, channels_last), weights)
     for m, momentum in zip(norms, saved):
         m.momentum = momentum
 
@@ -154,3 +161,51 @@ def score_architectures(state: SearchState, genotypes: list, splits: dict, devic
                              device, settings.channels_last, running_stats=recalibrate_batches > 0)
         rows.append({"arch_id": g.arch_id, "genotype": g.to_str(), "valid_acc": acc, "valid_loss": loss})
     return pd.DataFrame(rows, columns=["arch_id", "genotype", "valid_acc", "valid_loss"])
+
+
+def select_architectures(state: SearchState, selections, splits: dict, device: torch.device, *, seed: int = 0,
+                         perturbation: dict | None = None) -> pd.DataFrame:
+    """The ``search_genotypes`` rows of one search: each selection's architecture, scored by the supernet.
+
+    Magnitude selection is skipped for methods that learn no α (uniform one-shot).
+    """
+    chosen = []
+    for selection in selections:
+        if selection not in SELECTIONS:
+            raise SearchError(f"unknown selection {selection!r}; use {' or '.join(SELECTIONS)}")
+        if selection == "magnitude":
+            if not state.settings.weighting().learns_alpha:
+                continue  # uniform one-shot learns no α
+            chosen.append(("magnitude", select_by_magnitude(state)))
+        else:
+            chosen.append(("perturbation", select_by_perturbation(state, splits, device, seed=seed,
+                                                                  **(perturbation or {}))))
+    scores = score_architectures(state, [g for _, g in chosen], splits, device)
+    return pd.DataFrame({
+        **state.keys, "selection": [name for name, _ in chosen], "arch_id": scores["arch_id"],
+        "genotype": scores["genotype"], "supernet_valid_acc": scores["valid_acc"],
+        "supernet_valid_loss": scores["valid_loss"],
+    })
+
+
+def score_sample_sets(state: SearchState, genotypes: list, splits: dict, device: torch.device, *,
+                      recalibrate_batches: int = 0, eval_images: int | None = None, progress=None) -> pd.DataFrame:
+    """The ``supernet_scores`` rows: ``genotypes`` scored at every snapshot of the search and at its end,
+    with each batch's statistics and (``recalibrate_batches > 0``) with recalibrated batch norms."""
+    from cellprobe.tables import SUPERNET_SCORES
+
+    wrong = sorted({g.space for g in genotypes} - {state.space})
+    if wrong:
+        raise SearchError(f"the architectures to score hold {', '.join(wrong)} ones; this supernet searches {state.space}")
+    final = state.final_epoch()
+    states = {e: snapshot_state(state, e) for e in sorted(state.snapshots) if e != final}
+    states[final] = state
+    frames = []
+    for epoch, at in states.items():
+        for recalibrate in sorted({0, recalibrate_batches}):
+            scores = score_architectures(at, genotypes, splits, device, recalibrate_batches=recalibrate,
+                                         eval_images=eval_images)
+            frames.append(scores.assign(**state.keys, epoch=epoch, bn_recalibrated=recalibrate > 0))
+            if progress is not None:
+                progress(epoch, recalibrate, scores)
+    return pd.concat(frames, ignore_index=True)[SUPERNET_SCORES.columns]

@@ -4,10 +4,10 @@
 * :class:`Gumbel` (SNAS; ``hard=True`` as in DSNAS): a Gumbel-softmax sample per step with a temperature
   annealed from ``tau_max`` to ``tau_min`` over the search; hard samples are one-hot in the forward pass
   with the soft sample's gradient (straight-through).
-* :class:`Uniform` (SPOS): one uniformly sampled path per step, α unused. In the DARTS space the path is a
-  random genotype (two distinct inputs per node, non-``none`` ops); in NB201 a random op per edge, or —
-  with ``deisomorphic=True`` — a uniformly drawn isomorphism class (its lowest-index member), so that
-  classes with many isomorphic cells are not over-trained.
+* :class:`Uniform` (SPOS): one uniformly sampled path per step, α unused: a draw of the space's uniform
+  sampler (DARTS: two distinct inputs per node, non-``none`` ops; NB201: a random op per edge), or — with
+  ``deisomorphic=True`` — of its isomorphism-class sampler (NB201: a uniformly drawn class, its lowest-index
+  member), so that classes with many isomorphic cells are not over-trained.
 
 Each weighting also gives the deterministic weights used for evaluation and cost measurement
 (:meth:`expected`): ``softmax(α)`` for DARTS and SNAS, uniform ``1/|O|`` for SPOS.
@@ -86,17 +86,14 @@ class Uniform(EdgeWeighting):
     learns_alpha = False
 
     def sample(self, alpha, supernet, generator, progress):
-        from cellprobe.nn.supernet import discretize
-        from cellprobe.sampling import class_representatives, get_sampler
+        from cellprobe.sampling import get_sampler
+        from cellprobe.spaces import get_space
 
         seed = int(torch.randint(0, 2**62, (1,), generator=generator).item())
         rng = np.random.default_rng(seed)
-        if supernet.space == "nb201" and self.deisomorphic:
-            reps = class_representatives()
-            genotype = reps[int(rng.integers(len(reps)))]
-        else:
-            genotype = get_sampler("uniform" if supernet.space == "darts" else "nb201").draw(rng)
-        return discretize(supernet, genotype)
+        space = get_space(supernet.space)
+        name = space.class_sampler if self.deisomorphic and space.class_sampler else space.default_sampler
+        return supernet.discretize(get_sampler(name).draw(rng))
 
     def expected(self, alpha, supernet):
         n_edges, n_ops = len(supernet.edges), len(supernet.ops)

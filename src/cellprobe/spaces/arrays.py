@@ -30,38 +30,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
 from cellprobe.errors import GenotypeError
-from cellprobe.spaces import darts, nb201
-from cellprobe.spaces.darts import DartsCell, DartsGenotype
-from cellprobe.spaces.nb201 import NB201Genotype
+from cellprobe.spaces.registry import SPACES, get_space
 
 __all__ = ["ArchArrays", "Neighbours", "to_arrays", "to_genotypes", "neighbour_arrays", "edge_targets",
-           "array_shape", "unique_rows", "space_of", "CELL_NAMES"]
-
-#: Cell names by space, in the order of the arrays' ``cells`` axis (as :class:`~cellprobe.spaces.Edit` names them).
-CELL_NAMES = {"nb201": ("cell",), "darts": darts.CELL_TYPES}
-_VOCABULARY = {"nb201": nb201.OPS, "darts": darts.PRIMITIVES}
+           "array_shape", "unique_rows", "space_of"]
 
 
 def array_shape(space: str) -> tuple[int, int, int, int]:
     """``(cells, edges per cell, nodes per cell, input nodes)`` of the arrays of ``space``."""
-    if space == "nb201":
-        return 1, len(nb201.EDGES), nb201.N_NODES, 1
-    if space == "darts":
-        return 2, 2 * darts.N_NODES, darts.N_INPUTS + darts.N_NODES, darts.N_INPUTS
-    raise GenotypeError(f"unknown search space {space!r}; known spaces: darts, nb201")
+    return get_space(space).array_shape
 
 
 def edge_targets(space: str) -> np.ndarray:
     """The node each edge feeds, ``(edges,)``; nodes are numbered in topological order."""
-    if space == "nb201":
-        return np.array([t for t, _ in nb201.EDGES], dtype=np.int64)
-    array_shape(space)
-    return np.arange(2 * darts.N_NODES, dtype=np.int64) // 2 + darts.N_INPUTS
+    return get_space(space).edge_targets()
 
 
 @dataclass(frozen=True)
@@ -90,24 +76,9 @@ class ArchArrays:
         return ArchArrays(self.space, self.ops[index], self.inputs[index], self.concat[index])
 
     def canonical(self) -> ArchArrays:
-        """Each DARTS node's two edges sorted by input, as :meth:`DartsCell.canonical` orders them.
-
-        (A node's two inputs always differ, so the input alone decides the order.) NB201 batches, and
-        batches already in canonical order, are returned as they are.
-        """
-        if self.space == "nb201":
-            return self
-        n, cells, edges = self.ops.shape
-        ops = self.ops.reshape(n, cells, edges // 2, 2)
-        inputs = self.inputs.reshape(n, cells, edges // 2, 2)
-        swap = (inputs[..., 0] > inputs[..., 1])[..., None]
-        if not swap.any():  # already canonical (e.g. a batch canonicalised before)
-            return self
-
-        def ordered(pairs):
-            return np.where(swap, pairs[..., ::-1], pairs).reshape(n, cells, edges)
-
-        return ArchArrays(self.space, ordered(ops), ordered(inputs), self.concat)
+        """The batch in the space's canonical edge order (as the genotypes' ``canonical()``): equal arrays
+        for equal architectures. A batch already in canonical order is returned as it is."""
+        return get_space(self.space).canonical_arrays(self)
 
     def unique(self) -> tuple[ArchArrays, np.ndarray]:
         """The distinct architectures of the batch (in order of first appearance) and each one's row among them.
@@ -160,11 +131,6 @@ def unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first_sorted[by_appearance], inverse
 
 
-@cache
-def _op_index(space: str) -> dict[str, int]:
-    return {op: i for i, op in enumerate(_VOCABULARY[space])}
-
-
 def space_of(genotypes, space: str | None = None) -> str:
     """The space of a list of genotypes (or of a batch), checked to be one space (and ``space`` when given)."""
     kinds = {genotypes.space} if isinstance(genotypes, ArchArrays) else {getattr(g, "space", None) for g in genotypes}
@@ -172,44 +138,20 @@ def space_of(genotypes, space: str | None = None) -> str:
         kinds.add(space)
     if not kinds:
         raise GenotypeError("cannot infer the space of an empty list of genotypes; pass space=")
-    if len(kinds) > 1 or not kinds <= set(CELL_NAMES):
-        raise GenotypeError(f"expected genotypes of one space (darts or nb201), got {sorted(map(str, kinds))}")
+    if len(kinds) > 1 or not kinds <= set(SPACES):
+        raise GenotypeError(f"expected genotypes of one space ({', '.join(SPACES)}), got {sorted(map(str, kinds))}")
     return kinds.pop()
 
 
 def to_arrays(genotypes: Sequence, space: str | None = None) -> ArchArrays:
     """The :class:`ArchArrays` of a list of genotypes of one space (``space`` needed when the list is empty)."""
-    space = space_of(genotypes, space)
-    cells, edges, nodes, _ = array_shape(space)
-    index = _op_index(space)
-    n = len(genotypes)
-    if space == "nb201":
-        ops = np.array([[index[op] for op in g.ops] for g in genotypes], dtype=np.int64).reshape(n, 1, edges)
-        inputs = np.broadcast_to(np.array([s for _, s in nb201.EDGES], dtype=np.int64), (n, 1, edges)).copy()
-        concat = np.zeros((n, 1, nodes), dtype=bool)
-        concat[:, 0, nb201.OUTPUT] = True
-        return ArchArrays(space, ops, inputs, concat)
-    flat = [[(index[op], inp) for name in darts.CELL_TYPES for op, inp in g.cell(name).edges] for g in genotypes]
-    pairs = np.array(flat, dtype=np.int64).reshape(n, cells, edges, 2)
-    concat = np.zeros((n, cells, nodes), dtype=bool)
-    for b, g in enumerate(genotypes):
-        for c, name in enumerate(darts.CELL_TYPES):
-            concat[b, c, list(g.cell(name).concat)] = True
-    return ArchArrays(space, pairs[..., 0].copy(), pairs[..., 1].copy(), concat)
+    genotypes = list(genotypes)
+    return get_space(space_of(genotypes, space)).to_arrays(genotypes)
 
 
 def to_genotypes(batch: ArchArrays) -> list:
     """The genotypes of a batch (validated as any genotype is)."""
-    names = _VOCABULARY[batch.space]
-    if batch.space == "nb201":
-        return [NB201Genotype(tuple(names[o] for o in row)) for row in batch.ops[:, 0].tolist()]
-    out = []
-    for ops, inputs, concat in zip(batch.ops.tolist(), batch.inputs.tolist(), batch.concat):
-        cells = [DartsCell(tuple((names[o], i) for o, i in zip(ops[c], inputs[c])),
-                           tuple(int(k) for k in np.flatnonzero(concat[c])), name)
-                 for c, name in enumerate(darts.CELL_TYPES)]
-        out.append(DartsGenotype(*cells))
-    return out
+    return get_space(batch.space).from_arrays(batch)
 
 
 # -- neighbours -----------------------------------------------------------------------------------------
@@ -218,7 +160,7 @@ class Neighbours:
     """Every single-edge neighbour of a batch: ``arrays`` plus, per neighbour, whose it is and what changed.
 
     ``owner``: index of the architecture in the original batch; ``cell``, ``edge``: the changed edge
-    (``cell`` indexes :data:`CELL_NAMES`); ``kind``: 0 for an op swap, 1 for a rewiring.
+    (``cell`` indexes the space's ``cell_names``); ``kind``: 0 for an op swap, 1 for a rewiring.
     """
 
     arrays: ArchArrays
@@ -228,42 +170,18 @@ class Neighbours:
     kind: np.ndarray
 
 
-@cache
-def _candidates(space: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per edge, the candidate slots of its neighbours in :meth:`edits` order: new op or new input (-1: none).
-
-    Returns ``(new_op, new_input)``, each ``(edges, slots)``: an op slot sets ``new_op`` (and
-    ``new_input = -1``), a rewiring slot sets ``new_input`` (``new_op = -1``).
-    """
-    index = _op_index(space)
-    _, edges, _, n_inputs = array_shape(space)
-    if space == "nb201":
-        ops = np.array([index[op] for op in nb201.OPS])
-        return np.tile(ops, (edges, 1)), np.full((edges, len(ops)), -1)
-    ops = np.array([index[op] for op in darts.NEIGHBOUR_OPS])
-    max_inputs = n_inputs + darts.N_NODES - 1
-    new_op = np.concatenate([np.tile(ops, (edges, 1)), np.full((edges, max_inputs), -1)], axis=1)
-    new_input = np.concatenate([np.full((edges, len(ops)), -1), np.tile(np.arange(max_inputs), (edges, 1))], axis=1)
-    return new_op, new_input
-
-
 def neighbour_arrays(batch: ArchArrays) -> Neighbours:
     """The single-edge neighbours of every architecture of ``batch``, grouped by owner, in :meth:`edits` order.
 
-    NB201: each edge to each of the 4 other ops. DARTS: for each of the 16 edges, every other op but
-    ``none``, then every rewiring to an input of the same node that is neither the edge's own nor its
-    partner edge's. The neighbours keep their owner's edge order (canonicalise them with
-    :meth:`ArchArrays.canonical` where identity matters).
+    Each edge to each other op of :attr:`~cellprobe.spaces.base.Space.neighbour_ops` (NB201: 4 others; DARTS:
+    6, ``none`` excluded), then — in spaces with free inputs — every rewiring to another allowed input of
+    the edge (DARTS: an earlier node that is neither the edge's own input nor its partner edge's). The
+    neighbours keep their owner's edge order (canonicalise them with :meth:`ArchArrays.canonical` where
+    identity matters).
     """
-    n, cells, edges = batch.ops.shape
-    new_op, new_input = _candidates(batch.space)  # (edges, slots)
-    ops = batch.ops[:, :, :, None]  # (n, cells, edges, 1)
-    valid = (new_op >= 0) & (new_op != ops)
-    if batch.space == "darts":
-        inputs = batch.inputs[:, :, :, None]
-        partner = batch.inputs[:, :, np.arange(edges) ^ 1, None]
-        reach = (new_input < edge_targets("darts")[:, None])  # inputs 0..node-1 of the edge's node
-        valid |= (new_input >= 0) & reach & (new_input != inputs) & (new_input != partner)
+    space = get_space(batch.space)
+    new_op, new_input = space.neighbour_slots  # (edges, slots)
+    valid = space.valid_slots(batch, new_op, new_input)  # (n, cells, edges, slots)
     owner, cell, edge, slot = np.nonzero(valid)  # row-major: owner, cell, edge, slot = edits() order
     out_ops = batch.ops[owner].copy()
     out_inputs = batch.inputs[owner].copy()

@@ -39,9 +39,12 @@ from math import comb, prod
 from typing import ClassVar
 
 import networkx as nx
+import numpy as np
 
 from cellprobe.errors import GenotypeError
-from cellprobe.spaces.base import Edit, OpVocabulary, stable_id
+from cellprobe.spaces.arrays import ArchArrays
+from cellprobe.spaces.base import Decision, Edit, OpVocabulary, Space, stable_id
+from cellprobe.spaces.registry import register_space
 
 __all__ = [
     "PRIMITIVES",
@@ -52,6 +55,8 @@ __all__ = [
     "DartsGenotype",
     "count_cells",
     "info",
+    "DartsSpace",
+    "SPACE",
 ]
 
 #: The 8 DARTS primitives, in the order of the DARTS reference code.
@@ -409,20 +414,21 @@ class DartsGenotype:
             for e, (op, inp) in enumerate(cell.edges):
                 for new_op in NEIGHBOUR_OPS:
                     if new_op != op:
-                        out.append((Edit(name, e, "op", op, new_op), self._with(name, cell.replace_edge(e, op=new_op))))
+                        out.append((Edit(name, e, "op", op, new_op), self.with_cell(name, cell.replace_edge(e, op=new_op))))
                 node = _node_of(e)
                 partner_inp = cell.edges[e ^ 1][1]
                 for new_inp in range(node + N_INPUTS):
                     if new_inp not in (inp, partner_inp):
                         out.append(
-                            (Edit(name, e, "input", inp, new_inp), self._with(name, cell.replace_edge(e, inp=new_inp)))
+                            (Edit(name, e, "input", inp, new_inp), self.with_cell(name, cell.replace_edge(e, inp=new_inp)))
                         )
         return out
 
     def neighbours(self) -> list[DartsGenotype]:
         return [g for _, g in self.edits()]
 
-    def _with(self, name: str, cell: DartsCell) -> DartsGenotype:
+    def with_cell(self, name: str, cell: DartsCell) -> DartsGenotype:
+        """This genotype with its ``name`` cell replaced by ``cell``."""
         cells = {"normal": self.normal, "reduce": self.reduce, name: cell}
         return DartsGenotype(**cells)
 
@@ -470,3 +476,138 @@ def info() -> dict:
         "neighbours_per_genotype": len(CELL_TYPES)
         * (2 * N_NODES * (len(NEIGHBOUR_OPS) - 1) + 2 * sum(range(N_NODES))),
     }
+
+
+class DartsSpace(Space):
+    """The DARTS space as a :class:`~cellprobe.spaces.base.Space`: a normal and a reduce cell, free inputs."""
+
+    name = "darts"
+    ops = PRIMITIVES
+    genotype = DartsGenotype
+    cell_names = CELL_TYPES
+    edges_per_cell = 2 * N_NODES
+    nodes_per_cell = N_INPUTS + N_NODES
+    n_inputs = N_INPUTS
+    free_inputs = True
+    inputs_per_node = 2
+    default_sampler = "uniform"
+    motif_cells = ("normal", "reduce", "both")
+    graph_nodes = {"input0": (0,), "input1": (1,), "node": tuple(range(N_INPUTS, N_INPUTS + N_NODES))}
+    info_labels = (
+        ("intermediate_nodes", "intermediate nodes per cell"),
+        ("edges_per_cell", "edges per cell"),
+        ("cells_per_type_without_none", "cells per cell type (without none)"),
+        ("cells_per_type_with_none", "cells per cell type (with none)"),
+        ("genotypes_without_none", "genotypes, normal x reduce (without none)"),
+        ("neighbours_per_genotype", "neighbours per genotype"),
+    )
+
+    def cells(self, genotype: DartsGenotype) -> list[tuple[str, DartsCell]]:
+        return [(name, genotype.cell(name)) for name in CELL_TYPES]
+
+    def disable(self, genotype: DartsGenotype, cell: str, edge: int) -> DartsGenotype:
+        return genotype.with_cell(cell, genotype.cell(cell).replace_edge(edge, op="none"))
+
+    def cell_graph(self, genotype: DartsGenotype, cell: str, encoding: str = "edge") -> nx.DiGraph:
+        return genotype.cell(cell).to_graph(encoding, output=False)
+
+    def info(self) -> dict:
+        return info()
+
+    @property
+    def neighbour_ops(self) -> tuple[str, ...]:
+        return NEIGHBOUR_OPS
+
+    def edge_targets(self) -> np.ndarray:
+        return np.arange(2 * N_NODES, dtype=np.int64) // 2 + N_INPUTS
+
+    # -- array form ------------------------------------------------------------------------------------------
+    def to_arrays(self, genotypes: list) -> ArchArrays:
+        cells, edges, nodes, _ = self.array_shape
+        index = self.op_index
+        n = len(genotypes)
+        flat = [[(index[op], inp) for name in CELL_TYPES for op, inp in g.cell(name).edges] for g in genotypes]
+        pairs = np.array(flat, dtype=np.int64).reshape(n, cells, edges, 2)
+        concat = np.zeros((n, cells, nodes), dtype=bool)
+        for b, g in enumerate(genotypes):
+            for c, name in enumerate(CELL_TYPES):
+                concat[b, c, list(g.cell(name).concat)] = True
+        return ArchArrays(self.name, pairs[..., 0].copy(), pairs[..., 1].copy(), concat)
+
+    def from_arrays(self, batch: ArchArrays) -> list[DartsGenotype]:
+        names = self.ops
+        out = []
+        for ops, inputs, concat in zip(batch.ops.tolist(), batch.inputs.tolist(), batch.concat):
+            cells = [DartsCell(tuple((names[o], i) for o, i in zip(ops[c], inputs[c])),
+                               tuple(int(k) for k in np.flatnonzero(concat[c])), name)
+                     for c, name in enumerate(CELL_TYPES)]
+            out.append(DartsGenotype(*cells))
+        return out
+
+    def canonical_arrays(self, batch: ArchArrays) -> ArchArrays:
+        """Each node's two edges sorted by input, as :meth:`DartsCell.canonical` orders them (a node's two
+        inputs always differ, so the input alone decides the order)."""
+        n, cells, edges = batch.ops.shape
+        ops = batch.ops.reshape(n, cells, edges // 2, 2)
+        inputs = batch.inputs.reshape(n, cells, edges // 2, 2)
+        swap = (inputs[..., 0] > inputs[..., 1])[..., None]
+        if not swap.any():  # already canonical (e.g. a batch canonicalised before)
+            return batch
+
+        def ordered(pairs):
+            return np.where(swap, pairs[..., ::-1], pairs).reshape(n, cells, edges)
+
+        return ArchArrays(self.name, ordered(ops), ordered(inputs), batch.concat)
+
+    def valid_slots(self, batch: ArchArrays, new_op: np.ndarray, new_input: np.ndarray) -> np.ndarray:
+        """Op swaps, and rewirings to an earlier node of the edge's node that is neither the edge's own
+        input nor its partner edge's."""
+        edges = batch.ops.shape[2]
+        inputs = batch.inputs[:, :, :, None]
+        partner = batch.inputs[:, :, np.arange(edges) ^ 1, None]
+        reach = new_input < self.edge_targets()[:, None]  # inputs 0..node-1 of the edge's node
+        rewire = (new_input >= 0) & reach & (new_input != inputs) & (new_input != partner)
+        return super().valid_slots(batch, new_op, new_input) | rewire
+
+    # -- the ENAS controller -------------------------------------------------------------------------------------
+    @property
+    def controller_ops(self) -> tuple[str, ...]:
+        return NEIGHBOUR_OPS
+
+    def decisions(self) -> tuple[Decision, ...]:
+        """For the normal, then the reduce cell, for each intermediate node 2..5: its first input, its second
+        input (a different earlier node), the op of its first edge, the op of its second edge (2 × 4 × 4 = 32)."""
+        out: list[Decision] = []
+        for cell in CELL_TYPES:
+            for k in range(N_NODES):
+                node = k + N_INPUTS
+                for slot in range(2):
+                    out.append(Decision(len(out), cell, node, 2 * k + slot, "input", tuple(range(node))))
+                for slot in range(2):
+                    out.append(Decision(len(out), cell, node, 2 * k + slot, "op", tuple(NEIGHBOUR_OPS)))
+        return tuple(out)
+
+    def decode(self, row) -> DartsGenotype:
+        cells = {}
+        for c, cell in enumerate(CELL_TYPES):
+            part = row[c * 4 * N_NODES : (c + 1) * 4 * N_NODES]
+            edges = []
+            for k in range(N_NODES):
+                in0, in1, op0, op1 = part[4 * k : 4 * k + 4]
+                edges += [(NEIGHBOUR_OPS[op0], in0), (NEIGHBOUR_OPS[op1], in1)]
+            cells[cell] = DartsCell(tuple(edges), name=cell)
+        return DartsGenotype(**cells)
+
+    def encode(self, genotype: DartsGenotype) -> list[int]:
+        row = []
+        for cell in CELL_TYPES:
+            for k in range(N_NODES):
+                (op0, in0), (op1, in1) = genotype.cell(cell).node_edges(k)
+                if "none" in (op0, op1):
+                    raise GenotypeError(f"{genotype.to_str()}: the controller's ops exclude 'none'")
+                row += [in0, in1, NEIGHBOUR_OPS.index(op0), NEIGHBOUR_OPS.index(op1)]
+        return row
+
+
+#: The DARTS space.
+SPACE = register_space(DartsSpace())

@@ -24,7 +24,9 @@ import networkx as nx
 import numpy as np
 
 from cellprobe.errors import GenotypeError
-from cellprobe.spaces.base import Edit, OpVocabulary, stable_id
+from cellprobe.spaces.arrays import ArchArrays
+from cellprobe.spaces.base import Decision, Edit, OpVocabulary, Space, stable_id
+from cellprobe.spaces.registry import register_space
 
 __all__ = [
     "OPS",
@@ -35,6 +37,8 @@ __all__ = [
     "benchmark_index",
     "benchmark_indices",
     "info",
+    "NB201Space",
+    "SPACE",
 ]
 
 #: The 5 NB201 ops, in the benchmark's own order.
@@ -253,3 +257,96 @@ def info() -> dict:
         "unreachable": sum(not g.reachable for g in cells),
         "neighbours_per_genotype": len(EDGES) * (len(OPS) - 1),
     }
+
+
+class NB201Space(Space):
+    """NAS-Bench-201 as a :class:`~cellprobe.spaces.base.Space`: one cell, an op per fixed edge, enumerable."""
+
+    name = "nb201"
+    ops = OPS
+    genotype = NB201Genotype
+    cell_names = ("cell",)
+    edges_per_cell = len(EDGES)
+    nodes_per_cell = N_NODES
+    n_inputs = 1
+    free_inputs = False
+    default_sampler = "nb201"
+    isomorphism_classes = True
+    class_sampler = "nb201-iso"
+    benchmark = "nb201"
+    enumerable = True
+    motif_cells = ("cell",)
+    graph_nodes = {"input": (0,), "node": tuple(range(1, OUTPUT)), "output": (OUTPUT,)}
+    info_labels = (
+        ("edges", "edges per cell"),
+        ("cells", "cells"),
+        ("isomorphism_classes", "isomorphism classes"),
+        ("unreachable", "cells with unreachable output"),
+        ("neighbours_per_genotype", "neighbours per cell"),
+    )
+
+    def cells(self, genotype: NB201Genotype) -> list[tuple[str, NB201Genotype]]:
+        return [("cell", genotype)]
+
+    def disable(self, genotype: NB201Genotype, cell: str, edge: int) -> NB201Genotype:
+        ops = list(genotype.ops)
+        ops[edge] = "none"
+        return NB201Genotype(tuple(ops))
+
+    def cell_graph(self, genotype: NB201Genotype, cell: str = "cell", encoding: str = "edge") -> nx.DiGraph:
+        return genotype.to_graph(encoding)
+
+    def from_ops(self, ops) -> NB201Genotype:
+        return NB201Genotype(tuple(ops))
+
+    def population(self) -> list[NB201Genotype]:
+        return benchmark_order()
+
+    def info(self) -> dict:
+        return info()
+
+    def benchmark_indices(self, batch: ArchArrays) -> np.ndarray:
+        return benchmark_indices(batch.ops[:, 0])
+
+    @property
+    def neighbour_ops(self) -> tuple[str, ...]:
+        return tuple(OPS)
+
+    def edge_targets(self) -> np.ndarray:
+        return np.array([t for t, _ in EDGES], dtype=np.int64)
+
+    def fixed_sources(self) -> np.ndarray:
+        return np.array([s for _, s in EDGES], dtype=np.int64)
+
+    # -- array form ------------------------------------------------------------------------------------------
+    def to_arrays(self, genotypes: list) -> ArchArrays:
+        _, edges, nodes, _ = self.array_shape
+        index = self.op_index
+        n = len(genotypes)
+        ops = np.array([[index[op] for op in g.ops] for g in genotypes], dtype=np.int64).reshape(n, 1, edges)
+        inputs = np.broadcast_to(self.fixed_sources(), (n, 1, edges)).copy()
+        concat = np.zeros((n, 1, nodes), dtype=bool)
+        concat[:, 0, OUTPUT] = True
+        return ArchArrays(self.name, ops, inputs, concat)
+
+    def from_arrays(self, batch: ArchArrays) -> list[NB201Genotype]:
+        return [NB201Genotype(tuple(OPS[o] for o in row)) for row in batch.ops[:, 0].tolist()]
+
+    # -- the ENAS controller -------------------------------------------------------------------------------------
+    @property
+    def controller_ops(self) -> tuple[str, ...]:
+        return tuple(OPS)
+
+    def decisions(self) -> tuple[Decision, ...]:
+        """The op of each of the 6 edges, in :data:`EDGES` order."""
+        return tuple(Decision(e, "cell", target, e, "op", tuple(OPS)) for e, (target, _) in enumerate(EDGES))
+
+    def decode(self, row) -> NB201Genotype:
+        return NB201Genotype(tuple(OPS[a] for a in row))
+
+    def encode(self, genotype: NB201Genotype) -> list[int]:
+        return [OPS.index(op) for op in genotype.ops]
+
+
+#: The NB201 space.
+SPACE = register_space(NB201Space())

@@ -1,0 +1,128 @@
+"""``cellprobe evaluators zero-cost|predict|criteria``: how well fast evaluators rank architectures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cellprobe.cli.common import add_run_options, add_space, add_truth_options, json_object, load_truth, run_device, say
+from cellprobe.errors import CellprobeError
+
+__all__ = ["register"]
+
+
+def _zero_cost(args) -> None:
+    import time
+
+    from cellprobe.analysis.evaluators import evaluation_archs
+    from cellprobe.analysis.zero_cost import proxy_batch, zero_cost_table
+    from cellprobe.data import load_split
+    from cellprobe.tables import SAMPLE_SET, ZERO_COST, read_frames, write_table
+
+    run_device(args)
+    genotypes = evaluation_archs(args.space, samples=read_frames(args.sample, SAMPLE_SET) if args.sample else None,
+                                 archs=args.archs, sampler=args.sampler, seed=args.seed)
+    batch = proxy_batch(load_split(args.split), args.batch_size, args.seed)
+    start = time.perf_counter()
+
+    def progress(done, total, seconds):
+        if done == total or done % args.report_every == 0:
+            say(f"{done:,}/{total:,} networks scored, {seconds:.1f} s")
+
+    try:
+        table = zero_cost_table(genotypes, batch, preset=args.preset, seed=args.seed, dedupe=args.dedupe,
+                                progress=progress)
+    except ValueError as exc:
+        raise CellprobeError(f"zero-cost: {exc}") from None
+    meta = {"split": Path(args.split).name, "dataset": batch.dataset, "indices": list(batch.indices),
+            "preset": args.preset, "dedupe": args.dedupe, "seed": args.seed,
+            "archs": [str(p) for p in args.sample] if args.sample else args.archs}
+    write_table(table[ZERO_COST.columns], args.out, ZERO_COST, meta)
+    say(f"wrote {args.out}: {len(table):,} architectures, {table['computed_for'].nunique():,} networks in "
+        f"{time.perf_counter() - start:.1f} s")
+
+
+def _predict(args) -> None:
+    from cellprobe.analysis.evaluators import prediction_scores
+    from cellprobe.tables import EVALUATOR_SCORES, SAMPLE_SET, read_frames, write_table
+
+    run_device(args)
+    truth = load_truth(args, args.space)
+    table, meta = prediction_scores(truth, args.predictor, loss=args.loss, n_train=args.n_train, seed=args.seed,
+                                    options=json_object(args.options, "--options"),
+                                    pool=read_frames(args.archs, SAMPLE_SET) if args.archs else None)
+    write_table(table, args.out, EVALUATOR_SCORES, meta)
+    say(f"wrote {args.out}: {table['evaluator'].iloc[0]} (seed {args.seed}) scored {len(table)} architectures")
+
+
+def _criteria(args) -> None:
+    from cellprobe.analysis.evaluators import evaluate_evaluators, from_supernet_scores, from_zero_cost, scores_table
+    from cellprobe.tables import (EVALUATOR_CRITERIA, EVALUATOR_SCORES, FLOPS_GROUPS, SUPERNET_SCORES, ZERO_COST,
+                                  read_frame, write_table)
+
+    frames = [from_supernet_scores(read_frame(p, SUPERNET_SCORES)) for p in args.supernet_scores]
+    frames += [from_zero_cost(read_frame(p, ZERO_COST), args.proxies) for p in args.zero_cost]
+    frames += [scores_table(read_frame(p, EVALUATOR_SCORES)) for p in args.scores]
+    truth = load_truth(args, args.space)
+    per_evaluator, crit, groups, meta = evaluate_evaluators(
+        args.space, frames, truth, ks=args.ks, n_groups=args.flops_groups, flops_preset=args.flops_preset,
+        deiso=args.deiso)
+    out = Path(args.out_dir)
+    for name, table in per_evaluator.items():
+        write_table(table, out / f"{name}.parquet", EVALUATOR_SCORES, meta)
+    write_table(crit, out / "criteria.parquet", EVALUATOR_CRITERIA, meta)
+    write_table(groups, out / "flops_groups.parquet", FLOPS_GROUPS, meta)
+    final = crit[(crit["criterion"] == "kendall") & ~crit["deiso"]]
+    final = final[final["epoch"].isna() | (final["epoch"] == final.groupby("evaluator")["epoch"].transform("max"))]
+    for name, tau in final.groupby("evaluator")["value"].mean().items():
+        say(f"{name}: Kendall tau {tau:.3f}")
+    say(f"wrote {len(per_evaluator)} evaluator table(s), criteria.parquet and flops_groups.parquet under {out}")
+
+
+def register(commands) -> None:
+    ev = commands.add_parser("evaluators", help="rank evaluators: supernets, predictors, zero-cost proxies")
+    sub = ev.add_subparsers(dest="evaluators_command", required=True, metavar="<subcommand>")
+
+    p = sub.add_parser("zero-cost", help="zero-cost proxies of untrained networks on one minibatch")
+    add_space(p)
+    p.add_argument("--split", required=True, type=Path, help="prepared split (image_split table), e.g. train.parquet")
+    p.add_argument("--archs", help="'all' (every architecture of a small space, NB201) or a number to draw")
+    p.add_argument("--sampler", help="sampler for --archs N (default: the space's uniform sampler)")
+    p.add_argument("--sample", nargs="+", type=Path, default=[], help="sample-set tables to score instead")
+    p.add_argument("--batch-size", type=int, default=32, help="images in the minibatch (default 32)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the minibatch, the initialisations and --archs N")
+    p.add_argument("--preset", default="tiny", help="network preset (default tiny: NB201 C=8 N=1, DARTS C=8 3 cells)")
+    p.add_argument("--dedupe", action="store_true", help="score one network per isomorphism class and copy its values")
+    add_run_options(p, device=False)
+    p.add_argument("--report-every", type=int, default=1000, help="progress line every this many networks")
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(func=_zero_cost)
+
+    p = sub.add_parser("predict", help="fit a predictor on N architectures with known accuracy, score the others")
+    add_space(p)
+    add_truth_options(p, metric="test_acc")
+    p.add_argument("--archs", nargs="*", type=Path, default=[], help="sample sets to score (default: the ground truth)")
+    p.add_argument("--predictor", default="gates", help="mlp, lstm, gates or rf")
+    p.add_argument("--loss", default="hinge", choices=["hinge", "mse"])
+    p.add_argument("--n-train", type=int, required=True, help="training architectures drawn from the ground truth")
+    p.add_argument("--options", help="JSON object: predictor options")
+    p.add_argument("--seed", type=int, default=0)
+    add_run_options(p, device=False)
+    p.add_argument("--out", required=True, type=Path, help="evaluator_scores table")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser("criteria", help="ranking criteria and FLOPs groups of evaluators against the ground truth")
+    add_space(p)
+    p.add_argument("--supernet-scores", nargs="*", type=Path, default=[], help="supernet_scores tables (search score)")
+    p.add_argument("--zero-cost", nargs="*", type=Path, default=[], help="zero_cost tables")
+    p.add_argument("--proxies", nargs="+", help="zero-cost proxies to evaluate (default: all)")
+    p.add_argument("--scores", nargs="*", type=Path, default=[], help="evaluator_scores tables (e.g. predictors)")
+    add_truth_options(p, metric="test_acc")
+    p.add_argument("--ks", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.2, 0.5],
+                   help="top-K fractions of the set, each in (0, 1]")
+    p.add_argument("--flops-groups", type=int, default=10, help="FLOPs groups (default 10)")
+    p.add_argument("--flops-preset", default="standard",
+                   help="network preset of the FLOPs when the ground truth has none (a benchmark)")
+    p.add_argument("--deiso", action="store_true", help="also score after averaging within isomorphism classes")
+    p.add_argument("--out-dir", required=True, type=Path,
+                   help="writes <evaluator>.parquet, criteria.parquet and flops_groups.parquet here")
+    p.set_defaults(func=_criteria)

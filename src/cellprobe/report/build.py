@@ -1,0 +1,142 @@
+"""The report stage's entry point: every table the pipeline made → one HTML page (and its headline metrics).
+
+:data:`INPUTS` names the report's inputs (an option name → the schema of its tables). :func:`build_report`
+reads each file once, builds a section for each stage whose tables are there, and records every input in the
+provenance block, labelled by its schema (from the file's metadata) and the run keys its rows hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cellprobe import tables as T
+from cellprobe.ground_truth import BENCHMARK_COLUMNS, GroundTruth
+from cellprobe.report.metrics import collect_metrics, write_metrics
+from cellprobe.report.page import Section, provenance, render_report
+
+__all__ = ["INPUTS", "build_report", "input_label"]
+
+#: The report's inputs: name → schema name (each a list of table files).
+INPUTS = {
+    "nb201": "nb201_benchmark",
+    "train": "train_result",
+    "search_trajectory": "search_trajectory",
+    "search_history": "search_history",
+    "search_genotypes": "search_genotypes",
+    "importance_oi": "operator_importance",
+    "importance_results": "importance_results",
+    "importance_tests": "importance_tests",
+    "predictors": "predictor_evaluation",
+    "predictor_search": "predictor_search",
+    "motifs": "motifs",
+    "motif_occurrences": "motif_occurrences",
+    "evaluators_criteria": "evaluator_criteria",
+    "evaluators_flops_groups": "flops_groups",
+    "controller_architectures": "controller_architectures",
+    "controller_step_probs": "controller_step_probs",
+    "controller_hidden": "controller_hidden",
+    "controller_hidden_variance": "controller_hidden_variance",
+    "controller_correlations": "controller_correlations",
+    "controller_history": "controller_history",
+}
+#: Columns whose values name the run a table belongs to, in label order.
+_KEYS = ("space", "sample", "method", "variant", "set", "seed")
+
+
+def input_label(schema: str, frame: pd.DataFrame) -> str:
+    """``schema (key=value, ...)``: the run keys the rows hold (``space``, ``method``, ``seed``, ...)."""
+    keys = []
+    for column in _KEYS:
+        if column in frame.columns and len(frame):
+            values = sorted(map(str, frame[column].dropna().unique()))
+            if 0 < len(values) <= 3:
+                keys.append("/".join(values))
+    return f"{schema} ({', '.join(keys)})" if keys else schema
+
+
+class _Tables:
+    """Each input file read once (checked against its schema); frames by input name, concatenated."""
+
+    def __init__(self, paths: dict[str, list[Path]]):
+        unknown = sorted(set(paths) - set(INPUTS))
+        if unknown:
+            raise ValueError(f"unknown report input(s) {unknown}; inputs are: {', '.join(INPUTS)}")
+        self.paths = {name: [Path(p) for p in paths.get(name) or []] for name in INPUTS}
+        self.files: dict[Path, pd.DataFrame] = {}
+        self.labels: dict[str, Path] = {}
+
+    def __call__(self, name: str) -> pd.DataFrame | None:
+        schema = T.get_schema(INPUTS[name])
+        frames = []
+        for path in self.paths[name]:
+            if path not in self.files:
+                self.files[path] = T.read_frame(path, schema)  # checks the schema tag of the file's metadata
+                label = input_label(schema.name, self.files[path])
+                while label in self.labels and self.labels[label] != path:
+                    label += "'"
+                self.labels[label] = path
+            frames.append(self.files[path])
+        return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def build_report(paths: dict[str, list], out, *, metrics=None, known_cells=None, title: str = "cellprobe report",
+                 params: dict | None = None, nb201_top_k: int = 10, evaluators_k: float = 0.05,
+                 benchmark_column: str = "cifar10_test_acc") -> Path:
+    """Render the page to ``out`` from the tables at ``paths`` (input name → files; see :data:`INPUTS`).
+
+    ``metrics``: also write the headline numbers as JSON there (DVC metrics). ``known_cells``: the published
+    DARTS cells (JSON) for the motifs section. ``params``: the configuration to record. ``benchmark_column``:
+    the benchmark accuracy the controller's architectures are shown against.
+    """
+    from cellprobe.report.benchmark_section import nb201_section
+
+    load = _Tables(paths)
+    nb201 = load("nb201")
+    benchmarks = ([GroundTruth.from_benchmark(nb201, column) for column in BENCHMARK_COLUMNS]
+                  if nb201 is not None else [])
+    sections: list[Section] = []
+    if nb201 is not None:
+        sections.append(nb201_section(nb201, top_k=nb201_top_k))
+    if paths.get("search_trajectory"):
+        from cellprobe.report.search_section import search_section
+
+        sections.append(search_section(load("search_trajectory"), load("search_history"), load("search_genotypes"),
+                                       benchmarks=benchmarks, trained=load("train")))
+    if paths.get("train"):
+        from cellprobe.report.train_section import train_section
+
+        sections.append(train_section(load("train")))
+    if paths.get("importance_oi"):
+        from cellprobe.report.importance_section import importance_section
+
+        sections.append(importance_section(load("importance_oi"), load("importance_results"),
+                                           load("importance_tests"), load("predictors"), load("predictor_search")))
+    if paths.get("motifs"):
+        from cellprobe.report.motifs_section import motifs_section
+
+        sections.append(motifs_section(load("motifs"), load("motif_occurrences"), known_cells))
+    if paths.get("evaluators_criteria"):
+        from cellprobe.report.evaluators_section import evaluators_section
+
+        sections.append(evaluators_section(load("evaluators_criteria"), load("evaluators_flops_groups"),
+                                           k=evaluators_k))
+    if paths.get("controller_correlations"):
+        from cellprobe.report.controller_section import controller_section
+
+        truth = GroundTruth.from_benchmark(nb201, benchmark_column) if nb201 is not None else None
+        sections.append(controller_section(
+            load("controller_architectures"), load("controller_step_probs"), load("controller_hidden_variance"),
+            load("controller_correlations"), hidden=load("controller_hidden"), history=load("controller_history"),
+            truth=truth))
+    inputs = dict(load.labels)
+    if known_cells:
+        inputs["darts_known_cells"] = Path(known_cells)
+    page = render_report(sections, out, title=title, provenance=provenance(inputs, params))
+    if metrics:
+        write_metrics(collect_metrics(
+            train=load("train"), importance_oi=load("importance_oi"), predictors=load("predictors"),
+            predictor_search=load("predictor_search"), criteria=load("evaluators_criteria"), motifs=load("motifs"),
+            controller=load("controller_correlations")), metrics)
+    return page
