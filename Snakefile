@@ -1,10 +1,10 @@
 # cellprobe: search, sample, train and dissect cell-based NAS architectures.
 # Run: `make run` (local) or `snakemake --workflow-profile workflow/profiles/slurm` (cluster).
+import glob
 import json
 import os
 import re
 import sys
-from pathlib import Path
 
 from snakemake.utils import min_version
 
@@ -31,9 +31,6 @@ try:
 except ParamsError as exc:
     sys.exit(f"cellprobe: error: invalid config: {exc}")
 
-RESULTS = config["base"]["results"]
-PREPARED = config["base"]["prepared"]
-
 
 wildcard_constraints:
     dataset="|".join(map(re.escape, config["prep"]["datasets"])) or "^$",
@@ -56,8 +53,8 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         rules.benchmarks_nb201.output.table,
-        search_targets("genotype.parquet"),
-        scoring_targets(),
+        search_targets("genotypes"),
+        search_targets("scores"),
         importance_targets(),
         motif_targets(),
         evaluator_targets(),

@@ -4,7 +4,7 @@
 rule benchmarks_nb201:
     input:
         csv=config["benchmarks"]["nb201"]["source"],
-        code=library_code("benchmarks.py"),
+        code=code("benchmarks.py", "cli/benchmarks.py"),
     output:
         table=f"{RESULTS}/benchmarks/nb201.parquet",
     log:

@@ -1,17 +1,20 @@
 # ENAS controller analysis: train the controller (trained / random / regularised) against a shared-weight
 # supernet, then sample many cells from it and ask whether it conditions on its past choices.
 
+include: "helpers/controller.smk"
+
+
 rule controller_train:
     input:
-        train=f"{CTL_DATA}/train.parquet",
-        valid=f"{CTL_DATA}/valid.parquet",
-        code=library_code("search/controller.py", "search/loop.py", "nn"),
+        train=prepared(CTL["dataset"]),
+        valid=prepared(CTL["dataset"], "valid"),
+        code=code(*CTL_CODE, "search/loop.py", "nn"),
     output:
         controller=f"{CTL_DIR}/controller.pt",
         history=f"{CTL_DIR}/history.parquet",
     params:
         data=lambda w, input: os.path.dirname(input.train),
-        settings=json.dumps(CTL["settings"], sort_keys=True),
+        settings=as_json(CTL["settings"]),
         checkpoint=lambda w, output: os.path.join(os.path.dirname(output.controller), "checkpoint.pt"),
         seed=CTL["seed"],
         device=config["base"]["device"],
@@ -25,7 +28,7 @@ rule controller_train:
     conda:
         "../envs/cellprobe.yaml"
     resources:
-        gpu=1,
+        **GPU,
         mem_mb=4000,
         runtime=120,
     shell:
@@ -38,17 +41,16 @@ rule controller_analyse:
     input:
         unpack(controller_benchmark),
         controller=rules.controller_train.output.controller,
-        train=f"{CTL_DATA}/train.parquet",
-        code=library_code("search/controller.py", "analysis/controller.py"),
+        train=prepared(CTL["dataset"]),
+        code=code(*CTL_CODE, "analysis/controller.py"),
     output:
         **{name: f"{CTL_DIR}/{name}.parquet" for name in CTL_TABLES},
     params:
         data=lambda w, input: os.path.dirname(input.train),
-        benchmark=lambda w, input: f"--benchmark {input.benchmark} --column {CTL['analysis']['column']}"
+        benchmark=lambda w, input: f"--benchmark {input.benchmark} --column {CTL['benchmark_column']}"
         if "benchmark" in input.keys() else "",
         spec=CTL["analysis"],
         seed=CTL["seed"],
-        device=config["base"]["device"],
     log:
         f"{RESULTS}/controller/logs/{{space}}-{{variant}}-analyse.log",
     wildcard_constraints:
@@ -63,6 +65,6 @@ rule controller_analyse:
         "cellprobe controller analyse --controller {input.controller} {params.benchmark} --data {params.data}"
         " --score-images {params.spec[score_images]} --n-archs {params.spec[n_archs]}"
         " --n-pairs {params.spec[n_pairs]} --ged-timeout {params.spec[ged_timeout]} --seed {params.seed}"
-        " --device {params.device} --threads {threads} --architectures {output.architectures}"
+        " --device cpu --threads {threads} --architectures {output.architectures}"
         " --step-probs {output.step_probs} --hidden {output.hidden} --hidden-variance {output.hidden_variance}"
         " --pairs {output.pairs} --correlations {output.correlations} 2> {log}"

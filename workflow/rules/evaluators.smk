@@ -1,10 +1,14 @@
 # Evaluator surgery: how well fast evaluators (supernets at several epochs, zero-cost proxies, predictors)
-# rank architectures against the ground truth (the NB201 table, or this run's from-scratch accuracies).
+# rank architectures against each space's ground truth (evaluators.truth: the NB201 table, or this run's
+# from-scratch accuracies).
+
+include: "helpers/evaluators.smk"
+
 
 rule evaluators_zero_cost:
     input:
         unpack(zero_cost_inputs),
-        code=library_code("analysis/zero_cost.py", "nn"),
+        code=code(*EVA_CODE, "analysis/zero_cost.py", "nn"),
     output:
         table=f"{EVA_DIR}/zero_cost/proxies.parquet",
     params:
@@ -27,35 +31,35 @@ rule evaluators_zero_cost:
 
 
 rule evaluators_predict:
-    """A predictor trained on n_train NB201 cells of the benchmark, scoring all of them (an evaluator)."""
+    """A predictor trained on n_train architectures of the ground truth, scoring all the others (an evaluator)."""
     input:
-        bench=rules.benchmarks_nb201.output.table,
-        code=library_code("analysis/evaluators.py", "predictors"),
+        truth=lambda w: truth_inputs(eva_truth(w), w.space),
+        code=code(*EVA_CODE, "predictors"),
     output:
-        table=f"{RESULTS}/evaluators/nb201/predictions/{{pred}}.parquet",
+        table=f"{EVA_DIR}/predictions/{{pred}}.parquet",
     params:
-        spec=lambda w: EVA["nb201_predictors"][w.pred],
-        options=lambda w: json.dumps(EVA["nb201_predictors"][w.pred].get("options", {}), sort_keys=True),
-        column=EVA["criteria"]["nb201_column"],
+        truth=lambda w, input: truth_args(eva_truth(w), input.truth),
+        spec=lambda w: EVA["predictors"][w.pred],
+        options=lambda w: as_json(EVA["predictors"][w.pred]["options"]),
     log:
-        f"{RESULTS}/evaluators/logs/nb201-predict-{{pred}}.log",
+        f"{RESULTS}/evaluators/logs/{{space}}-predict-{{pred}}.log",
     wildcard_constraints:
-        pred="|".join(map(re.escape, EVA["nb201_predictors"])) or "^$",
+        pred="|".join(map(re.escape, EVA["predictors"])) or "^$",
     conda:
         "../envs/cellprobe.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
     shell:
-        "cellprobe evaluators predict --space nb201 --benchmark {input.bench} --column {params.column}"
-        " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --n-train {params.spec[n_train]}"
-        " --seed {params.spec[seed]} --options {params.options:q} --out {output.table} 2> {log}"
+        "cellprobe evaluators predict --space {wildcards.space} {params.truth} --predictor {params.spec[predictor]}"
+        " --loss {params.spec[loss]} --n-train {params.spec[n_train]} --seed {params.spec[seed]}"
+        " --options {params.options:q} --out {output.table} 2> {log}"
 
 
 rule evaluators_criteria:
     input:
         unpack(criteria_inputs),
-        code=library_code("analysis/evaluators.py"),
+        code=code(*EVA_CODE, "nn/profile.py"),
     output:
         criteria=f"{EVA_DIR}/criteria.parquet",
         flops_groups=f"{EVA_DIR}/flops_groups.parquet",

@@ -1,40 +1,43 @@
-# Operator importance (OI): from the NB201 benchmark table, and from a surrogate fitted on the trained
-# DARTS samples; verified by disabling ops in OI order (and, on DARTS, cell ablations), the variants
-# being looked up in the benchmark (NB201) or trained from scratch as a sample set (DARTS).
+# Operator importance (OI) per space, from its ground truth (importance.<space>.truth): a benchmark table
+# is looked up directly (and the predictors and the predictor-based search run over it); trained sets
+# teach a surrogate that scores a pool, and the disabling and ablation variants are trained from scratch
+# as the sample set verify_set. Both are verified by disabling ops in OI order.
+
+include: "helpers/importance.smk"
+
 
 rule importance_surrogate:
     input:
-        train=lambda w: [f"{RESULTS}/train/{name}.parquet" for name in IMP[w.space]["surrogate"]["sets"]],
-        code=library_code("predictors"),
+        train=lambda w: truth_inputs(imp_truth(w), w.space),
+        code=code(*IMP_CODE, "predictors"),
     output:
         surrogate=directory(f"{IMP_DIR}/surrogate"),
     params:
+        truth=lambda w, input: truth_args(imp_truth(w), input.train),
         spec=lambda w: IMP[w.space]["surrogate"],
-        options=lambda w: json.dumps(IMP[w.space]["surrogate"]["options"], sort_keys=True),
+        options=lambda w: as_json(IMP[w.space]["surrogate"]["options"]),
     log:
         f"{RESULTS}/importance/logs/{{space}}-surrogate.log",
-    wildcard_constraints:
-        space="darts",
     conda:
         "../envs/cellprobe.yaml"
     resources:
         mem_mb=4000,
         runtime=60,
     shell:
-        "cellprobe importance surrogate --space {wildcards.space} --train {input.train}"
+        "cellprobe importance surrogate --space {wildcards.space} {params.truth}"
         " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --seed {params.spec[seed]}"
         " --options {params.options:q} --out {output.surrogate} 2> {log}"
 
 
 rule importance_oi:
     input:
-        source=importance_oi_source,
-        code=library_code("importance.py", "predictors"),
+        source=oi_source,
+        code=code(*IMP_CODE, "predictors"),
     output:
         oi=f"{IMP_DIR}/oi.parquet",
     params:
-        args=importance_oi_args,
-        groups=json.dumps(IMP["groups"], sort_keys=True),
+        args=oi_args,
+        groups=as_json(IMP["groups"]),
         threshold=IMP["threshold"],
         seed=IMP["seed"],
     log:
@@ -52,12 +55,11 @@ rule importance_oi:
 rule importance_variants:
     input:
         oi=rules.importance_oi.output.oi,
-        code=library_code("importance.py"),
+        code=code(*IMP_CODE),
     output:
         variants=f"{IMP_DIR}/variants.parquet",
     params:
         spec=lambda w: IMP[w.space],
-        ablate=lambda w: IMP[w.space].get("ablate", 0),
         seed=IMP["seed"],
     log:
         f"{RESULTS}/importance/logs/{{space}}-variants.log",
@@ -68,19 +70,19 @@ rule importance_variants:
         runtime=10,
     shell:
         "cellprobe importance variants --oi {input.oi} --disable {params.spec[disable]} --steps {params.spec[steps]}"
-        " --ablate {params.ablate} --seed {params.seed} --out {output.variants} 2> {log}"
+        " --ablate {params.spec[ablate]} --seed {params.seed} --out {output.variants} 2> {log}"
 
 
 rule importance_verify:
     input:
-        unpack(importance_verify_inputs),
+        source=verify_inputs,
         variants=rules.importance_variants.output.variants,
-        code=library_code("importance.py"),
+        code=code(*IMP_CODE),
     output:
         results=f"{IMP_DIR}/verification.parquet",
         tests=f"{IMP_DIR}/tests.parquet",
     params:
-        args=importance_verify_args,
+        args=verify_args,
     log:
         f"{RESULTS}/importance/logs/{{space}}-verify.log",
     conda:
@@ -94,51 +96,50 @@ rule importance_verify:
 
 
 rule importance_predictors:
-    """How well each predictor ranks all NB201 cells when trained on a few (the surrogate's credentials)."""
+    """How well each predictor ranks every cell of a benchmark when trained on a few (the surrogate's credentials)."""
     input:
-        bench=rules.benchmarks_nb201.output.table,
-        code=library_code("predictors"),
+        bench=lambda w: truth_inputs(imp_truth(w), w.space),
+        code=code("predictors", "ground_truth.py", "cli/importance.py"),
     output:
-        table=f"{RESULTS}/importance/nb201/predictors.parquet",
+        table=f"{IMP_DIR}/predictors.parquet",
     params:
-        spec=IMP["nb201"]["predictors"],
-        names=" ".join(IMP["nb201"]["predictors"]["names"]),
-        sizes=" ".join(map(str, IMP["nb201"]["predictors"]["sizes"])),
-        losses=" ".join(IMP["nb201"]["predictors"]["losses"]),
-        column=IMP["nb201"]["column"],
+        truth=lambda w, input: truth_args(imp_truth(w), input.bench),
+        spec=lambda w: IMP[w.space]["predictors"],
+        names=lambda w: " ".join(IMP[w.space]["predictors"]["names"]),
+        sizes=lambda w: " ".join(map(str, IMP[w.space]["predictors"]["sizes"])),
+        losses=lambda w: " ".join(IMP[w.space]["predictors"]["losses"]),
     log:
-        f"{RESULTS}/importance/logs/nb201-predictors.log",
+        f"{RESULTS}/importance/logs/{{space}}-predictors.log",
     conda:
         "../envs/cellprobe.yaml"
     resources:
         mem_mb=4000,
         runtime=240,
     shell:
-        "cellprobe importance predictors --benchmark {input.bench} --column {params.column}"
-        " --predictors {params.names} --sizes {params.sizes} --losses {params.losses}"
-        " --sets {params.spec[sets]} --seeds {params.spec[seeds]} --out {output.table} 2> {log}"
+        "cellprobe importance predictors {params.truth} --predictors {params.names} --sizes {params.sizes}"
+        " --losses {params.losses} --sets {params.spec[sets]} --seeds {params.spec[seeds]} --out {output.table}"
+        " 2> {log}"
 
 
 rule importance_search:
-    """Multi-stage predictor-based search over all NB201 cells, the benchmark as oracle, against random search."""
+    """Multi-stage predictor-based search over every cell of a benchmark (the oracle), against random search."""
     input:
-        bench=rules.benchmarks_nb201.output.table,
-        code=library_code("predictors"),
+        bench=lambda w: truth_inputs(imp_truth(w), w.space),
+        code=code("predictors", "ground_truth.py", "cli/importance.py"),
     output:
-        table=f"{RESULTS}/importance/nb201/search.parquet",
+        table=f"{IMP_DIR}/search.parquet",
     params:
-        spec=IMP["nb201"]["search"],
-        seeds=" ".join(map(str, IMP["nb201"]["search"]["seeds"])),
-        column=IMP["nb201"]["column"],
+        truth=lambda w, input: truth_args(imp_truth(w), input.bench),
+        spec=lambda w: IMP[w.space]["search"],
+        seeds=lambda w: " ".join(map(str, IMP[w.space]["search"]["seeds"])),
     log:
-        f"{RESULTS}/importance/logs/nb201-search.log",
+        f"{RESULTS}/importance/logs/{{space}}-search.log",
     conda:
         "../envs/cellprobe.yaml"
     resources:
         mem_mb=4000,
         runtime=60,
     shell:
-        "cellprobe importance search --benchmark {input.bench} --column {params.column}"
-        " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --initial {params.spec[initial]}"
-        " --per-stage {params.spec[per_stage]} --stages {params.spec[stages]} --seeds {params.seeds}"
-        " --out {output.table} 2> {log}"
+        "cellprobe importance search {params.truth} --predictor {params.spec[predictor]} --loss {params.spec[loss]}"
+        " --initial {params.spec[initial]} --per-stage {params.spec[per_stage]} --stages {params.spec[stages]}"
+        " --seeds {params.seeds} --out {output.table} 2> {log}"

@@ -1,16 +1,20 @@
-# Motif mining: gSpan over the top cells of a set (the NB201 benchmark's, or this run's trained DARTS
-# samples), each motif's over-representation against random cells and random same-size subgraphs.
+# Motif mining: gSpan over the top cells of each motif set's ground truth (the NB201 benchmark's cells, or
+# this run's trained DARTS samples), each motif's over-representation against random cells and random
+# same-size subgraphs.
+
+include: "helpers/motifs.smk"
+
 
 rule motifs_mine:
     input:
-        unpack(motif_inputs),
-        code=library_code("analysis/gspan.py", "analysis/motifs.py"),
+        scores=lambda w: truth_inputs(motif_spec(w)["truth"], w.space),
+        code=code("analysis/motifs.py", "gspan.py", "ground_truth.py", "sampling", "cli/motifs.py"),
     output:
         motifs=f"{RESULTS}/motifs/{{space}}/{{mset}}/motifs.parquet",
         occurrences=f"{RESULTS}/motifs/{{space}}/{{mset}}/occurrences.parquet",
     params:
         args=motif_args,
-        spec=lambda w: json.dumps(motif_spec(w), sort_keys=True),
+        spec=lambda w: as_json(motif_spec(w)),
         encoding=MOT["encoding"],
         min_vertices=MOT["min_vertices"],
         reference_size=MOT["reference_size"],

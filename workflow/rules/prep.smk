@@ -2,13 +2,15 @@
 
 
 rule prep_dataset:
+    input:
+        code=code("data", "cli/prep.py"),
     output:
         train=f"{PREPARED}/{{dataset}}/train.parquet",
         valid=f"{PREPARED}/{{dataset}}/valid.parquet",
         test=f"{PREPARED}/{{dataset}}/test.parquet",
     params:
         seed=lambda w: config["prep"]["datasets"][w.dataset]["seed"],
-        options=lambda w: json.dumps(config["prep"]["datasets"][w.dataset]["options"], sort_keys=True),
+        options=lambda w: as_json(config["prep"]["datasets"][w.dataset]["options"]),
         out_dir=lambda w, output: os.path.dirname(output.train),
     log:
         f"{RESULTS}/prep/logs/{{dataset}}.log",

@@ -1,10 +1,14 @@
 # Named sets of sampled architectures (results/sample/<name>.parquet): drawn by a sampler, or taken
-# from the architectures that the searches selected (sampler: search).
+# from the searches' selections (sampler: search), the OI verification variants (sampler: importance)
+# or built around a mined motif (sampler: motif).
+
+include: "helpers/sample.smk"
 
 
 rule sample_set:
     input:
-        sample_inputs,
+        sources=sample_inputs,
+        code=code("sampling", "cli/sample.py"),
     output:
         table=f"{RESULTS}/sample/{{name}}.parquet",
     params:

@@ -1,12 +1,14 @@
-# Weight-sharing search: one supernet per (space, method, seed), its wiring-evolution record, and the
-# architectures selected from it (α magnitude and DARTS-PT perturbation).
+# Weight-sharing search: one supernet per (space, method, seed), its wiring-evolution record, the
+# architectures selected from it (α magnitude and DARTS-PT perturbation), and the supernet as an evaluator.
+
+include: "helpers/search.smk"
 
 
 rule search_run:
     input:
-        train=f"{SEARCH_DATA}/train.parquet",
-        valid=f"{SEARCH_DATA}/valid.parquet",
-        code=library_code("search/loop.py", "search/weighting.py", "nn"),
+        train=prepared(SEARCH["dataset"]),
+        valid=prepared(SEARCH["dataset"], "valid"),
+        code=code(*SEARCH_CODE),
     output:
         trajectory=f"{SEARCH_DIR}/trajectory.parquet",
         history=f"{SEARCH_DIR}/history.parquet",
@@ -15,7 +17,7 @@ rule search_run:
         data=lambda w, input: os.path.dirname(input.train),
         settings=search_settings,
         checkpoint=lambda w, output: os.path.join(os.path.dirname(output.trajectory), "checkpoint.pt"),
-        snapshots=" ".join(str(f) for f in config["search"]["scoring"]["at"]),
+        snapshots=" ".join(str(f) for f in SEARCH["scoring"]["at"]),
         device=config["base"]["device"],
     log:
         f"{RESULTS}/search/logs/{{space}}-{{method}}-{{seed}}.log",
@@ -23,11 +25,11 @@ rule search_run:
         f"{RESULTS}/search/benchmarks/{{space}}-{{method}}-{{seed}}.tsv"
     wildcard_constraints:
         seed=r"\d+",
-    threads: config["search"]["threads"]
+    threads: SEARCH["threads"]
     conda:
         "../envs/cellprobe.yaml"
     resources:
-        gpu=1,
+        **GPU,
         mem_mb=8000,
         runtime=240,
     shell:
@@ -40,31 +42,26 @@ rule search_run:
 rule search_select:
     input:
         supernet=rules.search_run.output.supernet,
-        train=f"{SEARCH_DATA}/train.parquet",
-        valid=f"{SEARCH_DATA}/valid.parquet",
-        code=library_code("search/loop.py", "search/select.py", "nn"),
+        train=prepared(SEARCH["dataset"]),
+        valid=prepared(SEARCH["dataset"], "valid"),
+        code=code(*SEARCH_CODE, "search/select.py"),
     output:
         genotypes=f"{SEARCH_DIR}/genotype.parquet",
     params:
         data=lambda w, input: os.path.dirname(input.train),
         settings=search_settings,
-        selections=lambda w: " ".join(
-            m for m in config["search"]["selection"]["methods"]
-            if m != "perturbation"
-            or w.method in config["search"]["selection"]["perturbation_for"]
-            or w.method.startswith("spos")  # one-shot methods learn no α: perturbation is their only selection
-        ),
-        perturbation=json.dumps(config["search"]["selection"]["perturbation"], sort_keys=True),
+        selections=selections,
+        perturbation=as_json(SEARCH["selection"]["perturbation"]),
         device=config["base"]["device"],
     log:
         f"{RESULTS}/search/logs/{{space}}-{{method}}-{{seed}}-select.log",
     wildcard_constraints:
         seed=r"\d+",
-    threads: config["search"]["threads"]
+    threads: SEARCH["threads"]
     conda:
         "../envs/cellprobe.yaml"
     resources:
-        gpu=1,
+        **GPU,
         mem_mb=8000,
         runtime=120,
     shell:
@@ -79,26 +76,26 @@ rule search_score:
     input:
         supernet=rules.search_run.output.supernet,
         archs=scoring_inputs,
-        train=f"{SEARCH_DATA}/train.parquet",
-        valid=f"{SEARCH_DATA}/valid.parquet",
-        code=library_code("search/loop.py", "search/select.py", "nn"),
+        train=prepared(SEARCH["dataset"]),
+        valid=prepared(SEARCH["dataset"], "valid"),
+        code=code(*SEARCH_CODE, "search/select.py"),
     output:
         scores=f"{SEARCH_DIR}/scores.parquet",
     params:
         data=lambda w, input: os.path.dirname(input.train),
         settings=search_settings,
-        recalibrate=config["search"]["scoring"]["recalibrate_batches"],
-        eval_images=config["search"]["scoring"]["eval_images"],
+        recalibrate=SEARCH["scoring"]["recalibrate_batches"],
+        eval_images=SEARCH["scoring"]["eval_images"],
         device=config["base"]["device"],
     log:
         f"{RESULTS}/search/logs/{{space}}-{{method}}-{{seed}}-score.log",
     wildcard_constraints:
         seed=r"\d+",
-    threads: config["search"]["threads"]
+    threads: SEARCH["threads"]
     conda:
         "../envs/cellprobe.yaml"
     resources:
-        gpu=1,
+        **GPU,
         mem_mb=8000,
         runtime=120,
     shell:

@@ -1,24 +1,24 @@
 # Train sampled architectures from scratch, sharded: one job per shard (a GPU job on SLURM),
 # gathered into results/train/<sample>.parquet.
 
-TRAIN_DATA = f"{PREPARED}/{config['train']['dataset']}"
+TRAIN = config["train"]
 
 
 rule train_shard:
     input:
         sample=rules.sample_set.output.table,
-        train=f"{TRAIN_DATA}/train.parquet",
-        valid=f"{TRAIN_DATA}/valid.parquet",
-        test=f"{TRAIN_DATA}/test.parquet",
-        code=library_code("train.py", "nn"),
+        train=prepared(TRAIN["dataset"]),
+        valid=prepared(TRAIN["dataset"], "valid"),
+        test=prepared(TRAIN["dataset"], "test"),
+        code=code("train.py", "nn", "cli/train.py"),
     output:
         table=f"{RESULTS}/train/{{name}}/shards/{{shard}}.parquet",
     params:
         data=lambda w, input: os.path.dirname(input.train),
-        shards=config["train"]["shards"],
-        settings=json.dumps(config["train"]["settings"], sort_keys=True),
-        seeds=" ".join(map(str, config["train"]["seeds"])),
-        workers=config["train"]["workers"],
+        shards=TRAIN["shards"],
+        settings=as_json(TRAIN["settings"]),
+        seeds=" ".join(map(str, TRAIN["seeds"])),
+        workers=TRAIN["workers"],
         device=config["base"]["device"],
         checkpoints=f"{RESULTS}/train/{{name}}/checkpoints",
     log:
@@ -27,11 +27,11 @@ rule train_shard:
         f"{RESULTS}/train/benchmarks/{{name}}-{{shard}}.tsv"
     wildcard_constraints:
         shard=r"\d+",
-    threads: config["train"]["threads"]
+    threads: TRAIN["threads"]
     conda:
         "../envs/cellprobe.yaml"
     resources:
-        gpu=1,
+        **GPU,
         mem_mb=8000,
         runtime=240,
     shell:
@@ -43,9 +43,7 @@ rule train_shard:
 
 rule train_gather:
     input:
-        shards=expand(
-            rules.train_shard.output.table, shard=range(config["train"]["shards"]), allow_missing=True
-        ),
+        shards=expand(rules.train_shard.output.table, shard=range(TRAIN["shards"]), allow_missing=True),
     output:
         table=f"{RESULTS}/train/{{name}}.parquet",
     log:

@@ -1,0 +1,58 @@
+# The input and argument helpers of the evaluators rules (evaluators.smk includes this file first).
+
+EVA = config["evaluators"]
+EVA_DIR = f"{RESULTS}/evaluators/{{space}}"
+EVA_CODE = ("analysis/evaluators.py", "ground_truth.py", "cli/evaluators.py")
+
+
+def eva_truth(wildcards):
+    return EVA["truth"][wildcards.space]
+
+
+def evaluator_targets(table=None):
+    """Criteria and FLOPs-group tables of every evaluated space (or only the table ``table``)."""
+    outputs = {"criteria": rules.evaluators_criteria.output.criteria,
+               "flops_groups": rules.evaluators_criteria.output.flops_groups}
+    return [path.format(space=space) for space in EVA["spaces"] for name, path in outputs.items()
+            if table in (None, name)]
+
+
+def zero_cost_inputs(wildcards):
+    """The minibatch's split and, for a trained ground truth, the sample sets it scores."""
+    truth = eva_truth(wildcards)
+    inputs = {"split": prepared(EVA["zero_cost"]["dataset"])}
+    if truth["source"] == "train":
+        inputs["sample"] = [rules.sample_set.output.table.format(name=name) for name in truth["sets"]]
+    return inputs
+
+
+def zero_cost_args(wildcards, input):
+    spec = EVA["zero_cost"]
+    if eva_truth(wildcards)["source"] == "train":
+        return f"--sample {' '.join(input.sample)}"
+    return f"--archs {spec['archs']}" + (" --dedupe" if spec["dedupe"] else "")
+
+
+def predictions(space):
+    """The predictors-as-evaluators tables of a space (evaluators.predictors)."""
+    return [rules.evaluators_predict.output.table.format(space=space, pred=name)
+            for name, spec in EVA["predictors"].items() if spec["space"] == space]
+
+
+def criteria_inputs(wildcards):
+    space = wildcards.space
+    return {
+        "zero_cost": rules.evaluators_zero_cost.output.table.format(space=space),
+        "supernet": search_targets("scores", space),
+        "predictions": predictions(space),
+        "truth": truth_inputs(eva_truth(wildcards), space),
+    }
+
+
+def criteria_args(wildcards, input):
+    args = f"--zero-cost {input.zero_cost} {truth_args(eva_truth(wildcards), input.truth)}"
+    if input.supernet:
+        args += f" --supernet-scores {' '.join(input.supernet)}"
+    if input.predictions:
+        args += f" --scores {' '.join(input.predictions)}"
+    return args + (" --deiso" if EVA["criteria"]["deiso"] else "")

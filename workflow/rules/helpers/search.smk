@@ -1,0 +1,44 @@
+# The input and argument helpers of the search rules (search.smk includes this file first).
+
+SEARCH = config["search"]
+SEARCH_DIR = f"{RESULTS}/search/{{space}}/{{method}}/{{seed}}"
+SEARCH_CODE = ("search/loop.py", "search/settings.py", "search/weighting.py", "nn", "cli/search.py")
+
+
+def search_settings(wildcards):
+    """The shared search settings, then the space's supernet size (C, depth, epochs), then the
+    overrides for the method and for "space/method" (search.overrides)."""
+    overrides = SEARCH.get("overrides", {})
+    return as_json({
+        **SEARCH["settings"],
+        **SEARCH["spaces"][wildcards.space],
+        **overrides.get(wildcards.method, {}),
+        **overrides.get(f"{wildcards.space}/{wildcards.method}", {}),
+    })
+
+
+def search_runs(space=None):
+    """``(space, method, seed)`` of every configured search (of one space)."""
+    return [(s, method, seed) for s, methods in SEARCH["runs"].items() if space in (None, s)
+            for method in methods for seed in SEARCH["seeds"]]
+
+
+def search_targets(name, space=None):
+    """One output (``genotypes``, ``scores``, ...) of every search run (of one space)."""
+    outputs = {"trajectory": rules.search_run.output.trajectory, "history": rules.search_run.output.history,
+               "genotypes": rules.search_select.output.genotypes, "scores": rules.search_score.output.scores}
+    return [outputs[name].format(space=s, method=m, seed=seed) for s, m, seed in search_runs(space)
+            if name != "scores" or SEARCH["scoring"]["sets"].get(s)]
+
+
+def scoring_inputs(wildcards):
+    """The sample sets a supernet of this space scores (search.scoring.sets)."""
+    return [rules.sample_set.output.table.format(name=name) for name in SEARCH["scoring"]["sets"].get(wildcards.space, [])]
+
+
+def selections(wildcards):
+    """Magnitude, and perturbation for the methods of search.selection.perturbation_for; one-shot methods
+    learn no α, so perturbation is their only selection."""
+    chosen = SEARCH["selection"]
+    return " ".join(m for m in chosen["methods"] if m != "perturbation" or wildcards.method in chosen["perturbation_for"]
+                    or wildcards.method.startswith("spos"))
