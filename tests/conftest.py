@@ -36,9 +36,47 @@ def nb201_csv() -> pd.DataFrame:
     return pd.read_csv(NB201_CSV)
 
 
+@pytest.fixture(scope="session")
+def digits_hard(tmp_path_factory) -> Path:
+    """The default run's dataset (digits-hard, params.yaml's recipe) prepared once per test session: a folder
+    with train/valid/test.parquet. Read it, never write into it."""
+    from cellprobe.data import prepare_dataset
+
+    out = tmp_path_factory.mktemp("prepared") / "digits-hard"
+    prepare_dataset("digits-hard", out, seed=0, fractions=[0.45, 0.35, 0.2], noise_sigma=0.6, max_shift=1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def digits_hard_splits(digits_hard) -> dict:
+    """The train, valid and test splits of :func:`digits_hard` as tensors (shared: do not modify them)."""
+    from cellprobe.data import load_splits
+
+    return load_splits(digits_hard, ("train", "valid", "test"))
+
+
+def first(splits: dict, **sizes) -> dict:
+    """``splits`` cut to their first ``sizes[name]`` images (every split named in ``sizes``)."""
+    from dataclasses import replace
+
+    return {name: replace(splits[name], x=splits[name].x[:n], y=splits[name].y[:n]) for name, n in sizes.items()}
+
+
 def pytest_configure(config):
     # One torch thread per test process: the suite runs on 2 cores beside other processes (Snakemake
     # jobs, a second shard), and oversubscribed OpenMP threads slow tiny networks down many times.
     import torch
 
     torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(root, tmp_path_factory) -> Path:
+    """The tiny pipeline (tests/tiny.py), run once per test session on a fresh copy of the repository. Read
+    it, do not change it: tests that edit, move or rerun it work on a copy (``tiny.copy_run``)."""
+    from tiny import make_workdir, snakemake
+
+    work = make_workdir(root, tmp_path_factory.mktemp("tiny") / "repo")
+    result = snakemake(work)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return work

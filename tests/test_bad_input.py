@@ -10,9 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from cellprobe.benchmarks import nb201_table, read_nb201_csv
-from cellprobe.data import prepare_dataset
 from cellprobe.sampling import sample_table
 from cellprobe.tables import NB201_BENCHMARK, SAMPLE_SET, write_table
+
+pytestmark = pytest.mark.slow  # one process per case
 
 ROOT = Path(__file__).resolve().parents[1]
 CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
@@ -20,12 +21,12 @@ TINY = json.dumps({"epochs": 1, "C": 4, "depth": 1, "batch_size": 64})
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
+def inputs(tmp_path_factory, digits_hard):
     """A prepared dataset, a small NB201 table, a sample set, an empty one, a corrupt Parquet file, a table of
     an older schema version, and an NB201 supernet."""
     d = tmp_path_factory.mktemp("inputs")
     data = d / "digits-hard"
-    prepare_dataset("digits-hard", data, seed=0, fractions=[0.45, 0.35, 0.2])
+    data.symlink_to(digits_hard, target_is_directory=True)
     bench = nb201_table(read_nb201_csv(ROOT / "data/benchmarks/nb201_test_accuracy.csv")).head(300)
     write_table(bench, d / "nb201.parquet", NB201_BENCHMARK)
     write_table(sample_table("uniform", 2, 0), d / "sample.parquet", SAMPLE_SET)
@@ -93,7 +94,7 @@ def test_params_errors_name_the_key(tmp_path):
     params = (ROOT / "params.yaml").read_text()
     cases = {
         "  min_vertices: 2\n": ("  min_vertices: 2\n  max_vertexes: 4\n", "motifs: Additional properties are not allowed ('max_vertexes'"),
-        "    nb201-top5: {space: nb201, source: benchmark,": ("    nb201-top5: {source: benchmark,", "motifs.sets.nb201-top5: 'space' is a required property"),
+        "    nb201-top5: {space: nb201, truth:": ("    nb201-top5: {truth:", "motifs.sets.nb201-top5: 'space' is a required property"),
         "  seed: 0                   # master seed": ("  seed: -3", "base.seed: -3 is less than the minimum of 0"),
     }
     for anchor, (replacement, message) in cases.items():

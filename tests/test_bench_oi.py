@@ -4,9 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_oi_runs_and_both_paths_agree():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks/bench_oi.py"), "--fraction", "0.002",
                           "--loop-archs", "3"], capture_output=True, text=True, check=True, timeout=300).stdout

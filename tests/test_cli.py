@@ -142,6 +142,7 @@ def test_prep_command_refuses_unknown_dataset_and_bad_options(tmp_path):
     assert not (tmp_path / "m").exists() and not (tmp_path / "d").exists()
 
 
+@pytest.mark.slow
 def test_train_refuses_a_genotype_that_does_not_parse(tmp_path):
     from cellprobe.sampling import sample_table
     from cellprobe.tables import SAMPLE_SET, write_table

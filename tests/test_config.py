@@ -35,10 +35,14 @@ def test_defaults_are_filled_in(schema):
 
 
 def test_every_schema_property_is_documented(schema):
+    from cellprobe.config import resolve_ref
+
     def walk(node, path):
+        node = resolve_ref(node, schema)
         for key, sub in node.get("properties", {}).items():
+            sub = resolve_ref(sub, schema)
             assert "description" in sub or sub.get("type") == "object", f"{path}{key} has no description"
-            assert "default" in sub, f"{path}{key} has no default"
+            assert "default" in sub or key in node.get("required", []), f"{path}{key} has no default"
             walk(sub, f"{path}{key}.")
 
     walk(schema, "")

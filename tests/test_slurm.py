@@ -7,7 +7,7 @@ options a cluster without accounting needs (README, "Running on a SLURM cluster"
 """
 
 import os
-import shutil
+import re
 import socket
 import subprocess
 import time
@@ -16,30 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_workflow import COPY, snakemake, tiny_params
+from tiny import ETC, MARK, copy_run, outputs, snakemake, why_no_slurm
 
 pytestmark = pytest.mark.workflow
 
-ETC = Path("/etc/slurm")  # the only place jobs find it: the jobstep plugin drops SLURM_CONF for its nested srun
-MARK = "# written by cellprobe's tests/test_slurm.py\n"
-DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol")
-#: What a cluster without accounting (no slurmdbd, so no sacct) needs, and a short first status check.
+#: What a cluster without accounting (no slurmdbd, so no sacct) needs, and short status checks (a test cluster
+#: answers at once; a real one wants Snakemake's defaults).
 NO_ACCOUNTING = ["--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
-                 "--slurm-no-account"]
-
-
-def _why_not() -> str | None:
-    missing = [d for d in DAEMONS if shutil.which(d) is None]
-    if missing:
-        return f"SLURM is not installed here (missing {', '.join(missing)}; apt-get install slurmctld slurmd munge)"
-    if os.geteuid() != 0:
-        return "starting slurmctld/slurmd/munged needs root"
-    if not Path("/etc/munge/munge.key").exists():
-        return "no munge key at /etc/munge/munge.key"
-    conf = ETC / "slurm.conf"
-    if conf.exists() and not conf.read_text().startswith(MARK):
-        return f"{conf} belongs to a real cluster: not touching it"
-    return None
+                 "--slurm-no-account", "--seconds-between-status-checks", "2"]
 
 
 SLURM_CONF = """\
@@ -65,7 +49,7 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 GresTypes=gpu
-MinJobAge=600
+MinJobAge=3600
 ReturnToService=2
 NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory=16000 Gres=gpu:1 State=UNKNOWN
 PartitionName=cpu Nodes={host} Default=YES MaxTime=INFINITE State=UP
@@ -75,7 +59,7 @@ PartitionName=gpu Nodes={host} MaxTime=INFINITE State=UP
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    reason = _why_not()
+    reason = why_no_slurm()
     if reason:
         pytest.skip(reason)
     d = tmp_path_factory.mktemp("slurm")
@@ -113,19 +97,53 @@ def cluster(tmp_path_factory):
         (ETC / name).unlink(missing_ok=True)
 
 
-def test_tiny_pipeline_on_slurm_with_a_gpu_request_for_training(cluster, root, tmp_path):
-    for item in COPY:
-        src, dst = root / item, tmp_path / item
-        shutil.copytree(src, dst) if src.is_dir() else shutil.copy2(src, dst)
-    params = tiny_params(yaml.safe_load((root / "params.yaml").read_text()))
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run = snakemake(tmp_path, "--jobs", "4", *NO_ACCOUNTING, profile="slurm")
-    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
-    assert (tmp_path / "results/report/index.html").exists()
-    jobs = subprocess.run(["scontrol", "show", "job", "-o"], env=cluster, capture_output=True, text=True).stdout
-    lines = jobs.splitlines()
-    assert lines and all("JobState=COMPLETED" in line for line in lines), jobs[-3000:]
-    train = [line for line in lines if "rule_train_shard" in line]
-    assert train and all("TresPerJob=gres:gpu:1" in line and "Partition=gpu" in line for line in train), jobs[-3000:]
-    search = [line for line in lines if "rule_report" in line]
-    assert search and all("Partition=cpu" in line and "gres:gpu" not in line for line in search)
+def _gpu_rules(root: Path) -> set[str]:
+    """The rules the shipped SLURM profile sends to its GPU partition."""
+    profile = yaml.safe_load((root / "workflow/profiles/slurm/config.yaml").read_text())
+    return {rule for rule, res in profile.get("set-resources", {}).items() if res.get("slurm_partition") == "gpu"}
+
+
+#: One branch of the tiny pipeline per rule family, rerun on SLURM (--forceall): every rule runs at least once.
+BRANCHES = [
+    "results/search/nb201/darts-1st/0/genotype.parquet", "results/search/nb201/darts-1st/0/scores.parquet",
+    "results/importance/nb201/tests.parquet", "results/importance/nb201/predictors.parquet",
+    "results/importance/nb201/search.parquet", "results/importance/darts/surrogate",
+    "results/motifs/nb201/nb201-top5/motifs.parquet", "results/evaluators/nb201/criteria.parquet",
+    "results/controller/nb201/random/correlations.parquet",
+]
+
+
+def _jobs(env) -> list[str]:
+    out = subprocess.run(["scontrol", "show", "job", "-o"], env=env, capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def test_tiny_pipeline_on_slurm_every_gpu_job_on_the_gpu_partition(cluster, root, tiny_run, tmp_path):
+    """A copy of the local tiny run, one branch per rule family rerun on SLURM, then the report: each job asks
+    for a GPU exactly when its rule is a GPU rule and then lands on the GPU partition, and every output comes
+    back byte for byte what the local run made."""
+    gpu_rules = _gpu_rules(root)
+    assert {"train_shard", "search_run", "search_select", "search_score", "controller_train"} <= gpu_rules
+    work = copy_run(tiny_run, tmp_path / "repo")
+    for args in (["--forceall", *BRANCHES], ["--force", "results/report/index.html"]):
+        run = snakemake(work, *args, "--jobs", "4", *NO_ACCOUNTING, profile="slurm")
+        assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+    lines = _jobs(cluster)
+    assert lines and all("JobState=COMPLETED" in line for line in lines), "\n".join(lines)[-3000:]
+    seen = set()
+    for line in lines:
+        found = re.search(r"\brule_([A-Za-z0-9_]+)", line)  # the job's name or comment: rule_<rule>[_wildcards_...]
+        assert found, line
+        rule = found.group(1).split("_wildcards")[0]
+        seen.add(rule)
+        wants_gpu = rule in gpu_rules
+        # a job asks for a GPU exactly when its rule is one of the GPU rules, and then lands on the GPU partition
+        assert ("gres:gpu" in line) == wants_gpu, (rule, line)
+        assert ("Partition=gpu" in line) == wants_gpu and ("Partition=cpu" in line) != wants_gpu, (rule, line)
+    rules = {text.split(":")[0].removeprefix("rule ").strip() for path in (work / "workflow/rules").rglob("*.smk")
+             for text in path.read_text().splitlines() if text.startswith("rule ")}
+    assert seen == rules, (sorted(rules - seen), sorted(seen - rules))  # every rule ran on the cluster
+    first, second = outputs(tiny_run), outputs(work)  # the same code twice: the same bytes
+    assert len(first) > 100 and set(first) == set(second)
+    differ = sorted(name for name in first if first[name] != second[name])
+    assert not differ, differ

@@ -17,9 +17,16 @@ from cellprobe.analysis.controller import (
 )
 from cellprobe.benchmarks import nb201_table
 from cellprobe.cli import main
-from cellprobe.data import load_split, prepare_dataset
+from cellprobe.data import load_splits
+from cellprobe.ground_truth import GroundTruth
 from cellprobe.report.controller_section import controller_section
-from cellprobe.search.controller import ControllerSettings, ControllerState, run_controller, save_controller
+from cellprobe.search.controller import (
+    ControllerSettings,
+    ControllerState,
+    build_controller,
+    run_controller,
+    save_controller,
+)
 from cellprobe.search.loop import build_search_supernet
 from cellprobe.spaces import DartsGenotype, NB201Genotype
 from cellprobe.tables import (
@@ -34,6 +41,7 @@ from cellprobe.tables import (
     read_frame,
     write_table,
 )
+from tests.conftest import first
 
 DARTS_A = DartsGenotype.parse(
     "normal=sep_conv_3x3~0,sep_conv_3x3~1|sep_conv_3x3~0,skip_connect~1|skip_connect~0,dil_conv_3x3~2|"
@@ -42,8 +50,8 @@ DARTS_A = DartsGenotype.parse(
 TABLES = {"architectures": CONTROLLER_ARCHITECTURES, "step-probs": CONTROLLER_STEP_PROBS, "hidden": CONTROLLER_HIDDEN,
           "hidden-variance": CONTROLLER_HIDDEN_VARIANCE, "pairs": CONTROLLER_PAIRS,
           "correlations": CONTROLLER_CORRELATIONS}
-TINY = {"hidden": 8, "epochs": 1, "C": 4, "depth": 1, "batch_size": 32, "shared_steps": 1, "controller_steps": 2,
-        "controller_batch": 3, "reward_images": 32, "eval_batch_size": 64}
+TINY = {"hidden": 8, "shared_steps": 1, "controller_steps": 2, "controller_batch": 3, "reward_images": 32,
+        "supernet": {"epochs": 1, "C": 4, "depth": 1, "batch_size": 32, "eval_batch_size": 64}}
 
 
 def nb(*ops):
@@ -51,15 +59,13 @@ def nb(*ops):
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("prepared") / "digits-hard"
-    prepare_dataset("digits-hard", out, seed=0, fractions=[0.1, 0.05, 0.85])
-    return out
+def data_dir(digits_hard):
+    return digits_hard
 
 
 @pytest.fixture(scope="module")
-def splits(data_dir):
-    return {n: load_split(data_dir / f"{n}.parquet") for n in ("train", "valid")}
+def splits(digits_hard_splits):
+    return first(digits_hard_splits, train=180, valid=90)
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +76,8 @@ def benchmark(nb201_csv):
 def untrained_state(space, variant="random", num_classes=10):
     settings = ControllerSettings(**TINY)
     torch.manual_seed(0)
-    supernet = build_search_supernet(space, settings.search_settings(), num_classes, 1)
-    return ControllerState(space, variant, settings, 0, settings.build_controller(space, 0), supernet, pd.DataFrame(),
+    supernet = build_search_supernet(space, settings.supernet, num_classes, 1)
+    return ControllerState(space, variant, settings, 0, build_controller(settings, space, 0), supernet, pd.DataFrame(),
                            float("nan"), None, "", num_classes, 1)
 
 
@@ -145,8 +151,8 @@ def test_correlations_follow_the_pairs():
 
 def test_analysis_tables_of_an_nb201_controller(benchmark, splits):
     state = untrained_state("nb201")
-    tables = analyse_controller(state, n_archs=24, n_pairs=40, seed=0, benchmark=benchmark, splits=splits,
-                                score_images=64)
+    tables = analyse_controller(state, n_archs=24, n_pairs=40, seed=0, truth=GroundTruth.from_benchmark(benchmark),
+                                splits=splits, score_images=64)
     a, steps, hidden, var, pairs = (tables[k] for k in ("architectures", "step_probs", "hidden", "hidden_variance",
                                                         "pairs"))
     assert len(a) == 24 and a["benchmark_acc"].between(0, 100).all() and a["supernet_acc"].between(0, 100).all()
@@ -166,8 +172,8 @@ def test_analysis_tables_of_an_nb201_controller(benchmark, splits):
     assert tables["correlations"]["spearman_rho"].notna().all()
     for frame in tables.values():
         assert set(frame[["space", "variant", "seed"]].itertuples(index=False)) == {("nb201", "random", 0)}
-    with pytest.raises(ControllerAnalysisError, match="benchmark table holds NB201"):
-        analyse_controller(untrained_state("darts"), n_archs=4, n_pairs=2, benchmark=benchmark)
+    with pytest.raises(ControllerAnalysisError, match="ground truth holds nb201 architectures"):
+        analyse_controller(untrained_state("darts"), n_archs=4, n_pairs=2, truth=GroundTruth.from_benchmark(benchmark))
     with pytest.raises(ControllerAnalysisError, match="n_archs"):
         analyse_controller(state, n_archs=1)
 
@@ -236,7 +242,7 @@ def test_cli_bad_input_is_one_error_line(data_dir, tmp_path, capsys):
     assert main(["controller", "analyse", "--controller", str(tmp_path / "missing.pt")] + outputs) == 1
     assert "controller file not found" in _error_line(capsys)
     darts = tmp_path / "darts.pt"
-    state = run_controller("darts", "random", {n: load_split(data_dir / f"{n}.parquet") for n in ("train", "valid")},
+    state = run_controller("darts", "random", load_splits(data_dir),
                            replace(ControllerSettings(**TINY), controller_steps=1, controller_batch=2), 0,
                            torch.device("cpu"))
     save_controller(state, darts)

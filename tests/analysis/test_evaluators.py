@@ -9,7 +9,6 @@ from cellprobe.analysis.evaluators import (
     CORRELATIONS,
     TOP_K_CRITERIA,
     EvaluatorError,
-    architecture_flops,
     attach_flops,
     best_ranking_at_k,
     criteria,
@@ -22,18 +21,18 @@ from cellprobe.analysis.evaluators import (
     kendall,
     kendall_bottom_k,
     kendall_top_k,
-    nb201_truth,
     pearson,
     precision_at_k,
     scores_table,
     spearman,
     top_count,
-    trained_truth,
     true_ranks,
     worst_ranking_at_k,
 )
 from cellprobe.cli import main
+from cellprobe.ground_truth import GroundTruth
 from cellprobe.nn import count_flops, get_preset
+from cellprobe.nn.profile import network_flops
 from cellprobe.spaces import NB201Genotype
 from cellprobe.spaces.nb201 import benchmark_order
 from cellprobe.tables import (
@@ -198,7 +197,7 @@ def test_nb201_flops_are_additive_over_ops():
     a, b = _isomorphic_pair()
     cells = [a, b, *benchmark_order()[:4]]
     preset = get_preset("nb201", "tiny")
-    flops = architecture_flops(cells, "tiny")
+    flops = network_flops(cells, "tiny")
     for g in cells:
         assert flops[g.arch_id] == count_flops(preset.build(g), preset.input_shape) / 1e6
 
@@ -227,6 +226,10 @@ def small_nb201(tmp_path_factory):
     return table, path
 
 
+def _truth(bench):
+    return GroundTruth.from_benchmark(bench).table
+
+
 def _supernet_scores(bench, epochs=(1, 3), noise=(5.0, 0.5)):
     rng = np.random.default_rng(0)
     rows = []
@@ -242,8 +245,8 @@ def _supernet_scores(bench, epochs=(1, 3), noise=(5.0, 0.5)):
 def test_criteria_tables_over_supernet_epochs_with_iso_and_deiso(small_nb201, tmp_path):
     bench, _ = small_nb201
     scores = attach_flops(from_supernet_scores(_supernet_scores(bench)),
-                          architecture_flops([NB201Genotype.parse(s) for s in bench["arch_str"]], "tiny"))
-    crit, groups = criteria_tables(scores, nb201_truth(bench), ks=[0.1, 0.5], n_groups=4, deiso=True)
+                          network_flops([NB201Genotype.parse(s) for s in bench["arch_str"]], "tiny"))
+    crit, groups = criteria_tables(scores, _truth(bench), ks=[0.1, 0.5], n_groups=4, deiso=True)
     tau = crit[(crit["criterion"] == "kendall") & ~crit["deiso"] & (crit["evaluator"] == "supernet-spos")]
     assert tau.set_index("epoch")["value"].loc[3] > tau.set_index("epoch")["value"].loc[1] > 0  # less noise later
     assert set(crit["evaluator"]) == {"supernet-spos", "supernet-spos-bn", "ground-truth"}
@@ -254,7 +257,7 @@ def test_criteria_tables_over_supernet_epochs_with_iso_and_deiso(small_nb201, tm
     assert set(groups["group"]) <= set(range(4)) and groups["n"].sum() == 4 * 2 * len(bench)  # 4 instances × 2 (deiso)
     assert truth_iso["iso_rank_var_ratio"] > 0
     # the rank-based spread ignores the scale of the scores, the raw one does not
-    stretched, _ = criteria_tables(scores.assign(score=np.exp(scores["score"] / 5)), nb201_truth(bench), ks=[0.1])
+    stretched, _ = criteria_tables(scores.assign(score=np.exp(scores["score"] / 5)), _truth(bench), ks=[0.1])
     pick = lambda c, name: c[(c["criterion"] == name) & (c["kind"] == "supernet")]["value"].to_numpy()  # noqa: E731
     assert pick(stretched, "iso_rank_var_ratio") == pytest.approx(pick(crit, "iso_rank_var_ratio"))
     assert not np.allclose(pick(stretched, "iso_var_ratio"), pick(crit, "iso_var_ratio"))
@@ -268,7 +271,7 @@ def test_a_perfect_evaluator_is_perfect_and_tables_round_trip(small_nb201, tmp_p
     perfect = from_predictions("nb201", "oracle", genotypes, bench["cifar10_test_acc"], seed=None)
     path = write_table(perfect, tmp_path / "oracle.parquet", EVALUATOR_SCORES)
     again = scores_table(read_frame(path, EVALUATOR_SCORES))
-    crit, groups = criteria_tables(again, nb201_truth(bench), ks=[0.1], n_groups=10)
+    crit, groups = criteria_tables(again, _truth(bench), ks=[0.1], n_groups=10)
     value = crit[crit["evaluator"] == "oracle"].set_index("criterion")["value"]
     assert value["kendall"] == 1.0 and value["spearman"] == 1.0 and value["precision"] == 1.0
     assert value["best_ranking"] == pytest.approx(1 / len(bench))
@@ -276,22 +279,13 @@ def test_a_perfect_evaluator_is_perfect_and_tables_round_trip(small_nb201, tmp_p
     assert groups.empty  # no FLOPs attached
 
 
-def test_trained_truth_means_over_seeds():
-    train = pd.DataFrame({"arch_id": ["a", "a", "b"], "genotype": ["ga", "ga", "gb"], "test_acc": [80.0, 90.0, 70.0],
-                          "valid_acc": 0.0, "flops_m": [1.0, 1.0, 2.0]})
-    truth = trained_truth(train)
-    assert truth.set_index("arch_id")["true"].to_dict() == {"a": 85.0, "b": 70.0}
-    with pytest.raises(EvaluatorError):
-        trained_truth(train, "loss")
-
-
 def test_criteria_refuses_unmatched_or_duplicated_scores(small_nb201):
     bench, _ = small_nb201
     scores = from_supernet_scores(_supernet_scores(bench))
     with pytest.raises(EvaluatorError, match="ground-truth"):
-        criteria_tables(scores.assign(arch_id=scores["arch_id"] + "-unknown"), nb201_truth(bench))
+        criteria_tables(scores.assign(arch_id=scores["arch_id"] + "-unknown"), _truth(bench))
     with pytest.raises(EvaluatorError, match="twice"):
-        criteria_tables(pd.concat([scores, scores.head(1)]), nb201_truth(bench))
+        criteria_tables(pd.concat([scores, scores.head(1)]), _truth(bench))
 
 
 # -- CLI --------------------------------------------------------------------------------------------------------
@@ -322,9 +316,9 @@ def test_criteria_command_writes_tables(small_nb201, tmp_path, capsys):
     (["criteria", "--space", "nb201", "--supernet-scores", "{scores}", "--benchmark", "{bench}", "--ks", "1.5",
       "--out-dir", "{tmp}/o"], "K larger than the set"),
     (["criteria", "--space", "darts", "--supernet-scores", "{scores}", "--benchmark", "{bench}",
-      "--out-dir", "{tmp}/o"], "hold nb201 architectures"),
+      "--out-dir", "{tmp}/o"], "nb201 architectures, not darts"),
     (["predict", "--space", "nb201", "--benchmark", "{bench}", "--n-train", "1000", "--out", "{tmp}/p.parquet"],
-     "--n-train must lie in"),
+     "n_train must lie in"),
 ])
 def test_evaluators_bad_input_is_one_line(small_nb201, tmp_path, capsys, args, message):
     bench, bench_path = small_nb201
@@ -355,13 +349,13 @@ def test_criteria_command_with_trained_ground_truth(tmp_path):
     rows = [{"sample": "s", "arch_id": g.arch_id, "space": "darts", "genotype": g.to_str(), "sampler": "uniform",
              "dataset": "digits", "seed": seed, "epochs": 1, "train_acc": 0.0, "train_loss": 0.0, "valid_acc": 0.0,
              "valid_loss": 0.0, "test_acc": a + seed, "test_loss": 0.0, "params_m": 0.01, "flops_m": 0.1 * i,
-             "wall_s": 1.0, "device": "cpu"} for i, (g, a) in enumerate(zip(genotypes, acc)) for seed in (0, 1)]
+             "device": "cpu"} for i, (g, a) in enumerate(zip(genotypes, acc)) for seed in (0, 1)]
     train = write_table(pd.DataFrame(rows), tmp_path / "train.parquet", TRAIN_RESULT)
     scores = write_table(from_predictions("darts", "pred-x", genotypes, -acc, seed=0), tmp_path / "p.parquet",
                          EVALUATOR_SCORES)
     out = tmp_path / "ev"
     assert main(["evaluators", "criteria", "--space", "darts", "--scores", str(scores), "--train", str(train),
-                 "--ks", "0.25", "--flops-groups", "3", "--out-dir", str(out)]) == 0
+                 "--metric", "test_acc", "--ks", "0.25", "--flops-groups", "3", "--out-dir", str(out)]) == 0
     crit = read_frame(out / "criteria.parquet", EVALUATOR_CRITERIA).set_index("criterion")["value"]
     assert crit["kendall"] == pytest.approx(-1.0) and crit["precision"] == 0.0
     assert "iso_var_ratio" not in crit.index  # isomorphism rows are NB201 only
@@ -374,8 +368,8 @@ def test_report_section(small_nb201):
 
     bench, _ = small_nb201
     scores = attach_flops(from_supernet_scores(_supernet_scores(bench)),
-                          architecture_flops([NB201Genotype.parse(s) for s in bench["arch_str"]], "tiny"))
-    crit, groups = criteria_tables(scores, nb201_truth(bench), ks=[0.1, 0.5], n_groups=4, deiso=True)
+                          network_flops([NB201Genotype.parse(s) for s in bench["arch_str"]], "tiny"))
+    crit, groups = criteria_tables(scores, _truth(bench), ks=[0.1, 0.5], n_groups=4, deiso=True)
     section = evaluators_section(crit, groups, k=0.1)
     assert section.id == "evaluators" and section.body.count("<svg") == 2
     assert "supernet-spos-bn (de-iso)" in section.body and "Isomorphic cells" in section.body
@@ -383,6 +377,6 @@ def test_report_section(small_nb201):
     assert section.summary.startswith("4 evaluator(s); nb201: best Kendall τ")
     genotypes = [NB201Genotype.parse(s) for s in bench["arch_str"]]
     predictor = from_predictions("nb201", "pred-x", genotypes, bench["cifar10_test_acc"], seed=0)
-    no_epochs, _ = criteria_tables(predictor, nb201_truth(bench), ks=[0.1])
+    no_epochs, _ = criteria_tables(predictor, _truth(bench), ks=[0.1])
     without = evaluators_section(no_epochs)  # no supernet epochs, no FLOPs groups: the table only
     assert without.body.count("<svg") == 0 and "pred-x" in without.body and "Kendall τ 1.000" in without.summary

@@ -5,7 +5,7 @@ from collections import defaultdict
 import networkx as nx
 import pytest
 
-from cellprobe.analysis.gspan import MiningError, Pattern, min_count, mine
+from cellprobe.gspan import MiningError, Pattern, min_count, mine
 from cellprobe.sampling import sample_architectures
 from cellprobe.spaces.nb201 import benchmark_order
 

@@ -1,28 +1,25 @@
 import itertools
-import time
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
-from cellprobe.analysis.gspan import Pattern, mine
 from cellprobe.analysis.motifs import (
     MotifError,
-    _connected_edge_sets,
+    connected_edge_sets,
     cell_graphs,
-    contains_motif,
     enrichment_table,
     motif_id,
     motif_tables,
-    sample_with_motif,
     subgraph_reference,
     support_counts,
     top_architectures,
 )
 from cellprobe.benchmarks import nb201_table, read_nb201_csv
 from cellprobe.cli import main
-from cellprobe.sampling import SamplingError, sample_architectures, table_from_motifs
+from cellprobe.gspan import Pattern, mine
+from cellprobe.sampling import SamplingError, contains_motif, sample_architectures, sample_with_motif, table_from_motifs
 from cellprobe.spaces import DartsGenotype, NB201Genotype
 from cellprobe.tables import MOTIF_OCCURRENCES, MOTIFS, NB201_BENCHMARK, SAMPLE_SET, read_frame, write_table
 
@@ -40,9 +37,8 @@ def nb201():
 def nb201_top5(nb201):
     genotypes = [NB201Genotype.parse(s) for s in nb201["arch_str"]]
     top = top_architectures(genotypes, nb201["cifar10_test_acc"].to_numpy(), 0.05)
-    start = time.perf_counter()
     motifs, occurrences = motif_tables(top, set_name="top5", min_support=0.05, reference_size=500, seed=0)
-    return top, motifs, occurrences, time.perf_counter() - start
+    return top, motifs, occurrences
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +137,7 @@ def test_pruned_support_counts_equal_the_plain_matcher():
 def test_connected_subgraphs_have_exactly_the_asked_size():
     g = sample_architectures("uniform", 1, seed=5)[0].normal.to_graph(output=False)
     for k in range(1, 9):
-        sets = _connected_edge_sets(g, k)
+        sets = connected_edge_sets(g, k)
         assert all(len(s) == k == len(set(s)) for s in sets)
         brute = [s for s in itertools.combinations(sorted(g.edges), k)
                  if nx.is_weakly_connected(g.edge_subgraph(s))]
@@ -161,9 +157,9 @@ def test_subgraph_reference_hit_rate():
 # -- the real NB201 top 5% ---------------------------------------------------------------------------------------
 
 
-def test_nb201_top5_run_is_quick_and_gives_q_values(nb201_top5, tmp_path):
-    top, motifs, occurrences, seconds = nb201_top5
-    assert len(top) == 781 and seconds < 15
+def test_nb201_top5_run_gives_q_values(nb201_top5, tmp_path):
+    top, motifs, occurrences = nb201_top5
+    assert len(top) == 781
     assert set(motifs["reference"]) == {"random", "subgraphs"}
     assert motifs["q_value"].between(0, 1).all() and (motifs["q_value"] >= motifs["p_value"]).all()
     assert (motifs["support_count"] >= 40).all()  # 5% of 781 cells, rounded up
@@ -179,7 +175,7 @@ def test_nb201_top5_run_is_quick_and_gives_q_values(nb201_top5, tmp_path):
 
 
 def test_motif_tables_are_seeded(nb201_top5):
-    top, motifs, _, _ = nb201_top5
+    top, motifs, _ = nb201_top5
     again, _ = motif_tables(top[:100], set_name="s", reference_size=200, seed=3)
     pd.testing.assert_frame_equal(again, motif_tables(top[:100], set_name="s", reference_size=200, seed=3)[0])
     other, _ = motif_tables(top[:100], set_name="s", reference_size=200, seed=4)
@@ -187,7 +183,7 @@ def test_motif_tables_are_seeded(nb201_top5):
 
 
 def test_every_mined_nb201_motif_can_be_sampled(nb201_top5):
-    _, motifs, _, _ = nb201_top5
+    _, motifs, _ = nb201_top5
     for i, text in enumerate(motifs["pattern"].unique()):
         pattern = Pattern.parse(text)
         for g in sample_with_motif(pattern, 2, seed=i, space="nb201"):
@@ -243,7 +239,7 @@ def test_impossible_motifs_are_refused(space, text, message):
     if message is None:
         assert sample_with_motif(Pattern.parse(text), 3, seed=0, space=space)
         return
-    with pytest.raises(MotifError, match=message):
+    with pytest.raises(SamplingError, match=message):
         sample_with_motif(Pattern.parse(text), 3, seed=0, space=space)
 
 
@@ -251,7 +247,7 @@ def test_too_few_cells_with_the_motif():
     every_edge = Pattern.parse("input,node,node,output;0>1:nor_conv_3x3,0>2:nor_conv_3x3,1>2:nor_conv_3x3,"
                                "0>3:nor_conv_3x3,1>3:nor_conv_3x3,2>3:nor_conv_3x3")
     assert len(sample_with_motif(every_edge, 1, seed=0, space="nb201")) == 1
-    with pytest.raises(MotifError, match="only 1 distinct"):
+    with pytest.raises(SamplingError, match="only 1 distinct"):
         sample_with_motif(every_edge, 2, seed=0, space="nb201")
 
 
@@ -289,12 +285,12 @@ def test_cli_mines_and_samples(nb201, tmp_path, capsys):
 @pytest.mark.parametrize("extra, message", [
     (["--benchmark", "{missing}"], "file not found"),
     (["--benchmark", "{wrong}"], "expected 'nb201_benchmark'"),
-    ([], "exactly one of --benchmark"),
+    ([], "exactly one ground truth"),
     (["--benchmark", "{bench}", "--min-support", "0"], "min support"),
     (["--benchmark", "{bench}", "--top", "1.5"], "top fraction"),
     (["--benchmark", "{bench}", "--cells", "normal"], "cells must be one of"),
     (["--benchmark", "{bench}", "--reference-sampler", "uniform"], "draws darts architectures"),
-    (["--benchmark", "{bench}", "--column", "valid_acc"], "--column must be one of"),
+    (["--benchmark", "{bench}", "--column", "valid_acc"], "column must be one of"),
 ])
 def test_cli_bad_input_is_one_error_line(nb201, tmp_path, capsys, extra, message):
     paths = {"missing": tmp_path / "missing.parquet", "wrong": tmp_path / "wrong.parquet",
@@ -320,7 +316,7 @@ def test_cli_mines_trained_darts_architectures(tmp_path):
         "sample": "s", "arch_id": [g.arch_id for g in archs], "space": "darts", "genotype": [g.to_str() for g in archs],
         "sampler": "uniform", "dataset": "digits", "seed": 0, "epochs": 1, "train_acc": acc, "train_loss": 1.0,
         "valid_acc": acc, "valid_loss": 1.0, "test_acc": acc, "test_loss": 1.0, "params_m": 0.1, "flops_m": 1.0,
-        "wall_s": 1.0, "device": "cpu"})
+        "device": "cpu"})
     write_table(rows, tmp_path / "train.parquet", TRAIN_RESULT)
     m, o = tmp_path / "m.parquet", tmp_path / "o.parquet"
     assert main(["motifs", "mine", "--train", str(tmp_path / "train.parquet"), "--top", "0.25", "--cells", "both",

@@ -8,13 +8,13 @@ from cellprobe.importance import (
     ImportanceError,
     ablation_test,
     ablation_variants,
-    benchmark_oracle,
     disabling_test,
     disabling_variants,
     operator_importance,
     predictor_oracle,
     select_groups,
 )
+from cellprobe.ground_truth import GroundTruthError, benchmark_oracle
 from cellprobe.spaces import NB201Genotype
 from tests.conftest import NB201_CSV
 
@@ -34,7 +34,7 @@ def oracle(bench):
 def test_benchmark_oracle_looks_cells_up(bench, oracle):
     g = NB201Genotype.parse(bench["arch_str"].iloc[123])
     assert oracle([g])[0] == bench["cifar10_test_acc"].iloc[123]
-    with pytest.raises(ImportanceError, match="no column"):
+    with pytest.raises(GroundTruthError, match="benchmark column"):
         benchmark_oracle(bench, "mnist_acc")
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from cellprobe.benchmarks import nb201_table, read_nb201_csv
 from cellprobe.cli import main
-from cellprobe.importance import benchmark_oracle
+from cellprobe.ground_truth import benchmark_oracle
 from cellprobe.predictors import make_predictor
 from cellprobe.predictors.search import predictor_search, search_summary
 from cellprobe.spaces import parse_genotype

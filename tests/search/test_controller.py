@@ -5,34 +5,31 @@ import pandas as pd
 import pytest
 import torch
 
-from cellprobe.data import load_split, prepare_dataset
+from cellprobe.runtime import derive_seed
 from cellprobe.search.controller import (
     VARIANTS,
     ArchitectureBuffer,
     Controller,
     ControllerError,
     ControllerSettings,
+    build_controller,
     load_controller,
     run_controller,
     save_controller,
 )
 from cellprobe.spaces import DartsGenotype, NB201Genotype, get_space
 from cellprobe.spaces.darts import NEIGHBOUR_OPS
-from cellprobe.train import derive_seed
+from tests.conftest import first
 
 CPU = torch.device("cpu")
-TINY = ControllerSettings(hidden=16, epochs=2, C=4, depth=1, batch_size=32, shared_steps=2, controller_steps=3,
-                          controller_batch=4, reward_images=32, eval_batch_size=48, buffer_capacity=5, buffer_warmup=1,
-                          recon_batch=3, lr=0.05)
+TINY = ControllerSettings(hidden=16, shared_steps=2, controller_steps=3, controller_batch=4, reward_images=32,
+                          buffer_capacity=5, buffer_warmup=1, recon_batch=3, lr=0.05,
+                          supernet={"epochs": 2, "C": 4, "depth": 1, "batch_size": 32, "eval_batch_size": 48})
 
 
 @pytest.fixture(scope="module")
-def splits(tmp_path_factory):
-    out = tmp_path_factory.mktemp("prepared") / "digits-hard"
-    prepare_dataset("digits-hard", out, seed=0)
-    full = {n: load_split(out / f"{n}.parquet") for n in ("train", "valid")}
-    return {"train": replace(full["train"], x=full["train"].x[:64], y=full["train"].y[:64]),
-            "valid": replace(full["valid"], x=full["valid"].x[:64], y=full["valid"].y[:64])}
+def splits(digits_hard_splits):
+    return first(digits_hard_splits, train=64, valid=64)
 
 
 def _gen(seed):
@@ -177,7 +174,7 @@ def test_buffer_draws_distinct_entries_and_round_trips():
 
 
 def _initial(space, seed=0):
-    return TINY.build_controller(space, derive_seed(seed, "controller"))
+    return build_controller(TINY, space, derive_seed(seed, "controller"))
 
 
 def _params_equal(a, b):
@@ -212,7 +209,8 @@ def test_regularised_run_fills_its_buffer_after_warm_up(splits):
 
 
 def test_darts_run_and_artifact_round_trip(splits, tmp_path):
-    settings = replace(TINY, epochs=1, controller_steps=2, controller_batch=2, shared_steps=1)
+    settings = replace(TINY, supernet=replace(TINY.supernet, epochs=1), controller_steps=2, controller_batch=2,
+                       shared_steps=1)
     state = run_controller("darts", "trained", splits, settings, seed=2, device=CPU, dataset="digits-hard")
     path = save_controller(state, tmp_path / "controller.pt")
     loaded = load_controller(path)
@@ -230,7 +228,7 @@ def test_darts_run_and_artifact_round_trip(splits, tmp_path):
 
 
 def test_run_is_deterministic_and_resumes_to_identical_results(splits, tmp_path):
-    settings = replace(TINY, epochs=2)
+    settings = replace(TINY, supernet=replace(TINY.supernet, epochs=2))
     reference = run_controller("nb201", "regularised", splits, settings, seed=1, device=CPU)
     ckpt = tmp_path / "ckpt.pt"
     assert run_controller("nb201", "regularised", splits, settings, seed=1, device=CPU, checkpoint=ckpt,
@@ -239,7 +237,7 @@ def test_run_is_deterministic_and_resumes_to_identical_results(splits, tmp_path)
     resumed = run_controller("nb201", "regularised", splits, settings, seed=1, device=CPU, checkpoint=ckpt,
                              on_epoch=lambda e, _: epochs.append(e))
     assert epochs == [2]
-    pd.testing.assert_frame_equal(resumed.history.drop(columns="wall_s"), reference.history.drop(columns="wall_s"))
+    pd.testing.assert_frame_equal(resumed.history, reference.history)
     assert _params_equal(resumed.controller, reference.controller)
     assert _params_equal(resumed.supernet, reference.supernet)
     assert resumed.buffer.items == reference.buffer.items

@@ -12,18 +12,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cellprobe.data import prepare_dataset
 from cellprobe.tables import SEARCH_HISTORY, SEARCH_TRAJECTORY, read_frame
 
 CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
 SETTINGS = json.dumps({"epochs": 5, "C": 4, "depth": 1, "batch_size": 64, "cost_batches": 1, "eval_batch_size": 128})
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("prepared") / "digits-hard"
-    prepare_dataset("digits-hard", out, seed=0, fractions=[0.45, 0.35, 0.2])
-    return out
+def data_dir(digits_hard):
+    return digits_hard
 
 
 def _cmd(data_dir, folder: Path) -> list[str]:
@@ -35,7 +35,7 @@ def _cmd(data_dir, folder: Path) -> list[str]:
 
 def _tables(folder: Path):
     return (read_frame(folder / "trajectory.parquet", SEARCH_TRAJECTORY),
-            read_frame(folder / "history.parquet", SEARCH_HISTORY).drop(columns="wall_s"))
+            read_frame(folder / "history.parquet", SEARCH_HISTORY))
 
 
 def _kill_after_next_checkpoint(cmd: list[str], checkpoint: Path, sig: int, delay: float = 0.0) -> int:
@@ -74,10 +74,12 @@ def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, t
     assert rerun.returncode == 0, rerun.stderr
     for got, want in zip(_tables(run), _tables(reference)):
         pd.testing.assert_frame_equal(got, want)
+    for name in ("trajectory.parquet", "history.parquet", "supernet.pt"):  # no timings: the same bytes
+        assert (run / name).read_bytes() == (reference / name).read_bytes(), name
 
 
 def _controller_cmd(data_dir, folder: Path) -> list[str]:
-    settings = json.dumps({"epochs": 6, "controller_steps": 3, "buffer_warmup": 2, "C": 4})
+    settings = json.dumps({"controller_steps": 3, "buffer_warmup": 2, "supernet": {"epochs": 6, "C": 4}})
     return [CELLPROBE, "controller", "train", "--space", "nb201", "--variant", "regularised", "--seed", "1",
             "--data", str(data_dir), "--settings", settings, "--device", "cpu", "--threads", "1",
             "--checkpoint", str(folder / "checkpoint.pt"), "--out", str(folder / "controller.pt"),
@@ -101,6 +103,8 @@ def test_controller_killed_resumes_to_the_identical_history(data_dir, tmp_path):
     assert landed >= 1, "the controller finished before the kills: make it longer"
     rerun = subprocess.run(_controller_cmd(data_dir, run), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
-    got = read_frame(run / "history.parquet", CONTROLLER_HISTORY).drop(columns="wall_s")
-    want = read_frame(reference / "history.parquet", CONTROLLER_HISTORY).drop(columns="wall_s")
+    got = read_frame(run / "history.parquet", CONTROLLER_HISTORY)
+    want = read_frame(reference / "history.parquet", CONTROLLER_HISTORY)
     pd.testing.assert_frame_equal(got, want)
+    for name in ("history.parquet", "controller.pt"):
+        assert (run / name).read_bytes() == (reference / name).read_bytes(), name

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from cellprobe.spaces import DartsCell, DartsGenotype
-from cellprobe.spaces.arrays import CELL_NAMES, ArchArrays, neighbour_arrays, to_arrays, to_genotypes
+from cellprobe.spaces import get_space
+from cellprobe.spaces.arrays import ArchArrays, neighbour_arrays, to_arrays, to_genotypes
 from cellprobe.spaces.darts import NEIGHBOUR_OPS
 from cellprobe.spaces.nb201 import all_genotypes
 
@@ -52,7 +53,7 @@ def test_neighbours_are_edits_in_order(space, darts_batch):
     expected = [(b, e, nb) for b, g in enumerate(genotypes) for e, nb in g.edits()]
     assert len(found.owner) == len(expected)
     assert found.owner.tolist() == [b for b, _, _ in expected]
-    assert [CELL_NAMES[space][c] for c in found.cell] == [e.cell for _, e, _ in expected]
+    assert [get_space(space).cell_names[c] for c in found.cell] == [e.cell for _, e, _ in expected]
     assert found.edge.tolist() == [e.edge for _, e, _ in expected]
     assert ["op" if k == 0 else "input" for k in found.kind] == [e.kind for _, e, _ in expected]
     assert [g.to_str() for g in to_genotypes(found.arrays)] == [nb.to_str() for _, _, nb in expected]

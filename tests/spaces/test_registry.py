@@ -41,3 +41,36 @@ def test_space_contract(name):
     assert isinstance(graph, nx.DiGraph) and nx.is_directed_acyclic_graph(graph)
     assert all("label" in d for _, _, d in graph.edges(data=True))
     assert all("label" in d for _, d in graph.nodes(data=True))
+
+
+@pytest.mark.parametrize("name", sorted(SPACES))
+def test_space_object_knows_its_structure(name):
+    """What the Space object says agrees with the genotypes themselves (the facts every stage asks it)."""
+    import numpy as np
+
+    from cellprobe.sampling import get_sampler, sample_architectures
+    from cellprobe.spaces.arrays import neighbour_arrays, to_arrays, to_genotypes
+
+    space = get_space(name)
+    assert get_sampler(space.default_sampler).space == name
+    if space.class_sampler:
+        assert space.isomorphism_classes and get_sampler(space.class_sampler).space == name
+    genotypes = sample_architectures(space.default_sampler, 12, seed=3)
+    batch = to_arrays(genotypes)
+    cells, edges, nodes, inputs = space.array_shape
+    assert batch.ops.shape == (12, cells, edges) and batch.concat.shape == (12, cells, nodes)
+    assert to_genotypes(batch) == genotypes
+    assert to_genotypes(neighbour_arrays(batch).arrays) == [n for g in genotypes for n in g.neighbours()]
+    targets = space.edge_targets()
+    assert targets.shape == (edges,) and (targets >= inputs).all() and (np.diff(targets) >= 0).all()
+    for g in genotypes:
+        assert [c for c, _ in space.cells(g)] == list(space.cell_names)
+        cell, edge = space.cell_names[-1], edges - 1
+        disabled = space.disable(g, cell, edge)
+        assert to_arrays([disabled]).ops[0, -1, -1] == space.op_index["none"]
+        for c in space.cell_names:
+            labels = {d["label"] for _, d in space.cell_graph(g, c).nodes(data=True)}
+            assert labels <= set(space.graph_nodes)
+    rows = [space.encode(g) for g in genotypes]  # the uniform samplers draw only the controller's ops
+    assert all(len(r) == len(space.decisions()) for r in rows)
+    assert [space.decode(r) for r in rows] == genotypes
