@@ -62,6 +62,33 @@ def first(splits: dict, **sizes) -> dict:
     return {name: replace(splits[name], x=splits[name].x[:n], y=splits[name].y[:n]) for name, n in sizes.items()}
 
 
+#: The modules whose tests share the session's tiny run (the ``tiny_run`` fixture): one lane of their own.
+TINY_MODULES = ("tests/test_workflow.py", "tests/test_slurm.py")
+
+
+def _in_tiny(nodeid: str) -> bool:
+    return nodeid.split("::")[0] in TINY_MODULES
+
+
+def pytest_collection_modifyitems(config, items):
+    # The end-to-end lane is the longest: first in the queue (pyproject.toml's --no-loadscope-reorder keeps
+    # this order), so that it starts at once while the unit tests fill the other workers.
+    items.sort(key=lambda item: not _in_tiny(item.nodeid))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's scheduling in two kinds of work units: all the tiny-run tests as one unit (one worker
+    makes the tiny run once and runs them in turn), and every other test on its own."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Lanes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tiny" if _in_tiny(nodeid) else nodeid
+
+    return Lanes(config, log)
+
+
 def pytest_configure(config):
     # One torch thread per test process: the suite runs on 2 cores beside other processes (Snakemake
     # jobs, a second shard), and oversubscribed OpenMP threads slow tiny networks down many times.

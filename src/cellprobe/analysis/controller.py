@@ -41,6 +41,7 @@ from collections import Counter
 import networkx as nx
 import numpy as np
 import pandas as pd
+import scipy.optimize  # noqa: F401  networkx's GED imports it on first use (~1 s): loaded here, outside the timeout
 import torch
 
 from cellprobe.errors import CellprobeError
