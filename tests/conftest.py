@@ -62,31 +62,32 @@ def first(splits: dict, **sizes) -> dict:
     return {name: replace(splits[name], x=splits[name].x[:n], y=splits[name].y[:n]) for name, n in sizes.items()}
 
 
-#: The modules whose tests share the session's tiny run (the ``tiny_run`` fixture): one lane of their own.
-TINY_MODULES = ("tests/test_workflow.py", "tests/test_slurm.py")
-
-
-def _in_tiny(nodeid: str) -> bool:
-    return nodeid.split("::")[0] in TINY_MODULES
+#: The longest test on the tiny run: queued first, so that its worker makes the tiny run at once.
+STARTS_THE_TINY_RUN = "test_rerunning_everything_reproduces_every_output_byte_for_byte"
 
 
 def pytest_collection_modifyitems(config, items):
-    # The end-to-end lane is the longest: first in the queue (pyproject.toml's --no-loadscope-reorder keeps
-    # this order), so that it starts at once while the unit tests fill the other workers.
-    items.sort(key=lambda item: not _in_tiny(item.nodeid))
+    # Queue order (pyproject.toml's --no-loadscope-reorder keeps it): the test that starts the tiny run, the
+    # tests that do not need it, then the other tests on the tiny run (made by then: no worker waits for it).
+    def rank(item):
+        if "tiny_run" not in getattr(item, "fixturenames", ()):
+            return 1
+        return 0 if getattr(item, "originalname", item.name) == STARTS_THE_TINY_RUN else 2
+
+    items.sort(key=rank)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """pytest-xdist's scheduling in two kinds of work units: all the tiny-run tests as one unit (one worker
-    makes the tiny run once and runs them in turn), and every other test on its own."""
+    """pytest-xdist's scheduling with every test its own work unit, in the queue order above (xdist's
+    loadscope would keep a module's tests on one worker)."""
     from xdist.scheduler import LoadScopeScheduling
 
-    class Lanes(LoadScopeScheduling):
+    class EachTest(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "tiny" if _in_tiny(nodeid) else nodeid
+            return nodeid
 
-    return Lanes(config, log)
+    return EachTest(config, log)
 
 
 def pytest_configure(config):
@@ -98,12 +99,21 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def tiny_run(root, tmp_path_factory) -> Path:
-    """The tiny pipeline (tests/tiny.py), run once per test session on a fresh copy of the repository. Read
-    it, do not change it: tests that edit, move or rerun it work on a copy (``tiny.copy_run``)."""
+def tiny_run(root, tmp_path_factory, worker_id) -> Path:
+    """The tiny pipeline (tests/tiny.py), run once per test session on a fresh copy of the repository (with
+    xdist, by the first worker that needs it, the others wait for it). Read it, do not change it: tests that
+    edit, move or rerun it work on a copy (``tiny.copy_run``)."""
+    from filelock import FileLock
+
     from tiny import make_workdir, snakemake
 
-    work = make_workdir(root, tmp_path_factory.mktemp("tiny") / "repo")
-    result = snakemake(work)
-    assert result.returncode == 0, result.stderr[-3000:]
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the workers' basetemps share this folder
+    work, status = shared / "tiny" / "repo", shared / "tiny.status"
+    with FileLock(str(shared / "tiny.lock")):
+        if not status.exists():
+            make_workdir(root, work)
+            result = snakemake(work)
+            status.write_text("ok" if result.returncode == 0 else "the tiny run failed:\n" + result.stderr[-3000:])
+    assert status.read_text() == "ok", status.read_text()
     return work

@@ -19,7 +19,7 @@ import yaml
 
 from tiny import ETC, MARK, copy_run, outputs, snakemake, why_no_slurm
 
-pytestmark = pytest.mark.workflow  # one worker runs this module with the tiny run (tests/conftest.py)
+pytestmark = pytest.mark.workflow
 
 #: What a cluster without accounting (no slurmdbd, so no sacct) needs, and short status checks (a test cluster
 #: answers at once; a real one wants Snakemake's defaults).

@@ -18,7 +18,7 @@ import yaml
 
 from tiny import BIN, copy_run, make_workdir, outputs, snakemake
 
-pytestmark = pytest.mark.workflow  # one worker runs this module with the tiny run (tests/conftest.py)
+pytestmark = pytest.mark.workflow
 
 
 @pytest.fixture
