@@ -97,6 +97,14 @@ def outputs(run: Path) -> dict[str, str]:
     return {str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
+def differing_outputs(first: Path, second: Path) -> list[str]:
+    """The outputs (:func:`outputs`) whose bytes differ between two runs of the tiny pipeline, which must
+    hold the same files."""
+    a, b = outputs(first), outputs(second)
+    assert len(a) > 100 and set(a) == set(b), sorted(set(a) ^ set(b))
+    return sorted(name for name in a if a[name] != b[name])
+
+
 #: The real-SLURM test's cluster (tests/test_slurm.py): where its configuration goes and what it needs.
 ETC = Path("/etc/slurm")  # the only place jobs find it: the jobstep plugin drops SLURM_CONF for its nested srun
 MARK = "# written by cellprobe's tests/test_slurm.py\n"
