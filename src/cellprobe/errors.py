@@ -1,6 +1,6 @@
 """The exceptions users see: each carries one line that says what is wrong and where."""
 
-__all__ = ["CellprobeError", "GenotypeError", "TableError", "ParamsError", "DataError"]
+__all__ = ["CellprobeError", "GenotypeError", "TableError", "ParamsError", "DataError", "TrainError"]
 
 
 class CellprobeError(Exception):
@@ -21,3 +21,7 @@ class ParamsError(CellprobeError):
 
 class DataError(CellprobeError):
     """Missing or malformed input data (benchmark files, datasets)."""
+
+
+class TrainError(CellprobeError):
+    """Invalid training settings or inputs."""

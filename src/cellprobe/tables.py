@@ -500,6 +500,10 @@ PREDICTOR_SEARCH = register(
 # -- evaluators (zero-cost proxies, evaluator scores, ranking criteria) -----------------------------------------
 
 
+#: The zero-cost proxies (cellprobe.analysis.zero_cost computes them), in the column order of ``zero_cost``;
+#: params and flops are counts.
+ZERO_COST_PROXIES = ("grad_norm", "snip", "synflow", "jacov", "nwot", "params", "flops")
+
 ZERO_COST = register(
     TableSchema(
         "zero_cost",
@@ -508,13 +512,8 @@ ZERO_COST = register(
             pa.field("space", pa.string(), nullable=False),
             pa.field("arch_id", pa.string(), nullable=False),
             pa.field("genotype", pa.string(), nullable=False),
-            pa.field("grad_norm", pa.float64(), nullable=False),
-            pa.field("snip", pa.float64(), nullable=False),
-            pa.field("synflow", pa.float64(), nullable=False),
-            pa.field("jacov", pa.float64(), nullable=False),
-            pa.field("nwot", pa.float64(), nullable=False),
-            pa.field("params", pa.int64(), nullable=False),
-            pa.field("flops", pa.int64(), nullable=False),
+            *(pa.field(proxy, pa.int64() if proxy in ("params", "flops") else pa.float64(), nullable=False)
+              for proxy in ZERO_COST_PROXIES),
             pa.field("computed_for", pa.string(), nullable=False),
             pa.field("preset", pa.string(), nullable=False),
             pa.field("dataset", pa.string(), nullable=False),
@@ -797,5 +796,5 @@ CONTROLLER_CORRELATIONS = register(
 
 
 #: The public names: the helpers and one constant per registered schema (named as the schema, upper-cased).
-__all__ = ["TableSchema", "SCHEMAS", "register", "get_schema", "write_table", "read_table", "read_frame",
+__all__ = ["ZERO_COST_PROXIES", "TableSchema", "SCHEMAS", "register", "get_schema", "write_table", "read_table", "read_frame",
            "read_frames", "read_metadata", *(name.upper() for name in SCHEMAS)]

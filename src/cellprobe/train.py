@@ -26,8 +26,9 @@ import torch
 import torch.nn.functional as F
 
 from cellprobe.data import minibatches, to_device
-from cellprobe.errors import CellprobeError
+from cellprobe.errors import CellprobeError, TrainError
 from cellprobe.runtime import EpochLoop, derive_seed
+from cellprobe.shards import shard_rows
 from cellprobe.settings import check_fields, nested_settings, settings_digest, settings_from_dict
 from cellprobe.spaces import parse_genotype
 from cellprobe.tables import TRAIN_RESULT
@@ -38,13 +39,7 @@ __all__ = [
     "TrainError",
     "train_architecture",
     "train_shard",
-    "shard_rows",
-    "gather_shards",
 ]
-
-
-class TrainError(CellprobeError):
-    """Invalid training settings or inputs."""
 
 
 @dataclass(frozen=True)
@@ -236,16 +231,6 @@ def train_architecture(
     return result
 
 
-# -- shards -------------------------------------------------------------------------------------------------
-
-
-def shard_rows(sample: pd.DataFrame, shard: int, shards: int) -> pd.DataFrame:
-    """Rows of ``sample`` that belong to ``shard`` (round robin, so samplers spread evenly)."""
-    if shards < 1 or not 0 <= shard < shards:
-        raise TrainError(f"shard {shard} is not in 0..{shards - 1}")
-    return sample.iloc[shard::shards]
-
-
 @cache
 def _splits(data_dir: str) -> dict:
     from cellprobe.data import load_split
@@ -318,14 +303,3 @@ def train_shard(
     out.insert(0, "sample", sample_name)
     out.insert(4, "sampler", [sampler for _, sampler in labels])
     return out[TRAIN_RESULT.columns]
-
-
-def gather_shards(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate shard tables into one, in a stable order (arch_id, seed)."""
-    if not frames:
-        raise TrainError("no shard tables to gather")
-    table = pd.concat(frames, ignore_index=True)
-    duplicated = table.duplicated(["sample", "arch_id", "seed"])
-    if duplicated.any():
-        raise TrainError(f"{int(duplicated.sum())} architecture/seed pair(s) appear in more than one shard")
-    return table.sort_values(["sample", "arch_id", "seed"], kind="stable").reset_index(drop=True)

@@ -10,7 +10,7 @@ rule train_shard:
         train=prepared(TRAIN["dataset"]),
         valid=prepared(TRAIN["dataset"], "valid"),
         test=prepared(TRAIN["dataset"], "test"),
-        code=code("train.py", "nn", "cli/train.py"),
+        code=code("train.py", "shards.py", "nn", "cli/train.py"),
     output:
         table=f"{RESULTS}/train/{{name}}/shards/{{shard}}.parquet",
     params:
@@ -44,6 +44,7 @@ rule train_shard:
 rule train_gather:
     input:
         shards=expand(rules.train_shard.output.table, shard=range(TRAIN["shards"]), allow_missing=True),
+        code=code("shards.py", "cli/train.py"),
     output:
         table=f"{RESULTS}/train/{{name}}.parquet",
     log:

@@ -37,18 +37,21 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.optimize  # noqa: F401  networkx's GED imports it on first use (~1 s): loaded here, outside the timeout
-import torch
 
 from cellprobe.errors import CellprobeError
 from cellprobe.ground_truth import GroundTruth
 from cellprobe.runtime import derive_seed
 from cellprobe.spaces import get_space
 from cellprobe.spaces.arrays import to_arrays
+
+if TYPE_CHECKING:  # torch is imported where it is used: the report reads this module without it
+    import torch
 
 __all__ = [
     "SIMILARITIES",
@@ -188,6 +191,8 @@ def sample_pairs(n: int, n_pairs: int, seed: int) -> np.ndarray:
 
 def sample_controller(controller, n: int, seed: int):
     """``n`` architectures drawn from ``controller`` (seeded): the :class:`ControllerSample` and the genotypes."""
+    import torch
+
     generator = torch.Generator().manual_seed(derive_seed(seed, "controller-analysis"))
     controller.eval()
     with torch.no_grad():
@@ -247,6 +252,8 @@ def performance(genotypes, *, truth: GroundTruth | None = None, supernet_state=N
         lookup = truth.accuracy()
         out["benchmark_acc"] = [lookup.get(g.arch_id, np.nan) for g in genotypes]
     if supernet_state is not None and splits is not None:
+        import torch
+
         from cellprobe.search.loop import SearchState
         from cellprobe.search.select import score_architectures
 

@@ -57,6 +57,7 @@ from scipy import stats
 from cellprobe.errors import CellprobeError
 from cellprobe.ground_truth import GroundTruth
 from cellprobe.spaces import get_space
+from cellprobe.tables import ZERO_COST_PROXIES
 
 __all__ = [
     "pearson",
@@ -417,12 +418,10 @@ def from_supernet_scores(table: pd.DataFrame) -> pd.DataFrame:
 
 def from_zero_cost(table: pd.DataFrame, proxies: Iterable[str] | None = None) -> pd.DataFrame:
     """``evaluator_scores`` rows from a ``zero_cost`` table: evaluator ``zc-<proxy>`` per proxy column."""
-    from cellprobe.analysis.zero_cost import PROXIES
-
     frames = []
-    for proxy in proxies or PROXIES:
-        if proxy not in PROXIES:
-            raise EvaluatorError(f"unknown zero-cost proxy {proxy!r}; proxies are: {', '.join(PROXIES)}")
+    for proxy in proxies or ZERO_COST_PROXIES:
+        if proxy not in ZERO_COST_PROXIES:
+            raise EvaluatorError(f"unknown zero-cost proxy {proxy!r}; proxies are: {', '.join(ZERO_COST_PROXIES)}")
         frames.append(_scores_frame(space=table["space"].to_numpy(), kind="zero_cost", evaluator=f"zc-{proxy}",
                                     seed=table["seed"].to_numpy(), epoch=None, arch_id=table["arch_id"].to_numpy(),
                                     genotype=table["genotype"].to_numpy(),

@@ -62,7 +62,8 @@ from torch.func import functional_call
 
 from cellprobe.errors import CellprobeError
 from cellprobe.nn.profile import NetworkPreset, build_network, count_flops, count_params, get_preset
-from cellprobe.train import derive_seed
+from cellprobe.runtime import derive_seed
+from cellprobe.tables import ZERO_COST_PROXIES
 
 __all__ = [
     "PROXIES",
@@ -79,8 +80,8 @@ __all__ = [
     "zero_cost_table",
 ]
 
-#: Every proxy, in the column order of the ``zero_cost`` table.
-PROXIES = ("grad_norm", "snip", "synflow", "jacov", "nwot", "params", "flops")
+#: Every proxy, in the column order of the ``zero_cost`` table (declared with the table).
+PROXIES = ZERO_COST_PROXIES
 #: The constant k of the Jacobian-covariance score (the value of Mellor et al.).
 JACOV_K = 1e-5
 

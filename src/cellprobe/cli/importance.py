@@ -25,12 +25,12 @@ def _oi(args) -> None:
     from cellprobe.importance import importance_table
     from cellprobe.tables import OPERATOR_IMPORTANCE, write_table
 
-    run_device(args)
     if (args.benchmark is None) == (args.surrogate is None):
         raise CellprobeError("give exactly one of --benchmark (a benchmark table) or --surrogate (fitted predictor)")
     if args.surrogate is not None:
         from cellprobe.predictors import load_predictor
 
+        run_device(args)  # the predictor's torch threads (a benchmark table needs no torch)
         source, name = load_predictor(args.surrogate), args.surrogate.name
     else:
         source, name = load_truth(args, args.space), ""

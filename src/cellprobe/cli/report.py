@@ -27,7 +27,7 @@ def _report(args) -> None:
 
 
 def register(commands) -> None:
-    from cellprobe.report.build import INPUTS
+    from cellprobe.report.inputs import INPUTS
 
     p = commands.add_parser("report", help="render the HTML report from the tables that exist")
     p.add_argument("--out", required=True, type=Path, help="output HTML file")

@@ -27,8 +27,8 @@ def _shard(args) -> None:
 
 
 def _gather(args) -> None:
+    from cellprobe.shards import gather_shards
     from cellprobe.tables import TRAIN_RESULT, read_frame, write_table
-    from cellprobe.train import gather_shards
 
     table = gather_shards([read_frame(p, TRAIN_RESULT) for p in args.shards])
     write_table(table, args.out, TRAIN_RESULT, metadata={"shards": len(args.shards)})

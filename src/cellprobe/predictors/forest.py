@@ -12,8 +12,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import sklearn
-from sklearn.ensemble import RandomForestRegressor
 
 from cellprobe.predictors.base import Predictor
 from cellprobe.predictors.encoding import onehot
@@ -60,6 +58,8 @@ class RandomForestPredictor(Predictor):
         self.n_jobs = int(n_jobs)
 
     def _fit(self, genotypes: list, y: np.ndarray) -> None:
+        from sklearn.ensemble import RandomForestRegressor  # here: the torch predictors' jobs skip scikit-learn (~2 s)
+
         self.model_ = RandomForestRegressor(
             n_estimators=self.n_estimators,
             max_features=self.max_features,
@@ -73,7 +73,7 @@ class RandomForestPredictor(Predictor):
 
     def _save_model(self, path: Path) -> None:
         check = self._predict(self.training_genotypes()).tolist()
-        path.write_text(json.dumps({"format": "refit", "sklearn": sklearn.__version__, "train_predictions": check})
+        path.write_text(json.dumps({"format": "refit", "sklearn": _sklearn_version(), "train_predictions": check})
                         + "\n")
 
     def _load_model(self, path: Path) -> None:
@@ -85,5 +85,11 @@ class RandomForestPredictor(Predictor):
         genotypes = self.training_genotypes()
         self._fit(genotypes, self.train_table_["y"].to_numpy(dtype=np.float64))
         if not np.array_equal(self._predict(genotypes), expected):
-            raise ValueError(f"{path}: refitting the forest (scikit-learn {sklearn.__version__}) does not reproduce "
+            raise ValueError(f"{path}: refitting the forest (scikit-learn {_sklearn_version()}) does not reproduce "
                              f"the saved one (scikit-learn {saved.get('sklearn')}); refit the predictor")
+
+
+def _sklearn_version() -> str:
+    from importlib.metadata import version
+
+    return version("scikit-learn")

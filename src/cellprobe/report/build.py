@@ -13,34 +13,12 @@ import pandas as pd
 
 from cellprobe import tables as T
 from cellprobe.ground_truth import BENCHMARK_COLUMNS, GroundTruth
+from cellprobe.report.inputs import INPUTS
 from cellprobe.report.metrics import collect_metrics, write_metrics
 from cellprobe.report.page import Section, provenance, render_report
 
-__all__ = ["INPUTS", "build_report", "input_label"]
+__all__ = ["build_report", "input_label"]
 
-#: The report's inputs: name → schema name (each a list of table files).
-INPUTS = {
-    "nb201": "nb201_benchmark",
-    "train": "train_result",
-    "search_trajectory": "search_trajectory",
-    "search_history": "search_history",
-    "search_genotypes": "search_genotypes",
-    "importance_oi": "operator_importance",
-    "importance_results": "importance_results",
-    "importance_tests": "importance_tests",
-    "predictors": "predictor_evaluation",
-    "predictor_search": "predictor_search",
-    "motifs": "motifs",
-    "motif_occurrences": "motif_occurrences",
-    "evaluators_criteria": "evaluator_criteria",
-    "evaluators_flops_groups": "flops_groups",
-    "controller_architectures": "controller_architectures",
-    "controller_step_probs": "controller_step_probs",
-    "controller_hidden": "controller_hidden",
-    "controller_hidden_variance": "controller_hidden_variance",
-    "controller_correlations": "controller_correlations",
-    "controller_history": "controller_history",
-}
 #: Columns whose values name the run a table belongs to, in label order.
 _KEYS = ("space", "sample", "method", "variant", "set", "seed")
 

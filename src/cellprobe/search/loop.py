@@ -40,7 +40,7 @@ from cellprobe.search.weighting import EdgeWeighting
 
 __all__ = ["METHODS", "SearchSettings", "SearchError", "SearchState", "run_search", "build_search_supernet",
            "init_alpha", "expected_weights", "save_search_state", "load_search_state", "snapshot_state",
-           "snapshot_epochs", "evaluate", "batch_statistics", "search_step"]
+           "snapshot_epochs", "evaluate", "measure", "batch_statistics", "search_step"]
 
 
 def build_search_supernet(space: str, settings: SearchSettings, num_classes: int, in_channels: int):
@@ -151,9 +151,16 @@ def evaluate(supernet, weights, x, y, batch_size, device, channels_last=True, *,
 
     Batch norms use batch statistics unless ``running_stats`` (e.g. after :func:`recalibrate_batch_norm`).
     """
+    with torch.no_grad(), (_running(supernet) if running_stats else batch_statistics(supernet)):
+        return measure(supernet, weights, x, y, batch_size, device, channels_last)
+
+
+def measure(supernet, weights, x, y, batch_size, device, channels_last=True) -> tuple[float, float]:
+    """:func:`evaluate` in the batch-norm mode the caller has set (e.g. many evaluations inside one
+    :class:`batch_statistics`, which walks every module on entry and exit), under ``torch.no_grad()``."""
     weights = {k: v.to(device) for k, v in weights.items()}
     loss, correct = 0.0, 0
-    with torch.no_grad(), (_running(supernet) if running_stats else batch_statistics(supernet)):
+    with torch.no_grad():
         for start in range(0, len(x), batch_size):
             xb = to_device(x[start : start + batch_size], device, channels_last)
             yb = y[start : start + batch_size].to(device)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from cellprobe.data import minibatches, to_device
-from cellprobe.search.loop import SearchError, SearchState, evaluate, snapshot_state
+from cellprobe.search.loop import SearchError, SearchState, batch_statistics, evaluate, measure, snapshot_state
 
 __all__ = ["SELECTIONS", "select_by_magnitude", "select_by_perturbation", "score_architectures",
            "recalibrate_batch_norm", "select_architectures", "score_sample_sets"]
@@ -80,17 +80,21 @@ def select_by_perturbation(
     rng = np.random.default_rng(seed)
     generator = torch.Generator().manual_seed(int(rng.integers(2**62)))
 
-    def accuracy(w):
-        return evaluate(supernet, w, x, y, settings.eval_batch_size, device, settings.channels_last)[0]
+    def accuracies(ct, masked_entries):
+        """Validation accuracy with each entry (an edge, or an edge's op) of ``weights[ct]`` masked in turn."""
+        accs = []
+        with batch_statistics(supernet):  # once per decision: entering it walks every module
+            for entry in masked_entries:
+                masked = {kk: v.clone() for kk, v in weights.items()}
+                masked[ct][entry] = 0.0
+                acc, _ = measure(supernet, masked, x, y, settings.eval_batch_size, device, settings.channels_last)
+                accs.append(acc)
+        return accs
 
     edges = [(ct, e) for ct in supernet.cell_types for e in range(len(supernet.edges))]
     for k, index in enumerate(rng.permutation(len(edges))):
         ct, e = edges[index]
-        drops = []
-        for o in candidates:
-            masked = {kk: v.clone() for kk, v in weights.items()}
-            masked[ct][e, o] = 0.0
-            drops.append(accuracy(masked))
+        drops = accuracies(ct, [(e, o) for o in candidates])
         keep = candidates[int(np.argmin(drops))]  # lowest accuracy without it = most important op
         weights[ct][e] = 0.0
         weights[ct][e, keep] = 1.0
@@ -102,11 +106,7 @@ def select_by_perturbation(
             for target in sorted({t for t, _ in supernet.edges}):
                 live = [e for e, (t, _) in enumerate(supernet.edges) if t == target]
                 while len(live) > supernet.inputs_per_node:
-                    after = []
-                    for e in live:
-                        masked = {kk: v.clone() for kk, v in weights.items()}
-                        masked[ct][e] = 0.0
-                        after.append(accuracy(masked))
+                    after = accuracies(ct, live)
                     drop = live[int(np.argmax(after))]
                     weights[ct][drop] = 0.0
                     live.remove(drop)
