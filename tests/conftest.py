@@ -1,4 +1,7 @@
+import contextlib
+import io
 import json
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -62,17 +65,40 @@ def first(splits: dict, **sizes) -> dict:
     return {name: replace(splits[name], x=splits[name].x[:n], y=splits[name].y[:n]) for name, n in sizes.items()}
 
 
-#: The longest test on the tiny run: queued first, so that its worker makes the tiny run at once.
-STARTS_THE_TINY_RUN = "test_rerunning_everything_reproduces_every_output_byte_for_byte"
+def cellprobe(*args) -> subprocess.CompletedProcess:
+    """``cellprobe <args>`` run in this process (``cellprobe.cli.main``, what the console script calls): its exit
+    status, stdout and stderr. Saves each test a fresh interpreter that imports torch again; the console
+    script itself is run by tests/test_cli.py."""
+    from cellprobe.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(["cellprobe", *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
+#: The longest tests on the tiny run, queued first in this order. With two workers, the first makes the tiny
+#: run (on both cores: the second worker's test waits for it) and then reruns it all; the second, the SLURM
+#: test, mostly waits on the scheduler, so it runs beside that rerun; the next two follow on whichever worker
+#: is free. Then the other tiny-run tests, then every other test (short ones: the workers end together).
+TINY_RUN_FIRST = (
+    "test_rerunning_everything_reproduces_every_output_byte_for_byte",
+    "test_tiny_pipeline_on_slurm_every_gpu_job_on_the_gpu_partition",
+    "test_dvc_push_clone_pull_then_nothing_to_do",
+    "test_killed_snakemake_resumes_with_rerun_incomplete",
+)
 
 
 def pytest_collection_modifyitems(config, items):
-    # Queue order (pyproject.toml's --no-loadscope-reorder keeps it): the test that starts the tiny run, the
-    # tests that do not need it, then the other tests on the tiny run (made by then: no worker waits for it).
+    # the queue order (pyproject.toml's --no-loadscope-reorder keeps it)
     def rank(item):
-        if "tiny_run" not in getattr(item, "fixturenames", ()):
-            return 1
-        return 0 if getattr(item, "originalname", item.name) == STARTS_THE_TINY_RUN else 2
+        name = getattr(item, "originalname", item.name)
+        if name in TINY_RUN_FIRST:
+            return TINY_RUN_FIRST.index(name)
+        return len(TINY_RUN_FIRST) + ("tiny_run" not in getattr(item, "fixturenames", ()))
 
     items.sort(key=rank)
 

@@ -1,9 +1,8 @@
 """Bad input, across the stage CLIs: each case gives one clear `cellprobe: error:` line, exit status 1,
-and leaves no output behind."""
+and leaves no output behind. (The commands run in this process, as the console script runs them; the script
+itself answers bad input in tests/test_cli.py.)"""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,11 +11,9 @@ import pytest
 from cellprobe.benchmarks import nb201_table, read_nb201_csv
 from cellprobe.sampling import sample_table
 from cellprobe.tables import NB201_BENCHMARK, SAMPLE_SET, write_table
-
-pytestmark = pytest.mark.slow  # one process per case
+from tests.conftest import cellprobe
 
 ROOT = Path(__file__).resolve().parents[1]
-CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
 TINY = json.dumps({"epochs": 1, "C": 4, "depth": 1, "batch_size": 64})
 
 
@@ -35,10 +32,9 @@ def inputs(tmp_path_factory, digits_hard):
     old = pq.read_table(d / "sample.parquet")
     meta = {**old.schema.metadata, b"cellprobe.schema_version": b"0"}
     pq.write_table(old.replace_schema_metadata(meta), d / "old-version.parquet")
-    run = subprocess.run([CELLPROBE, "search", "run", "--space", "nb201", "--method", "darts-1st", "--data", str(data),
-                          "--settings", TINY, "--device", "cpu", "--supernet", str(d / "supernet.pt"),
-                          "--trajectory", str(d / "t.parquet"), "--history", str(d / "h.parquet")],
-                         capture_output=True, text=True)
+    run = cellprobe("search", "run", "--space", "nb201", "--method", "darts-1st", "--data", data, "--settings", TINY,
+                    "--device", "cpu", "--supernet", d / "supernet.pt", "--trajectory", d / "t.parquet",
+                    "--history", d / "h.parquet")
     assert run.returncode == 0, run.stderr
     return d
 
@@ -81,7 +77,7 @@ CASES = {
 def test_bad_input_gives_one_line_and_leaves_nothing(inputs, tmp_path, case):
     args, message = CASES[case]
     out = tmp_path / "out" / "result.parquet"
-    result = subprocess.run([CELLPROBE, *[a.replace("{d}", str(inputs)).replace("{out}", str(out)) for a in args]], capture_output=True, text=True)
+    result = cellprobe(*[a.replace("{d}", str(inputs)).replace("{out}", str(out)) for a in args])
     assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("cellprobe: error: "), result.stderr[-2000:]
@@ -101,8 +97,7 @@ def test_params_errors_name_the_key(tmp_path):
         assert anchor in params, anchor
         bad = tmp_path / "params.yaml"
         bad.write_text(params.replace(anchor, replacement, 1))
-        result = subprocess.run([CELLPROBE, "params", "check", str(bad), "--schema",
-                                 str(ROOT / "workflow/schemas/params.schema.yaml")], capture_output=True, text=True)
+        result = cellprobe("params", "check", bad, "--schema", ROOT / "workflow/schemas/params.schema.yaml")
         assert result.returncode == 1
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], lines

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from cellprobe.cli import main
+from tests.conftest import cellprobe
 
 CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
 DARTS_V2 = (
@@ -18,6 +19,7 @@ NB201_ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|n
 
 
 def run(*args, cwd=None):
+    """The installed console script (the tests below that need no fresh interpreter use ``cellprobe``)."""
     return subprocess.run([CELLPROBE, *args], capture_output=True, text=True, cwd=cwd)
 
 
@@ -88,10 +90,10 @@ def test_benchmarks_and_report_commands(tmp_path, nb201_csv, root):
     csv = tmp_path / "small.csv"
     nb201_csv.head(200).to_csv(csv, index=False)
     out = tmp_path / "bench" / "nb201.parquet"
-    result = run("benchmarks", "nb201", "--source", str(csv), "--out", str(out))
+    result = cellprobe("benchmarks", "nb201", "--source", str(csv), "--out", str(out))
     assert result.returncode == 0, result.stderr
     html = tmp_path / "report" / "index.html"
-    result = run(
+    result = cellprobe(
         "report", "--out", str(html), "--nb201", str(out), "--params", str(root / "params.yaml"),
         "--schema", str(root / "workflow/schemas/params.schema.yaml"), "--title", "small <test>",
     )
@@ -106,7 +108,7 @@ def test_benchmarks_command_leaves_nothing_on_bad_input(tmp_path, nb201_csv):
     df.loc[10, "arch_str"] = "|nor_conv_3x3~0|+|nor_conv_3x3~0|"
     df.to_csv(csv, index=False)
     out = tmp_path / "bench" / "nb201.parquet"
-    result = run("benchmarks", "nb201", "--source", str(csv), "--out", str(out))
+    result = cellprobe("benchmarks", "nb201", "--source", str(csv), "--out", str(out))
     assert result.returncode == 1
     assert "row 12" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not out.exists() and not (out.parent.exists() and any(out.parent.iterdir()))
@@ -115,34 +117,33 @@ def test_benchmarks_command_leaves_nothing_on_bad_input(tmp_path, nb201_csv):
 def test_report_refuses_wrong_table(tmp_path):
     bogus = tmp_path / "nb201.parquet"
     bogus.write_bytes(b"garbage")
-    result = run("report", "--out", str(tmp_path / "r.html"), "--nb201", str(bogus))
+    result = cellprobe("report", "--out", str(tmp_path / "r.html"), "--nb201", str(bogus))
     assert result.returncode == 1 and "not a readable Parquet file" in result.stderr
     assert not (tmp_path / "r.html").exists()
 
 
 def test_sample_command_and_its_bad_input(tmp_path):
     out = tmp_path / "s.parquet"
-    result = run("sample", "--sampler", "skip", "--size", "4", "--seed", "2", "--out", str(out))
+    result = cellprobe("sample", "--sampler", "skip", "--size", "4", "--seed", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr
     for args, message in [
         (["--sampler", "skip", "--size", "0"], "sample size must be a positive integer, got 0"),
         (["--sampler", "fancy", "--size", "3"], "unknown sampler 'fancy'"),
     ]:
         bad = tmp_path / "bad.parquet"
-        result = run("sample", *args, "--out", str(bad))
+        result = cellprobe("sample", *args, "--out", str(bad))
         assert result.returncode == 1 and message in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and not bad.exists()
 
 
 def test_prep_command_refuses_unknown_dataset_and_bad_options(tmp_path):
-    result = run("prep", "--dataset", "mnist", "--out-dir", str(tmp_path / "m"))
+    result = cellprobe("prep", "--dataset", "mnist", "--out-dir", str(tmp_path / "m"))
     assert result.returncode == 1 and "unknown dataset 'mnist'" in result.stderr.lower()
-    result = run("prep", "--dataset", "digits", "--out-dir", str(tmp_path / "d"), "--options", "{not json")
+    result = cellprobe("prep", "--dataset", "digits", "--out-dir", str(tmp_path / "d"), "--options", "{not json")
     assert result.returncode == 1 and "--options is not valid JSON" in result.stderr
     assert not (tmp_path / "m").exists() and not (tmp_path / "d").exists()
 
 
-@pytest.mark.slow
 def test_train_refuses_a_genotype_that_does_not_parse(tmp_path):
     from cellprobe.sampling import sample_table
     from cellprobe.tables import SAMPLE_SET, write_table
@@ -151,9 +152,9 @@ def test_train_refuses_a_genotype_that_does_not_parse(tmp_path):
     table.loc[1, "genotype"] = table.loc[1, "genotype"].replace("~0", "~7", 1)
     sample = write_table(table, tmp_path / "s.parquet", SAMPLE_SET)
     data = tmp_path / "data"
-    assert run("prep", "--dataset", "digits", "--out-dir", str(data)).returncode == 0
+    assert cellprobe("prep", "--dataset", "digits", "--out-dir", str(data)).returncode == 0
     out = tmp_path / "out.parquet"
-    result = run("train", "shard", "--sample", str(sample), "--data", str(data), "--shard", "0", "--shards", "1",
+    result = cellprobe("train", "shard", "--sample", str(sample), "--data", str(data), "--shard", "0", "--shards", "1",
                  "--settings", "{}", "--checkpoints", str(tmp_path / "ckpt"), "--out", str(out))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

@@ -14,14 +14,9 @@ from cellprobe.analysis.evaluators import kendall_tau_between_seeds
 from cellprobe.runtime import DeviceError, derive_seed, resolve_device
 from cellprobe.sampling import sample_architectures, sample_table
 from cellprobe.tables import SAMPLE_SET, TRAIN_RESULT, read_frame, write_table
-from cellprobe.train import (
-    NetworkSettings,
-    TrainError,
-    TrainSettings,
-    gather_shards,
-    shard_rows,
-    train_architecture,
-)
+from cellprobe.shards import gather_shards, shard_rows
+from cellprobe.train import NetworkSettings, TrainError, TrainSettings, train_architecture
+from tests.conftest import cellprobe
 
 CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
 FAST = TrainSettings(epochs=3, batch_size=64, network=NetworkSettings(C=4, layers=3, N=1))
@@ -123,9 +118,9 @@ def test_kendall_tau_between_seeds():
     assert kendall_tau_between_seeds(pd.DataFrame(rows)) == pytest.approx(4 / 6)
 
 
-def _shard_cmd(sample, data_dir, out, ckpt, epochs=4):
-    settings = '{"epochs": %d, "batch_size": 32, "network": {"C": 6, "layers": 3}}' % epochs
-    return [CELLPROBE, "train", "shard", "--sample", str(sample), "--data", str(data_dir), "--shard", "0",
+def _shard_args(sample, data_dir, out, ckpt, epochs=3):
+    settings = '{"epochs": %d, "batch_size": 32, "network": {"C": 4, "layers": 3}}' % epochs
+    return ["train", "shard", "--sample", str(sample), "--data", str(data_dir), "--shard", "0",
             "--shards", "1", "--settings", settings, "--seeds", "0", "--device", "cpu",
             "--checkpoints", str(ckpt), "--out", str(out)]
 
@@ -134,12 +129,12 @@ def _shard_cmd(sample, data_dir, out, ckpt, epochs=4):
 def test_killed_shard_resumes_to_the_identical_table(data_dir, tmp_path):
     sample = write_table(sample_table("primskip", 2, 0), tmp_path / "s.parquet", SAMPLE_SET)
     reference = tmp_path / "ref.parquet"
-    done = subprocess.run(_shard_cmd(sample, data_dir, reference, tmp_path / "ref-ckpt"), capture_output=True, text=True)
+    done = cellprobe(*_shard_args(sample, data_dir, reference, tmp_path / "ref-ckpt"))
     assert done.returncode == 0, done.stderr
 
     out, ckpt = tmp_path / "out.parquet", tmp_path / "ckpt"
     for sig in (signal.SIGKILL, signal.SIGTERM):
-        proc = subprocess.Popen(_shard_cmd(sample, data_dir, out, ckpt), stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([CELLPROBE, *_shard_args(sample, data_dir, out, ckpt)], stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while time.time() < deadline and not any(ckpt.glob("*.pt")):
             time.sleep(0.05)
@@ -148,7 +143,7 @@ def test_killed_shard_resumes_to_the_identical_table(data_dir, tmp_path):
         proc.wait()
         assert not out.exists()  # no partial table
     assert any(ckpt.glob("*.pt"))
-    rerun = subprocess.run(_shard_cmd(sample, data_dir, out, ckpt), capture_output=True, text=True)
+    rerun = cellprobe(*_shard_args(sample, data_dir, out, ckpt))  # in this process: the kills were real ones
     assert rerun.returncode == 0, rerun.stderr
     pd.testing.assert_frame_equal(read_frame(out, TRAIN_RESULT), read_frame(reference, TRAIN_RESULT))
     assert out.read_bytes() == reference.read_bytes()  # no timing column: the same file, byte for byte
@@ -157,7 +152,7 @@ def test_killed_shard_resumes_to_the_identical_table(data_dir, tmp_path):
 def test_empty_sample_set_is_refused(data_dir, tmp_path):
     empty = write_table(sample_table("uniform", 1, 0).iloc[0:0], tmp_path / "empty.parquet", SAMPLE_SET)
     out = tmp_path / "out.parquet"
-    result = subprocess.run(_shard_cmd(empty, data_dir, out, tmp_path / "ckpt"), capture_output=True, text=True)
+    result = cellprobe(*_shard_args(empty, data_dir, out, tmp_path / "ckpt"))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "holds no architecture" in lines[0]

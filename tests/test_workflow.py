@@ -234,7 +234,7 @@ def test_killed_snakemake_resumes_with_rerun_incomplete(tiny_run, tmp_path):
     workdir, reference = copy_run(tiny_run, tmp_path / "killed"), copy_run(tiny_run, tmp_path / "reference")
     for run in (workdir, reference):  # a longer search (its settings change: it reruns, from scratch)
         params = yaml.safe_load((run / "params.yaml").read_text())
-        params["search"]["spaces"]["nb201"]["epochs"] = 6
+        params["search"]["spaces"]["nb201"]["epochs"] = 4
         (run / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
         (run / "results/search/nb201/darts-1st/0/checkpoint.pt").unlink()
     target = "results/search/nb201/darts-1st/0/trajectory.parquet"

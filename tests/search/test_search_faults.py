@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from cellprobe.tables import SEARCH_HISTORY, SEARCH_TRAJECTORY, read_frame
+from tests.conftest import cellprobe
 
 CELLPROBE = str(Path(sys.executable).with_name("cellprobe"))
 SETTINGS = json.dumps({"epochs": 5, "C": 4, "depth": 1, "batch_size": 64, "cost_batches": 1, "eval_batch_size": 128})
@@ -27,7 +28,9 @@ def data_dir(digits_hard):
 
 
 def _cmd(data_dir, folder: Path) -> list[str]:
-    return [CELLPROBE, "search", "run", "--space", "nb201", "--method", "darts-1st", "--seed", "3",
+    """The search's command line (without the program: ``cellprobe(*args)`` runs it here, a Popen of
+    ``[CELLPROBE, *args]`` in a process of its own, to be killed)."""
+    return ["search", "run", "--space", "nb201", "--method", "darts-1st", "--seed", "3",
             "--data", str(data_dir), "--settings", SETTINGS, "--device", "cpu", "--threads", "1",
             "--checkpoint", str(folder / "checkpoint.pt"), "--supernet", str(folder / "supernet.pt"),
             "--trajectory", str(folder / "trajectory.parquet"), "--history", str(folder / "history.parquet")]
@@ -42,7 +45,7 @@ def _kill_after_next_checkpoint(cmd: list[str], checkpoint: Path, sig: int, dela
     """Run ``cmd``; once it has written a new checkpoint, wait ``delay`` s (into the next epoch) and send
     ``sig``. Returns the exit status (0 when it finished before the signal landed)."""
     before = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None
-    proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([CELLPROBE, *cmd], stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
         if checkpoint.exists() and checkpoint.stat().st_mtime_ns != before:
@@ -56,7 +59,7 @@ def _kill_after_next_checkpoint(cmd: list[str], checkpoint: Path, sig: int, dela
 
 def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, tmp_path):
     reference = tmp_path / "reference"
-    done = subprocess.run(_cmd(data_dir, reference), capture_output=True, text=True)
+    done = cellprobe(*_cmd(data_dir, reference))
     assert done.returncode == 0, done.stderr
 
     run = tmp_path / "killed"
@@ -70,7 +73,7 @@ def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, t
         assert not (run / "trajectory.parquet").exists() and not (run / "history.parquet").exists()
         assert not list(run.glob(".*.tmp")), "a temporary file was left behind"
     assert landed >= 2, "the search finished before the kills: make it longer"
-    rerun = subprocess.run(_cmd(data_dir, run), capture_output=True, text=True)
+    rerun = cellprobe(*_cmd(data_dir, run))
     assert rerun.returncode == 0, rerun.stderr
     for got, want in zip(_tables(run), _tables(reference)):
         pd.testing.assert_frame_equal(got, want)
@@ -80,7 +83,7 @@ def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, t
 
 def _controller_cmd(data_dir, folder: Path) -> list[str]:
     settings = json.dumps({"controller_steps": 3, "buffer_warmup": 2, "supernet": {"epochs": 6, "C": 4}})
-    return [CELLPROBE, "controller", "train", "--space", "nb201", "--variant", "regularised", "--seed", "1",
+    return ["controller", "train", "--space", "nb201", "--variant", "regularised", "--seed", "1",
             "--data", str(data_dir), "--settings", settings, "--device", "cpu", "--threads", "1",
             "--checkpoint", str(folder / "checkpoint.pt"), "--out", str(folder / "controller.pt"),
             "--history", str(folder / "history.parquet")]
@@ -90,7 +93,7 @@ def test_controller_killed_resumes_to_the_identical_history(data_dir, tmp_path):
     from cellprobe.tables import CONTROLLER_HISTORY
 
     reference = tmp_path / "reference"
-    done = subprocess.run(_controller_cmd(data_dir, reference), capture_output=True, text=True)
+    done = cellprobe(*_controller_cmd(data_dir, reference))
     assert done.returncode == 0, done.stderr
     run = tmp_path / "killed"
     checkpoint = run / "checkpoint.pt"
@@ -101,7 +104,7 @@ def test_controller_killed_resumes_to_the_identical_history(data_dir, tmp_path):
         landed += 1
         assert not (run / "history.parquet").exists() and not (run / "controller.pt").exists()
     assert landed >= 1, "the controller finished before the kills: make it longer"
-    rerun = subprocess.run(_controller_cmd(data_dir, run), capture_output=True, text=True)
+    rerun = cellprobe(*_controller_cmd(data_dir, run))
     assert rerun.returncode == 0, rerun.stderr
     got = read_frame(run / "history.parquet", CONTROLLER_HISTORY)
     want = read_frame(reference / "history.parquet", CONTROLLER_HISTORY)
