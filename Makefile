@@ -23,11 +23,9 @@ help:
 	@echo "make pull   download the outputs of dvc.lock and mark them up to date for Snakemake"
 	@echo "make clean  remove results/ and Snakemake's state (keeps $(VENV))"
 
-# --no-compile: pip would byte-compile every installed module (about 80 s of CPU on a 2-core machine, most of
-# them never imported); Python compiles each module the first time it is imported instead.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
