@@ -796,5 +796,5 @@ CONTROLLER_CORRELATIONS = register(
 
 
 #: The public names: the helpers and one constant per registered schema (named as the schema, upper-cased).
-__all__ = ["ZERO_COST_PROXIES", "TableSchema", "SCHEMAS", "register", "get_schema", "write_table", "read_table", "read_frame",
-           "read_frames", "read_metadata", *(name.upper() for name in SCHEMAS)]
+__all__ = ["ZERO_COST_PROXIES", "TableSchema", "SCHEMAS", "register", "get_schema", "write_table", "read_table",
+           "read_frame", "read_frames", "read_metadata", *(name.upper() for name in SCHEMAS)]

@@ -151,7 +151,7 @@ def evaluate(supernet, weights, x, y, batch_size, device, channels_last=True, *,
 
     Batch norms use batch statistics unless ``running_stats`` (e.g. after :func:`recalibrate_batch_norm`).
     """
-    with torch.no_grad(), (_running(supernet) if running_stats else batch_statistics(supernet)):
+    with _running(supernet) if running_stats else batch_statistics(supernet):
         return measure(supernet, weights, x, y, batch_size, device, channels_last)
 
 
