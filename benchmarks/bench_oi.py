@@ -1,6 +1,7 @@
 """Operator-importance evaluations per second: one batched surrogate query against one query per architecture.
 
-Run: ``.venv/bin/python benchmarks/bench_oi.py [--predictor gates] [--loop-archs 40] [--threads 1]``.
+Run: ``.venv/bin/python benchmarks/bench_oi.py [--predictor gates] [--loop-archs 40] [--threads 1]``
+(``--fit-archs`` and ``--pool`` shrink the setup for a smoke run).
 
 Fits the surrogate (default GATES, hinge loss) on 200 random NB201 cells of the real benchmark table and
 on 200 random DARTS cells with synthetic targets, calibrated on them as the OI stage does. It then
@@ -36,6 +37,8 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, default=0.05, help="size of each of the top/bottom/middle groups")
     parser.add_argument("--loop-archs", type=int, default=40, help="architectures the one-by-one loop is timed on")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--fit-archs", type=int, default=200, help="architectures the surrogate is fitted on")
+    parser.add_argument("--pool", type=int, default=2000, help="size of the DARTS population (the stage's default)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
 
@@ -54,10 +57,10 @@ def main() -> None:
           f"threads {torch.get_num_threads()}; predictor {args.predictor}")
     bench = nb201_table(read_nb201_csv(ROOT / "data/benchmarks/nb201_test_accuracy.csv"))
     rng = np.random.default_rng(0)
-    rows = rng.choice(len(bench), 200, replace=False)
+    rows = rng.choice(len(bench), args.fit_archs, replace=False)
     nb201 = [NB201Genotype.parse(s) for s in bench["arch_str"].iloc[rows]]
-    pool = sample_architectures("uniform", 2000, seed=0)
-    darts = pool[:200]
+    pool = sample_architectures("uniform", args.pool, seed=0)
+    darts = pool[: args.fit_archs]
     synthetic = np.array([sum(op.startswith("sep") for c in (g.normal, g.reduce) for op, _ in c.edges)
                           for g in darts]) + rng.normal(size=len(darts))
     cases = {"nb201": (nb201, bench["cifar10_test_acc"].to_numpy()[rows], benchmark_order()),

@@ -164,8 +164,8 @@ def test_worker_pool_gives_the_same_table_as_one_process(data_dir, tmp_path):
     from cellprobe.train import train_shard
 
     sample = sample_table("prim", 3, 4)
-    common = dict(sample_name="prim", data_dir=data_dir, shard=0, shards=1, seeds=[0], settings=FAST,
-                  device=torch.device("cpu"), progress=None)
+    common = dict(sample_name="prim", data_dir=data_dir, shard=0, shards=1, seeds=[0],
+                  settings=replace(FAST, epochs=1), device=torch.device("cpu"), progress=None)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the workers run single-threaded: compare like with like
     try:

@@ -36,15 +36,17 @@ import ast
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import comb, prod
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import networkx as nx
 import numpy as np
 
 from cellprobe.errors import GenotypeError
 from cellprobe.spaces.arrays import ArchArrays
 from cellprobe.spaces.base import Decision, Edit, OpVocabulary, Space, stable_id
 from cellprobe.spaces.registry import register_space
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "PRIMITIVES",
@@ -219,6 +221,8 @@ class DartsCell:
         """
         if encoding not in ("edge", "node"):
             raise ValueError(f"encoding must be 'edge' or 'node', got {encoding!r}")
+        import networkx as nx  # only graph users pay for it (every job builds the CLI's space list)
+
         g = nx.DiGraph(space="darts", cell=self.name, encoding=encoding)
         for i in range(N_INPUTS):
             g.add_node(i, label=f"input{i}")

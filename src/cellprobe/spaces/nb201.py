@@ -18,15 +18,17 @@ import itertools
 import random
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import networkx as nx
 import numpy as np
 
 from cellprobe.errors import GenotypeError
 from cellprobe.spaces.arrays import ArchArrays
 from cellprobe.spaces.base import Decision, Edit, OpVocabulary, Space, stable_id
 from cellprobe.spaces.registry import register_space
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "OPS",
@@ -174,6 +176,8 @@ class NB201Genotype:
         """
         if encoding not in ("edge", "node"):
             raise ValueError(f"encoding must be 'edge' or 'node', got {encoding!r}")
+        import networkx as nx  # only graph users pay for it (every job builds the CLI's space list)
+
         g = nx.DiGraph(space="nb201", encoding=encoding)
         for n in range(N_NODES):
             g.add_node(n, label="input" if n == 0 else "output" if n == OUTPUT else "node")
