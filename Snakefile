@@ -53,6 +53,7 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         rules.benchmarks_nb201.output.table,
+        rules.benchmarks_nb301.output.table,
         search_targets("genotypes"),
         search_targets("scores"),
         importance_targets(),

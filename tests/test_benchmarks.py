@@ -1,11 +1,14 @@
 import io
+import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from cellprobe.benchmarks import nb201_table, read_nb201_csv
+from cellprobe.benchmarks import nb201_table, read_nb201_csv, read_nb301_json
 from cellprobe.errors import DataError
-from cellprobe.tables import NB201_BENCHMARK, read_frame, write_table
+from cellprobe.spaces import DartsGenotype
+from cellprobe.tables import NB201_BENCHMARK, NB301_BENCHMARK, read_frame, write_table
 
 
 def csv_text(df: pd.DataFrame) -> io.StringIO:
@@ -65,3 +68,63 @@ def test_missing_and_unreadable_files(tmp_path):
     empty.write_text("")
     with pytest.raises(DataError, match="not a readable CSV file"):
         read_nb201_csv(empty)
+
+
+# -- NAS-Bench-301 (NAS-Bench-Suite-Zero's file) -------------------------------------------------------------
+
+NB301_JSON = Path(__file__).resolve().parents[1] / "data" / "benchmarks" / "zc_nasbench301.json"
+_CELL = "[(0, 3), (1, 3), (0, 2), (2, 5), (1, 4), (0, 0), (3, 1), (4, 6)]"
+
+
+def _nb301(tmp_path, entries) -> Path:
+    path = tmp_path / "nb301.json"
+    path.write_text(json.dumps({"cifar10": entries}))
+    return path
+
+
+def test_nb301_table_holds_all_725_architectures_as_darts_genotypes(tmp_path):
+    table = read_nb301_json(NB301_JSON)
+    assert len(table) == 725 and table["arch_id"].is_unique and table["arch_id"].is_monotonic_increasing
+    assert table["cifar10_val_acc"].between(91, 95).all()
+    for text in table["genotype"].head(20):
+        g = DartsGenotype.parse(text)
+        assert g.to_str() == text and "none" not in {op for cell in (g.normal, g.reduce) for op, _ in cell.edges}
+    path = write_table(table, tmp_path / "nb301.parquet", NB301_BENCHMARK)
+    pd.testing.assert_frame_equal(read_frame(path, NB301_BENCHMARK), table)
+
+
+def test_nb301_pairs_are_input_then_op_index(tmp_path):
+    arch = f"[{_CELL}, {_CELL}]"
+    table = read_nb301_json(_nb301(tmp_path, {arch: {"idx": "7", "arch": arch, "val_accuracy": 93.5}}))
+    g = DartsGenotype.parse(table["genotype"][0])
+    assert g.normal.edges[:4] == (("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("skip_connect", 0), ("dil_conv_3x3", 2))
+    assert g.normal.edges[-2:] == (("avg_pool_3x3", 3), ("dil_conv_5x5", 4)) and table["naslib_idx"][0] == 7
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"idx": "1", "arch": f"[{_CELL}]", "val_accuracy": 93.0}, "arch must be \\[normal cell, reduce cell\\]"),
+    ({"idx": "1", "arch": f"[{_CELL}, [(0, 1)]]", "val_accuracy": 93.0}, "a cell must be 8"),
+    ({"idx": "1", "arch": f"[{_CELL}, {_CELL.replace('(4, 6)', '(4, 7)')}]", "val_accuracy": 93.0}, "op index 7"),
+    ({"idx": "1", "arch": f"[{_CELL}, {_CELL.replace('(4, 6)', '(5, 6)')}]", "val_accuracy": 93.0}, "input"),
+    ({"idx": "1", "arch": f"[{_CELL}, {_CELL}]", "val_accuracy": 193.0}, "not a percentage"),
+    ({"idx": "1", "arch": "[[(", "val_accuracy": 93.0}, "unreadable arch"),
+    ({"arch": f"[{_CELL}, {_CELL}]", "val_accuracy": 93.0}, "needs idx, arch and val_accuracy"),
+])
+def test_bad_nb301_entries_are_refused(tmp_path, entry, message):
+    with pytest.raises(DataError, match=message):
+        read_nb301_json(_nb301(tmp_path, {"key": entry}))
+
+
+def test_nb301_duplicates_missing_and_unreadable_files(tmp_path):
+    arch = f"[{_CELL}, {_CELL}]"
+    twice = {arch: {"idx": "1", "arch": arch, "val_accuracy": 93.0},
+             "other": {"idx": "2", "arch": arch, "val_accuracy": 92.0}}
+    with pytest.raises(DataError, match="the same genotype as architecture"):
+        read_nb301_json(_nb301(tmp_path, twice))
+    with pytest.raises(DataError, match="file not found"):
+        read_nb301_json(tmp_path / "absent.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(DataError, match="not a readable JSON file"):
+        read_nb301_json(tmp_path / "bad.json")
+    with pytest.raises(DataError, match="no 'cifar10' architectures"):
+        read_nb301_json(_nb301(tmp_path, {}))

@@ -75,3 +75,16 @@ def test_params_file_errors(tmp_path, root):
     bad.write_text("- just\n- a list\n")
     with pytest.raises(ParamsError, match="expected a mapping of stage groups, got list"):
         load_params(bad, schema)
+
+
+def test_prep_entries_name_a_known_dataset(schema, params):
+    from cellprobe.data import DATASET_NAMES
+
+    enum = schema["properties"]["prep"]["properties"]["datasets"]["additionalProperties"]["properties"]["dataset"]["enum"]
+    assert sorted(enum) == sorted(DATASET_NAMES)  # the schema's list is the library's
+    entry = {"dataset": "cifar10-jpeg", "seed": 0, "options": {"file": "data/images/cifar10_jpeg_subset.parquet"}}
+    renamed = params | {"prep": {"datasets": params["prep"]["datasets"] | {"cifar-small": entry}}}
+    validate_params(renamed, schema)  # any name, with its dataset: key
+    unnamed = params | {"prep": {"datasets": params["prep"]["datasets"] | {"cifar-small": {"seed": 0}}}}
+    with pytest.raises(ParamsError, match="prep.datasets.cifar-small: no dataset 'cifar-small'"):
+        validate_params(unnamed, schema)

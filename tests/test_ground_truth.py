@@ -1,13 +1,18 @@
 """GroundTruth: one answer to "how accurate is this architecture?" for every stage."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from cellprobe.benchmarks import nb201_table
+from cellprobe.errors import TableError
 from cellprobe.ground_truth import GroundTruth, GroundTruthError, load_ground_truth
 from cellprobe.spaces.nb201 import benchmark_index, benchmark_order
 from cellprobe.tables import NB201_BENCHMARK, TRAIN_RESULT, write_table
+
+NB301_JSON = Path(__file__).resolve().parents[1] / "data" / "benchmarks" / "zc_nasbench301.json"
 
 
 def _rows(**columns):
@@ -55,7 +60,7 @@ def test_benchmark_truth_and_its_oracle_agree_with_the_table(bench):
     expected = bench.set_index("index").loc[[benchmark_index(g) for g in cells], "cifar100_test_acc"].to_numpy()
     assert np.array_equal(truth.oracle()(cells), expected)
     assert np.array_equal(truth.lookup(cells), expected)
-    with pytest.raises(GroundTruthError, match="benchmark column"):
+    with pytest.raises(GroundTruthError, match="no benchmark table has the column"):
         GroundTruth.from_benchmark(bench, "arch_str")
 
 
@@ -65,6 +70,25 @@ def test_an_incomplete_benchmark_is_no_oracle_and_a_missing_architecture_is_name
         truth.oracle()
     with pytest.raises(GroundTruthError, match="were they trained"):
         truth.lookup(benchmark_order()[-1:])
+
+
+def test_the_nb301_table_is_a_darts_truth_that_only_knows_its_architectures(tmp_path):
+    from cellprobe.benchmarks import read_nb301_json
+    from cellprobe.tables import NB301_BENCHMARK
+
+    table = read_nb301_json(NB301_JSON)
+    path = write_table(table, tmp_path / "nb301.parquet", NB301_BENCHMARK)
+    truth = load_ground_truth(benchmark=path, column="cifar10_val_acc", space="darts")
+    assert truth.space == "darts" and truth.source == "benchmark:cifar10_val_acc" and len(truth) == 725
+    assert not truth.exhaustive and truth.kind == "benchmark"
+    genotypes = truth.genotypes()[:3]
+    assert np.array_equal(truth.lookup(genotypes), table["cifar10_val_acc"].to_numpy()[:3])
+    with pytest.raises(GroundTruthError, match="knows 725 darts architectures, not every one"):
+        truth.oracle()
+    with pytest.raises(GroundTruthError, match="not the nb301 benchmark"):
+        GroundTruth.from_benchmark(table.rename(columns={"genotype": "arch"}), "cifar10_val_acc")
+    with pytest.raises(TableError, match="nb201_benchmark"):  # the column names the table it must be
+        load_ground_truth(benchmark=path, column="cifar10_test_acc")
 
 
 def test_load_ground_truth_takes_exactly_one_source(bench, tmp_path):

@@ -124,13 +124,13 @@ GROUPS = [
      "results/importance/nb201/search.parquet", "results/evaluators/darts/criteria.parquet",
      "results/importance/nb201/variants.parquet", "results/importance/darts/verification.parquet",
      "results/motifs/nb201/nb201-top5/motifs.parquet", "results/search/nb201/darts-1st/0/trajectory.parquet",
-     "results/search/darts/spos/0/genotype.parquet", "results/controller/nb201/regularised/architectures.parquet",
+     "results/search/nb201/darts-1st/0/genotype.parquet", "results/controller/nb201/regularised/architectures.parquet",
      "results/controller/nb201/trained/controller.pt", "results/train/prim.parquet",
      "results/train/skip/shards/0.parquet"],
     ["results/importance/darts/surrogate", "results/evaluators/darts/zero_cost/proxies.parquet",
      "results/importance/nb201/oi.parquet", "results/search/darts/spos/0/scores.parquet",
      "results/sample/prim.parquet"],
-    ["results/benchmarks/nb201.parquet", "data/prepared/digits-hard/train.parquet"],
+    ["results/benchmarks/nb201.parquet", "results/benchmarks/nb301.parquet", "data/prepared/digits-hard/train.parquet"],
 ]
 
 

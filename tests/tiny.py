@@ -41,9 +41,8 @@ def tiny_params(params: dict) -> dict:
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
         "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1},
         "search": {"predictor": "rf", "loss": "hinge", "initial": 10, "per_stage": 5, "stages": 2, "seeds": [0]}})
-    params["importance"]["darts"].update({
-        "truth": {"source": "train", "sets": ["uniform", "primskip"], "metric": "valid_acc"},
-        "surrogate": {"predictor": "gates", "loss": "hinge", "seed": 0, "options": {"epochs": 5}},
+    params["importance"]["darts"].update({  # the default's truth: a surrogate of the NAS-Bench-301 table
+        "surrogate": {"predictor": "gates", "loss": "hinge", "seed": 0, "options": {"epochs": 5}, "folds": 2},
         "pool": {"sampler": "uniform", "size": 40}, "disable": 1, "steps": 1, "ablate": 1,
     })
     params["motifs"]["sets"]["darts-trained"].update({"top": 1.0, "min_support": 0.4})

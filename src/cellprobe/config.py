@@ -135,6 +135,13 @@ def _set_space(spec: dict) -> str | None:
     return sampler.space if sampler is not None else spec.get("space")
 
 
+def _looked_up(truth: dict) -> bool:
+    """A truth that is a table of every architecture of its space (OI looked up, no surrogate)."""
+    from cellprobe.ground_truth import benchmark_of
+
+    return truth.get("source") == "benchmark" and benchmark_of(truth.get("column", "cifar10_test_acc")).exhaustive
+
+
 def _names(values) -> str:
     return ", ".join(values) or "none"
 
@@ -154,12 +161,17 @@ class _References:
             raise ParamsError(f"{where}: {name!r} is not a prepared dataset (prep.datasets has: {_names(self.datasets)})")
 
     def truth(self, where: str, truth: dict, space: str) -> None:
-        """A ground truth of ``space``: its benchmark exists, or its sets are trained sets of that space."""
-        from cellprobe.spaces import get_space
-
+        """A ground truth of ``space``: a benchmark table of that space with the column, or trained sets of it."""
         if truth.get("source") == "benchmark":
-            if get_space(space).benchmark is None:
+            from cellprobe.ground_truth import BENCHMARKS
+
+            column = truth.get("column", "cifar10_test_acc")
+            tables = [b for b in BENCHMARKS.values() if b.space == space]
+            if not tables:
                 raise ParamsError(f"{where}.truth: the {space} space has no benchmark table; use source: train")
+            if not any(column in b.columns for b in tables):
+                columns = ", ".join(c for b in tables for c in b.columns)
+                raise ParamsError(f"{where}.truth.column: {column!r} is not a {space} benchmark column ({columns})")
             return
         for name in truth.get("sets", []):
             if name not in self.trained:
@@ -169,9 +181,18 @@ class _References:
                                   f"not {space}")
 
     def check(self) -> None:
-        for group in (self.check_train, self.check_search, self.check_importance, self.check_motifs,
+        for group in (self.check_prep, self.check_train, self.check_search, self.check_importance, self.check_motifs,
                       self.check_evaluators, self.check_controller):
             group()
+
+    def check_prep(self) -> None:
+        from cellprobe.data.prep import DATASET_NAMES
+
+        for name, entry in self.datasets.items():
+            kind = entry.get("dataset", name)
+            if kind not in DATASET_NAMES:
+                raise ParamsError(f"prep.datasets.{name}: no dataset {kind!r}; name one of {', '.join(DATASET_NAMES)} "
+                                  "(or set its dataset: key)")
 
     def check_train(self) -> None:
         if self.trained:
@@ -209,8 +230,8 @@ class _References:
         for space in spaces:
             where, group = f"importance.{space}", importance.get(space, {})
             self.truth(where, group["truth"], space)
-            benchmark = group["truth"]["source"] == "benchmark"
-            if not benchmark:
+            benchmark = _looked_up(group["truth"])
+            if not benchmark and group.get("verify_set") is not None:  # null: the surrogate scores the variants
                 verify = group["verify_set"]
                 spec = self.sets.get(verify, {})
                 if spec.get("sampler") != "importance" or spec.get("space") != space:
@@ -220,7 +241,7 @@ class _References:
                     raise ParamsError(f"{where}.verify_set: {verify!r} must be in train.sets to be trained")
             if not benchmark and (group["predictors"]["names"] or group["search"]["stages"]):
                 raise ParamsError(f"{where}: predictors and search run over a whole benchmark; this space's truth "
-                                  "is trained sets (set predictors.names: [] and search.stages: 0)")
+                                  "is learnt by a surrogate (set predictors.names: [] and search.stages: 0)")
         for name, spec in self.sets.items():
             if spec.get("sampler") == "importance" and spec.get("space") not in spaces:
                 raise ParamsError(f"sample.sets.{name}: importance.spaces does not list {spec.get('space')!r} to "

@@ -3,8 +3,11 @@
 Importance, motifs, evaluators, the controller analysis and the report all need the same answer to
 "how accurate is this architecture?", from one of two sources:
 
-* a **benchmark table** (:meth:`GroundTruth.from_benchmark`): the NB201 table's accuracies of every cell,
-  one accuracy column (``cifar10_test_acc``, ...); the label is ``benchmark:<column>``;
+* a **benchmark table** (:meth:`GroundTruth.from_benchmark`), one accuracy column; the label is
+  ``benchmark:<column>``. The column names the table (:data:`BENCHMARKS`): the NB201 table's
+  ``cifar10_test_acc``, ... of every cell (exhaustive: any cell is looked up), or NAS-Bench-301's
+  ``cifar10_val_acc`` of a sample of DARTS-space architectures (only those are known: the DARTS stages fit
+  a surrogate on them);
 * **trained results** (:meth:`GroundTruth.from_trained`): ``train_result`` rows of this run, one metric
   (``valid_acc``, ``test_acc`` or ``train_acc``). **Seed-averaging rule:** an architecture trained with
   several seeds counts once, with the mean of the metric over its seeds; architectures keep the order in
@@ -34,9 +37,10 @@ from cellprobe.benchmarks import NB201_ACCURACY_COLUMNS as BENCHMARK_COLUMNS
 from cellprobe.errors import CellprobeError
 from cellprobe.spaces import get_space
 from cellprobe.spaces.arrays import ArchArrays, to_arrays
+from cellprobe.tables import NB201_BENCHMARK, NB301_BENCHMARK, TableSchema
 
 __all__ = ["GroundTruthError", "GroundTruth", "BenchmarkOracle", "benchmark_oracle", "load_ground_truth", "BENCHMARK_COLUMNS",
-           "TRAINED_METRICS"]
+           "TRAINED_METRICS", "Benchmark", "BENCHMARKS", "benchmark_of"]
 
 #: ``train_result`` columns a trained ground truth may use.
 TRAINED_METRICS = ("valid_acc", "test_acc", "train_acc")
@@ -44,6 +48,35 @@ TRAINED_METRICS = ("valid_acc", "test_acc", "train_acc")
 
 class GroundTruthError(CellprobeError):
     """A ground truth that cannot be built or does not hold what is asked of it."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A benchmark table a ground truth can come from: its rule/file name, schema and space, the column of
+    its genotype strings, its accuracy columns, and whether it holds every architecture of the space."""
+
+    name: str
+    schema: TableSchema
+    space: str
+    genotype_column: str
+    columns: tuple[str, ...]
+    exhaustive: bool
+
+
+#: The benchmark tables, by name (``results/benchmarks/<name>.parquet``, rule ``benchmarks_<name>``).
+BENCHMARKS = {
+    "nb201": Benchmark("nb201", NB201_BENCHMARK, "nb201", "arch_str", tuple(BENCHMARK_COLUMNS), exhaustive=True),
+    "nb301": Benchmark("nb301", NB301_BENCHMARK, "darts", "genotype", ("cifar10_val_acc",), exhaustive=False),
+}
+
+
+def benchmark_of(column: str) -> Benchmark:
+    """The benchmark table whose accuracy column is ``column``."""
+    for benchmark in BENCHMARKS.values():
+        if column in benchmark.columns:
+            return benchmark
+    known = ", ".join(c for b in BENCHMARKS.values() for c in b.columns)
+    raise GroundTruthError(f"no benchmark table has the column {column!r}; known: {known}")
 
 
 @dataclass(frozen=True)
@@ -67,15 +100,17 @@ class GroundTruth:
 
     # -- constructors ------------------------------------------------------------------------------------
     @classmethod
-    def from_benchmark(cls, table: pd.DataFrame, column: str = "cifar10_test_acc", *,
-                       space: str = "nb201") -> GroundTruth:
-        """One accuracy column of a benchmark table (``nb201_benchmark``: the NB201 cells)."""
-        if column not in BENCHMARK_COLUMNS or column not in table.columns:
-            raise GroundTruthError(f"the benchmark column must be one of {', '.join(BENCHMARK_COLUMNS)}, "
-                                   f"got {column!r}")
-        frame = pd.DataFrame({"arch_id": table["arch_id"], "genotype": table["arch_str"],
-                              "true": table[column].astype("float64"), "index": table["index"]})
-        return cls(space, f"benchmark:{column}", frame.reset_index(drop=True))
+    def from_benchmark(cls, table: pd.DataFrame, column: str = "cifar10_test_acc") -> GroundTruth:
+        """One accuracy column of a benchmark table (:data:`BENCHMARKS`; the column names the table). An
+        exhaustive table keeps the benchmark's ``index``, so that :meth:`oracle` answers any architecture."""
+        benchmark = benchmark_of(column)
+        if column not in table.columns or benchmark.genotype_column not in table.columns:
+            raise GroundTruthError(f"the table is not the {benchmark.name} benchmark (no {column!r} column)")
+        frame = pd.DataFrame({"arch_id": table["arch_id"], "genotype": table[benchmark.genotype_column],
+                              "true": table[column].astype("float64")})
+        if benchmark.exhaustive:
+            frame["index"] = table["index"]
+        return cls(benchmark.space, f"benchmark:{column}", frame.reset_index(drop=True))
 
     @classmethod
     def from_trained(cls, results: pd.DataFrame, metric: str = "valid_acc", *, space: str | None = None) -> GroundTruth:
@@ -105,6 +140,11 @@ class GroundTruth:
         """``benchmark`` or ``trained``."""
         return self.source.split(":", 1)[0]
 
+    @property
+    def exhaustive(self) -> bool:
+        """Whether it knows every architecture of its space (a table that :meth:`oracle` can look up)."""
+        return "index" in self.table.columns
+
     def genotypes(self) -> list:
         """The architectures, parsed, in the table's order."""
         space = get_space(self.space)
@@ -129,8 +169,9 @@ class GroundTruth:
 
     def oracle(self) -> BenchmarkOracle:
         """A benchmark ground truth as an oracle that also answers array batches (:class:`BenchmarkOracle`)."""
-        if "index" not in self.table.columns:
-            raise GroundTruthError(f"{self.source} is not a benchmark table: it cannot answer arbitrary architectures")
+        if not self.exhaustive:
+            raise GroundTruthError(f"{self.source} knows {len(self)} {self.space} architectures, not every one: it "
+                                   "cannot answer arbitrary architectures (fit a surrogate on it)")
         by_index = self.table.set_index("index")["true"].sort_index()
         space = get_space(self.space)
         size = len(space.population()) if space.enumerable else len(by_index)
@@ -164,15 +205,16 @@ def benchmark_oracle(table: pd.DataFrame, column: str = "cifar10_test_acc") -> B
 
 def load_ground_truth(*, benchmark=None, column: str = "cifar10_test_acc", train=(), metric: str = "valid_acc",
                       space: str | None = None) -> GroundTruth:
-    """The ground truth of a stage from its files: a benchmark table (``benchmark``, one ``column``) or
-    ``train_result`` tables (``train``, one ``metric``, of ``space``) — exactly one of the two."""
-    from cellprobe.tables import NB201_BENCHMARK, TRAIN_RESULT, read_frame, read_frames
+    """The ground truth of a stage from its files: a benchmark table (``benchmark``, one ``column``, which
+    names the table's kind) or ``train_result`` tables (``train``, one ``metric``, of ``space``) — exactly
+    one of the two."""
+    from cellprobe.tables import TRAIN_RESULT, read_frame, read_frames
 
     train = list(train or [])
     if (benchmark is None) == (not train):
         raise GroundTruthError("give exactly one ground truth: a benchmark table or train_result tables")
     if benchmark is not None:
-        truth = GroundTruth.from_benchmark(read_frame(benchmark, NB201_BENCHMARK), column)
+        truth = GroundTruth.from_benchmark(read_frame(benchmark, benchmark_of(column).schema), column)
         if space is not None and space != truth.space:
             raise GroundTruthError(f"the benchmark table holds {truth.space} architectures, not {space}")
         return truth

@@ -99,6 +99,11 @@ def predictor_oracle(predictor, calibration: tuple[Sequence[Genotype], Sequence[
     return PredictorOracle(predictor, a, b)
 
 
+def surrogate_oracle(predictor) -> PredictorOracle:
+    """A fitted surrogate as an oracle in accuracy points: calibrated on its own training set."""
+    return predictor_oracle(predictor, (predictor.training_genotypes(), predictor.train_table_["y"].to_numpy()))
+
+
 # -- which architectures ----------------------------------------------------------------------------
 def select_groups(genotypes: Sequence[Genotype], scores: Sequence[float], fractions: Mapping[str, float],
                   seed: int = 0) -> list[tuple[str, Genotype, float]]:
@@ -330,7 +335,7 @@ def importance_table(source, *, groups: Mapping[str, float], threshold: float = 
         space, population, scores, label = source.space, source.genotypes(), source.scores(), source.source
     else:
         space = source.space
-        oracle = predictor_oracle(source, (source.training_genotypes(), source.train_table_["y"].to_numpy()))
+        oracle = surrogate_oracle(source)
         population = sample_architectures(pool_sampler or get_space(space).default_sampler, pool_size, seed)
         if population and population[0].space != space:
             raise ImportanceError(f"pool sampler {pool_sampler} draws {population[0].space} architectures, "
@@ -383,13 +388,28 @@ def variants_table(space: str, oi: pd.DataFrame, *, disable: int, steps: int, ab
     return pd.DataFrame(rows, columns=columns[1:]).assign(space=space)[columns]
 
 
-def verification(variants: pd.DataFrame, truth: GroundTruth) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Accuracies of the variants from ``truth`` and the Wilcoxon tests → (results, tests)."""
-    accuracy = truth.accuracy()
-    missing = sorted(set(variants["arch_id"]) - set(accuracy))
-    if missing:
-        raise ImportanceError(f"no accuracy for {len(missing)} variant(s), e.g. {missing[0]}; were they trained?")
-    results = variants.assign(acc=[float(accuracy[a]) for a in variants["arch_id"]], acc_source=truth.source)
+def verification(variants: pd.DataFrame, truth, *, name: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accuracies of the variants and the Wilcoxon tests → (results, tests).
+
+    ``truth`` is a :class:`~cellprobe.ground_truth.GroundTruth` that holds every variant (a benchmark table,
+    or the trained verification set), or a fitted surrogate (its calibrated predictions, the way the
+    redundancy paper scored variants with NAS-Bench-301; ``name`` labels it).
+    """
+    if isinstance(truth, GroundTruth):
+        accuracy = truth.accuracy()
+        missing = sorted(set(variants["arch_id"]) - set(accuracy))
+        if missing:
+            raise ImportanceError(f"no accuracy for {len(missing)} variant(s), e.g. {missing[0]}; were they trained?")
+        acc, label = [float(accuracy[a]) for a in variants["arch_id"]], truth.source
+    else:
+        if len(variants) and set(variants["space"]) != {truth.space}:
+            raise ImportanceError(f"the surrogate scores {truth.space} architectures, the variants are "
+                                  f"{', '.join(sorted(set(variants['space'])))}")
+        space = get_space(truth.space)
+        genotypes = [space.parse(g) for g in variants["genotype"]]
+        acc = surrogate_oracle(truth)(genotypes).tolist() if genotypes else []
+        label = f"surrogate:{name or truth.name}"
+    results = variants.assign(acc=acc, acc_source=label)
     results = results[["space", "experiment", "base_arch_id", "variant", "n_disabled", "arch_id", "acc", "acc_source"]]
     space = variants["space"].iloc[0] if len(variants) else ""
     tests = []

@@ -231,6 +231,21 @@ NB201_BENCHMARK = register(
     )
 )
 
+NB301_BENCHMARK = register(
+    TableSchema(
+        "nb301_benchmark",
+        1,
+        (
+            pa.field("naslib_idx", pa.int32(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("cifar10_val_acc", pa.float64(), nullable=False),
+        ),
+        "NAS-Bench-301 CIFAR-10 validation accuracies (%) of a sample of DARTS-space architectures (compact "
+        "genotype strings, unique arch_id), sorted by arch_id; where they come from in the metadata.",
+    )
+)
+
 IMAGE_SPLIT = register(
     TableSchema(
         "image_split",
@@ -242,6 +257,23 @@ IMAGE_SPLIT = register(
         ),
         "One split (train/valid/test) of a prepared image dataset: each row one image as raw C×H×W bytes "
         "(dtype, shape, normalisation, split seed and corruption recipe in the table metadata).",
+    )
+)
+
+CIFAR10_JPEG = register(
+    TableSchema(
+        "cifar10_jpeg",
+        1,
+        (
+            pa.field("split", pa.string(), nullable=False),
+            pa.field("index", pa.int32(), nullable=False),
+            pa.field("label", pa.int8(), nullable=False),
+            pa.field("class_name", pa.string(), nullable=False),
+            pa.field("file", pa.string(), nullable=False),
+            pa.field("jpeg", pa.binary(), nullable=False),
+        ),
+        "CIFAR-10 images as JPEG files: the official split (train/test), the position within it, the label "
+        "(CIFAR-10's class order) and its name, the source file's path and its bytes (provenance in the metadata).",
     )
 )
 
@@ -469,6 +501,26 @@ PREDICTOR_EVALUATION = register(
         "Predictors ranking every cell of a benchmark: Kendall τ against the benchmark accuracy when trained on "
         "n_train random cells, mean ± std over training sets × seeds (fit and predict times: "
         "benchmarks/bench_predictors.py).",
+    )
+)
+
+SURROGATE_FOLDS = register(
+    TableSchema(
+        "surrogate_folds",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("predictor", pa.string(), nullable=False),
+            pa.field("loss", pa.string(), nullable=False),
+            pa.field("source", pa.string(), nullable=False),
+            pa.field("fold", pa.int64(), nullable=False),
+            pa.field("n_train", pa.int64(), nullable=False),
+            pa.field("n_test", pa.int64(), nullable=False),
+            pa.field("tau", pa.float64(), nullable=True),
+            pa.field("rho", pa.float64(), nullable=True),
+        ),
+        "The OI surrogate's held-out ranking quality: per cross-validation fold, Kendall τ and Spearman ρ of its "
+        "predictions against the ground truth it learns from (source) on the architectures left out.",
     )
 )
 

@@ -290,7 +290,7 @@ def test_cli_mines_and_samples(nb201, tmp_path, capsys):
     (["--benchmark", "{bench}", "--top", "1.5"], "top fraction"),
     (["--benchmark", "{bench}", "--cells", "normal"], "cells must be one of"),
     (["--benchmark", "{bench}", "--reference-sampler", "uniform"], "draws darts architectures"),
-    (["--benchmark", "{bench}", "--column", "valid_acc"], "column must be one of"),
+    (["--benchmark", "{bench}", "--column", "valid_acc"], "no benchmark table has the column 'valid_acc'"),
 ])
 def test_cli_bad_input_is_one_error_line(nb201, tmp_path, capsys, extra, message):
     paths = {"missing": tmp_path / "missing.parquet", "wrong": tmp_path / "wrong.parquet",

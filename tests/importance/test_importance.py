@@ -34,7 +34,7 @@ def oracle(bench):
 def test_benchmark_oracle_looks_cells_up(bench, oracle):
     g = NB201Genotype.parse(bench["arch_str"].iloc[123])
     assert oracle([g])[0] == bench["cifar10_test_acc"].iloc[123]
-    with pytest.raises(GroundTruthError, match="benchmark column"):
+    with pytest.raises(GroundTruthError, match="no benchmark table has the column"):
         benchmark_oracle(bench, "mnist_acc")
 
 

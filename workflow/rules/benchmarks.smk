@@ -1,4 +1,5 @@
-# Benchmark tables used as ground truth (NAS-Bench-201 accuracies of all 15,625 cells).
+# Benchmark tables used as ground truth: NAS-Bench-201 accuracies of all 15,625 cells, NAS-Bench-301
+# CIFAR-10 validation accuracies of 725 DARTS-space architectures.
 
 
 rule benchmarks_nb201:
@@ -16,3 +17,20 @@ rule benchmarks_nb201:
         runtime=5,
     shell:
         "cellprobe benchmarks nb201 --source {input.csv} --out {output.table} 2> {log}"
+
+
+rule benchmarks_nb301:
+    input:
+        json=config["benchmarks"]["nb301"]["source"],
+        code=code("benchmarks.py", "cli/benchmarks.py"),
+    output:
+        table=f"{RESULTS}/benchmarks/nb301.parquet",
+    log:
+        f"{RESULTS}/benchmarks/logs/nb301.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "cellprobe benchmarks nb301 --source {input.json} --out {output.table} 2> {log}"

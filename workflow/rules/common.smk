@@ -1,6 +1,7 @@
 # What the rules files share: the roots, each stage's library code as rule inputs, benchmark tables, and
 # the ground-truth options (the one place that turns a truth spec of params.yaml into inputs and arguments).
 
+from cellprobe.ground_truth import benchmark_of
 from cellprobe.spaces import get_space
 
 RESULTS = config["base"]["results"]
@@ -24,9 +25,9 @@ def code(*parts):
     return files
 
 
-def benchmark_table(space):
-    """The benchmark table of a space (the NB201 table for nb201: rule benchmarks_nb201)."""
-    return getattr(rules, f"benchmarks_{get_space(space).benchmark}").output.table
+def benchmark_table(name):
+    """A benchmark table by name (nb201, nb301: rule benchmarks_<name>)."""
+    return getattr(rules, f"benchmarks_{name}").output.table
 
 
 def prepared(dataset, split="train"):
@@ -41,7 +42,9 @@ def trained(names):
 
 def truth_inputs(truth, space):
     """The files behind a ground truth: the space's benchmark table, or the trained sets' results."""
-    return [benchmark_table(space)] if truth["source"] == "benchmark" else trained(truth["sets"])
+    if truth["source"] == "benchmark":
+        return [benchmark_table(benchmark_of(truth["column"]).name)]
+    return trained(truth["sets"])
 
 
 def truth_args(truth, files):

@@ -1,7 +1,8 @@
-# Operator importance (OI) per space, from its ground truth (importance.<space>.truth): a benchmark table
-# is looked up directly (and the predictors and the predictor-based search run over it); trained sets
-# teach a surrogate that scores a pool, and the disabling and ablation variants are trained from scratch
-# as the sample set verify_set. Both are verified by disabling ops in OI order.
+# Operator importance (OI) per space, from its ground truth (importance.<space>.truth): a table of every
+# architecture (NB201) is looked up directly (and the predictors and the predictor-based search run over
+# it); trained sets or NAS-Bench-301's sample teach a surrogate (with its cross-validated tau) that scores a
+# pool, and the disabling and ablation variants are trained from scratch as the sample set verify_set, or
+# scored by the surrogate. Both are verified by disabling ops in OI order.
 
 include: "helpers/importance.smk"
 
@@ -12,6 +13,7 @@ rule importance_surrogate:
         code=code(*IMP_CODE, "predictors"),
     output:
         surrogate=directory(f"{IMP_DIR}/surrogate"),
+        folds=f"{IMP_DIR}/surrogate_folds.parquet",
     params:
         truth=lambda w, input: truth_args(imp_truth(w), input.train),
         spec=lambda w: IMP[w.space]["surrogate"],
@@ -26,7 +28,8 @@ rule importance_surrogate:
     shell:
         "cellprobe importance surrogate --space {wildcards.space} {params.truth}"
         " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --seed {params.spec[seed]}"
-        " --options {params.options:q} --out {output.surrogate} 2> {log}"
+        " --options {params.options:q} --folds {params.spec[folds]} --folds-out {output.folds}"
+        " --out {output.surrogate} 2> {log}"
 
 
 rule importance_oi:

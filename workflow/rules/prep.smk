@@ -1,16 +1,21 @@
-# Datasets as Parquet splits (data/prepared/<dataset>/{train,valid,test}.parquet).
+# Datasets as Parquet splits (data/prepared/<name>/{train,valid,test}.parquet), one per prep.datasets entry.
+
+
+include: "helpers/prep.smk"
 
 
 rule prep_dataset:
     input:
         code=code("data", "cli/prep.py"),
+        files=prep_files,
     output:
         train=f"{PREPARED}/{{dataset}}/train.parquet",
         valid=f"{PREPARED}/{{dataset}}/valid.parquet",
         test=f"{PREPARED}/{{dataset}}/test.parquet",
     params:
-        seed=lambda w: config["prep"]["datasets"][w.dataset]["seed"],
-        options=lambda w: as_json(config["prep"]["datasets"][w.dataset]["options"]),
+        kind=lambda w: prep_entry(w).get("dataset", w.dataset),
+        seed=lambda w: prep_entry(w)["seed"],
+        options=lambda w: as_json(prep_entry(w)["options"]),
         out_dir=lambda w, output: os.path.dirname(output.train),
     log:
         f"{RESULTS}/prep/logs/{{dataset}}.log",
@@ -20,5 +25,5 @@ rule prep_dataset:
         mem_mb=4000,
         runtime=30,
     shell:
-        "cellprobe prep --dataset {wildcards.dataset} --out-dir {params.out_dir} --seed {params.seed}"
+        "cellprobe prep --dataset {params.kind} --out-dir {params.out_dir} --seed {params.seed}"
         " --options {params.options:q} 2> {log}"

@@ -1,4 +1,4 @@
-"""``cellprobe benchmarks nb201``: a shipped benchmark file as a typed table."""
+"""``cellprobe benchmarks nb201|nb301``: a shipped benchmark file as a typed table."""
 
 from __future__ import annotations
 
@@ -18,6 +18,22 @@ def _nb201(args) -> None:
     say(f"wrote {args.out}: {len(table):,} cells")
 
 
+#: Where NAS-Bench-Suite-Zero's file comes from (recorded in the table's metadata; data/benchmarks/README.md).
+NB301_PROVENANCE = ("NAS-Bench-Suite-Zero (Krishnakumar et al., NeurIPS 2022) as committed to automl/NASLib, commit "
+                    "6639fd1579010457885c641553c55b0c153045aa, naslib/data/zc_nasbench301.json, copied unchanged: "
+                    "NAS-Bench-301's CIFAR-10 validation accuracy of uniformly sampled DARTS-space architectures")
+
+
+def _nb301(args) -> None:
+    from cellprobe.benchmarks import read_nb301_json
+    from cellprobe.tables import NB301_BENCHMARK, write_table
+
+    table = read_nb301_json(args.source)
+    write_table(table, args.out, NB301_BENCHMARK, metadata={"source": Path(args.source).name, "rows": len(table),
+                                                            "dataset": "cifar10", "provenance": NB301_PROVENANCE})
+    say(f"wrote {args.out}: {len(table):,} architectures")
+
+
 def register(commands) -> None:
     bench = commands.add_parser("benchmarks", help="turn shipped benchmark files into typed tables")
     sub = bench.add_subparsers(dest="benchmark", required=True, metavar="<benchmark>")
@@ -25,3 +41,7 @@ def register(commands) -> None:
     p.add_argument("--source", required=True, type=Path, help="CSV with index, arch_str and accuracy columns")
     p.add_argument("--out", required=True, type=Path, help="output Parquet file")
     p.set_defaults(func=_nb201)
+    p = sub.add_parser("nb301", help="NAS-Bench-Suite-Zero's NB301 JSON -> nb301_benchmark Parquet table")
+    p.add_argument("--source", required=True, type=Path, help="zc_nasbench301.json (NASLib's layout)")
+    p.add_argument("--out", required=True, type=Path, help="output Parquet file")
+    p.set_defaults(func=_nb301)

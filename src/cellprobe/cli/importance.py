@@ -17,8 +17,24 @@ def _surrogate(args) -> None:
     truth = load_truth(args, args.space)
     predictor = fit_surrogate(truth, args.predictor, loss=args.loss, seed=args.seed,
                               options=json_object(args.options, "--options"))
+    folds = None
+    if args.folds_out:  # computed before anything is written
+        from cellprobe.predictors.evaluate import kfold_runs
+
+        try:
+            folds = kfold_runs(truth, args.predictor, args.loss, folds=args.folds, seed=args.seed,
+                               options=json_object(args.options, "--options"))
+        except ValueError as exc:
+            raise CellprobeError(f"surrogate folds: {exc}") from None
     predictor.save(args.out)  # a folder (settings, weights, training table), replaced atomically
-    say(f"wrote {args.out}: {args.predictor} ({args.loss}) fitted on {len(truth)} trained architectures")
+    if folds is not None:
+        from cellprobe.tables import SURROGATE_FOLDS, write_table
+
+        folds = folds.assign(space=truth.space, predictor=args.predictor, loss=args.loss, source=truth.source)
+        write_table(folds[SURROGATE_FOLDS.columns], args.folds_out, SURROGATE_FOLDS, {"folds": args.folds})
+        say(f"wrote {args.folds_out}: held-out Kendall tau {folds['tau'].mean():.3f} over {args.folds} folds")
+    say(f"wrote {args.out}: {args.predictor} ({args.loss}) fitted on {len(truth)} {truth.space} architectures "
+        f"({truth.source})")
 
 
 def _oi(args) -> None:
@@ -66,10 +82,18 @@ def _verify(args) -> None:
 
     variants = read_frame(args.variants, IMPORTANCE_VARIANTS)
     space = variants["space"].iloc[0] if len(variants) else None
-    truth = load_truth(args, space)
-    results, tests = verification(variants, truth)
-    write_table(results, args.results, IMPORTANCE_RESULTS, {"source": truth.source})
-    write_table(tests, args.tests, IMPORTANCE_TESTS, {"source": truth.source})
+    if args.surrogate is not None:
+        if args.benchmark is not None or args.train:
+            raise CellprobeError("give a ground truth (--benchmark/--train) or --surrogate, not both")
+        from cellprobe.predictors import load_predictor
+
+        run_device(args)
+        results, tests = verification(variants, load_predictor(args.surrogate), name=args.surrogate.name)
+    else:
+        results, tests = verification(variants, load_truth(args, space))
+    source = results["acc_source"].iloc[0] if len(results) else ""
+    write_table(results, args.results, IMPORTANCE_RESULTS, {"source": source})
+    write_table(tests, args.tests, IMPORTANCE_TESTS, {"source": source})
     for row in tests.itertuples():
         say(f"{row.experiment}: {row.hypothesis}: n={row.n}, mean difference {row.mean_difference:.2f}, "
             f"p={row.p_value:.3g}")
@@ -120,6 +144,8 @@ def register(commands) -> None:
     p.add_argument("--loss", default="hinge", choices=["hinge", "mse"])
     p.add_argument("--options", help="JSON object: predictor options")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds of --folds-out")
+    p.add_argument("--folds-out", type=Path, help="surrogate_folds table: held-out Kendall tau per fold")
     add_run_options(p, device=False)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_surrogate)
@@ -149,6 +175,8 @@ def register(commands) -> None:
     p = sub.add_parser("verify", help="accuracies of the variants and Wilcoxon tests")
     p.add_argument("--variants", required=True, type=Path)
     add_truth_options(p)
+    p.add_argument("--surrogate", type=Path, help="fitted predictor that scores the variants, instead")
+    add_run_options(p, device=False)
     p.add_argument("--results", required=True, type=Path)
     p.add_argument("--tests", required=True, type=Path)
     p.set_defaults(func=_verify)

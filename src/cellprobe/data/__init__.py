@@ -1,42 +1,30 @@
 """Image datasets: preparation into ``image_split`` tables, loading as tensors, batch augmentation.
 
-* :mod:`~cellprobe.data.prep` — :func:`prepare_dataset` (digits, digits-hard, cifar10) and the split helpers;
+* :mod:`~cellprobe.data.prep` — :func:`prepare_dataset` (digits, digits-hard, cifar10, cifar10-jpeg) and the split helpers;
 * :mod:`~cellprobe.data.corrupt` — the fixed, seeded corruption that makes ``digits-hard``;
 * :mod:`~cellprobe.data.cifar` — reading CIFAR-10 through torchvision;
+* :mod:`~cellprobe.data.jpeg` — CIFAR-10 from a table of its JPEG files (the repository's offline subset);
 * :mod:`~cellprobe.data.loading` — :func:`load_split` → :class:`ImageSplit` (normalised tensors), :func:`minibatches`, :func:`to_device`;
 * :mod:`~cellprobe.data.augment` — :class:`Augment` and :data:`AUGMENT_PRESETS`.
 """
 
-from cellprobe.data.augment import AUGMENT_PRESETS, Augment
-from cellprobe.data.corrupt import corrupt_images, shift_images
-from cellprobe.data.loading import ImageSplit, load_split, load_splits, minibatches, to_device
-from cellprobe.data.prep import (
-    CIFAR10_MEAN,
-    CIFAR10_STD,
-    DATASET_NAMES,
-    DEFAULT_FRACTIONS,
-    SPLITS,
-    prepare_dataset,
-    split_sizes,
-    stratified_split,
-)
+import importlib
 
-__all__ = [
-    "prepare_dataset",
-    "DATASET_NAMES",
-    "SPLITS",
-    "DEFAULT_FRACTIONS",
-    "CIFAR10_MEAN",
-    "CIFAR10_STD",
-    "split_sizes",
-    "stratified_split",
-    "corrupt_images",
-    "shift_images",
-    "ImageSplit",
-    "load_split",
-    "load_splits",
-    "minibatches",
-    "to_device",
-    "Augment",
-    "AUGMENT_PRESETS",
-]
+#: Where each public name lives. Loaded on first use: the loaders and augmentation import torch, and
+#: what only needs the dataset names or the preparation (the workflow's parameter check) should not.
+_HOMES = {
+    "prepare_dataset": "prep", "DATASET_NAMES": "prep", "SPLITS": "prep", "DEFAULT_FRACTIONS": "prep",
+    "CIFAR10_MEAN": "prep", "CIFAR10_STD": "prep", "split_sizes": "prep", "stratified_split": "prep",
+    "corrupt_images": "corrupt", "shift_images": "corrupt",
+    "ImageSplit": "loading", "load_split": "loading", "load_splits": "loading", "minibatches": "loading",
+    "to_device": "loading",
+    "Augment": "augment", "AUGMENT_PRESETS": "augment",
+}
+
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"cellprobe.data.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'cellprobe.data' has no attribute {name!r}")

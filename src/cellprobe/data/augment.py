@@ -93,6 +93,8 @@ class Augment:
 AUGMENT_PRESETS = MappingProxyType(
     {
         "cifar": Augment(crop_padding=4, flip=True, cutout=16),
+        "cifar16": Augment(crop_padding=2, flip=True),  # CIFAR-10 at 16×16: the crop scaled down, no cutout
+        "cifar8": Augment(crop_padding=1, flip=True),
         "digits": Augment(crop_padding=1),  # no flip: digits are not mirror-invariant
         "none": Augment(),
     }

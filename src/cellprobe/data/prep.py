@@ -31,6 +31,13 @@ Datasets (:data:`DATASET_NAMES`) and their options:
     (options ``noise_sigma`` = 0.6, ``max_shift`` = 1, ``corruption_seed`` = derived from ``seed``).
     The stored images are already standardised (with the clean train split's mean/std, recorded in
     ``corruption``), so the metadata says mean 0 / std 1 and loaders leave them as they are.
+``cifar10-jpeg``
+    CIFAR-10 from a table of its JPEG files (option ``file``, required: the repository's
+    ``data/images/cifar10_jpeg_subset.parquet``, see :mod:`cellprobe.data.jpeg`), offline: ``train_size``
+    (default 5,000) and ``valid_size`` (1,000) images drawn from its official-training-set rows, ``test_size``
+    (1,000) from its test rows, each spread evenly over the classes and seeded by ``seed``
+    (:func:`~cellprobe.data.jpeg.balanced_draw`); ``resolution`` 32, 16 (default) or 8 (2×2 / 4×4 average
+    pooling); stored uint8 [3, r, r]; mean/std of the train split. ``fractions`` is refused for it.
 ``cifar10``
     torchvision's CIFAR-10 under ``root`` (option, required; ``download`` = false by default): the
     official training set split into train/valid by ``valid_fraction`` (default 0.1, stratified), the
@@ -83,6 +90,7 @@ _OPTIONS: dict[str, dict[str, object]] = {
     "digits": {},
     "digits-hard": {"noise_sigma": 0.6, "max_shift": 1, "corruption_seed": None},
     "cifar10": {"root": _REQUIRED, "download": False, "valid_fraction": 0.1},
+    "cifar10-jpeg": {"file": _REQUIRED, "train_size": 5000, "valid_size": 1000, "test_size": 1000, "resolution": 16},
 }
 DATASET_NAMES = tuple(sorted(_OPTIONS))
 _CORRUPTION_STREAM = 1  # mixed with `seed` to derive the default corruption seed
@@ -328,6 +336,61 @@ def _cifar10(seed: int, options: dict) -> tuple[dict[str, _Split], dict]:
     return splits, meta
 
 
+def _check_jpeg_options(options: dict) -> None:
+    if not isinstance(options["file"], (str, os.PathLike)):
+        raise DataError(f"cifar10-jpeg: file must be a path, got {options['file']!r}")
+    for key in ("train_size", "valid_size", "test_size"):
+        value = options[key]
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 10:
+            raise DataError(f"cifar10-jpeg: {key} must be an integer of at least 10 (one image per class), "
+                            f"got {value!r}")
+        options[key] = int(value)
+    if options["resolution"] not in (8, 16, 32) or isinstance(options["resolution"], bool):
+        raise DataError(f"cifar10-jpeg: resolution must be 32, 16 or 8, got {options['resolution']!r}")
+
+
+def _cifar10_jpeg(seed: int, options: dict) -> tuple[dict[str, _Split], dict]:
+    from cellprobe.data.jpeg import CIFAR10_CLASSES, balanced_draw, decode_images, downsample, read_jpeg_table
+
+    path = Path(options["file"])
+    parts = read_jpeg_table(path)
+    train, valid = balanced_draw(parts["train"].labels, [options["train_size"], options["valid_size"]], seed,
+                                 what=f"{path.name}: train and valid images")
+    (test,) = balanced_draw(parts["test"].labels, [options["test_size"]], seed, what=f"{path.name}: test images")
+    provenance = parts["train"].metadata.get("source", "unrecorded")
+
+    def split(part: str, positions: np.ndarray) -> _Split:
+        chosen = parts[part].take(positions)
+        images = downsample(decode_images(chosen), options["resolution"])
+        source = {
+            "loader": "cellprobe.data.jpeg",
+            "file": path.name,
+            "provenance": provenance,
+            "part": f"official {'training set' if part == 'train' else 'test batch'} rows of the file",
+            "source_index": "position within the official split (the file's index column)",
+        }
+        return _Split(chosen.index, images, chosen.labels, source)
+
+    splits = {"train": split("train", train), "valid": split("train", valid), "test": split("test", test)}
+    mean, std = _channel_stats(splits["train"].images / 255.0)
+    r = options["resolution"]
+    meta = {
+        "shape": [3, r, r],
+        "dtype": "uint8",
+        "num_classes": len(CIFAR10_CLASSES),
+        "classes": list(CIFAR10_CLASSES),
+        "mean": mean,
+        "std": std,
+        "normalisation": f"per-channel mean/std of the train split at {r}×{r}, in [0, 1] units",
+        "fractions": None,
+        "valid_fraction": None,
+        "corruption": None,
+        "resolution": r,
+        "pooling": None if r == 32 else f"{32 // r}×{32 // r} average, rounded to uint8",
+    }
+    return splits, meta
+
+
 # -- writing -------------------------------------------------------------------------------------------------
 
 
@@ -369,7 +432,7 @@ def prepare_dataset(name: str, out_dir, *, seed: int, fractions=None, **options)
 
     ``seed`` drives the split (and, unless given, the ``digits-hard`` corruption); ``fractions``
     = (train, valid, test), positive and summing to 1, for the digit sets (``None``: their default);
-    CIFAR-10 takes ``valid_fraction`` instead. ``options`` are the dataset's (module docstring).
+    CIFAR-10 takes ``valid_fraction`` instead, ``cifar10-jpeg`` its split sizes. ``options`` are the dataset's (module docstring).
     Every input is checked and every split built before anything is written; if anything fails, no
     split file of this call is left behind (a file replaced earlier in the same call is lost).
     Errors are one-line :class:`DataError`.
@@ -389,6 +452,11 @@ def prepare_dataset(name: str, out_dir, *, seed: int, fractions=None, **options)
         if not isinstance(options["root"], (str, os.PathLike)):
             raise DataError(f"cifar10: root must be a path, got {options['root']!r}")
         splits, meta = _cifar10(seed, options)
+    elif name == "cifar10-jpeg":
+        if fractions is not None:
+            raise DataError("cifar10-jpeg takes train_size, valid_size and test_size, not fractions")
+        _check_jpeg_options(options)
+        splits, meta = _cifar10_jpeg(seed, options)
     else:
         fractions = _check_fractions(DEFAULT_FRACTIONS if fractions is None else fractions)
         hard = name == "digits-hard"

@@ -262,7 +262,7 @@ class TorchPredictor(Predictor):
         if self.loss == "mse":
             target = torch.as_tensor((y - self.y_mean_) / self.y_std_, dtype=torch.float32, device=device)
         else:
-            target = torch.as_tensor(y, dtype=torch.float32, device=device)
+            target = torch.tensor(y, dtype=torch.float32, device=device)  # a copy: y may be a read-only view
         n = len(genotypes)
         batch = min(self.batch_size, n)
         steps_per_epoch = -(-n // batch)

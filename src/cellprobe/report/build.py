@@ -90,7 +90,8 @@ def build_report(paths: dict[str, list], out, *, metrics=None, known_cells=None,
         from cellprobe.report.importance_section import importance_section
 
         sections.append(importance_section(load("importance_oi"), load("importance_results"),
-                                           load("importance_tests"), load("predictors"), load("predictor_search")))
+                                           load("importance_tests"), load("predictors"), load("predictor_search"),
+                                           folds=load("surrogate_folds"), nb301=load("nb301")))
     if paths.get("motifs"):
         from cellprobe.report.motifs_section import motifs_section
 
@@ -115,6 +116,7 @@ def build_report(paths: dict[str, list], out, *, metrics=None, known_cells=None,
     if metrics:
         write_metrics(collect_metrics(
             train=load("train"), importance_oi=load("importance_oi"), predictors=load("predictors"),
-            predictor_search=load("predictor_search"), criteria=load("evaluators_criteria"), motifs=load("motifs"),
+            predictor_search=load("predictor_search"), surrogate_folds=load("surrogate_folds"),
+            criteria=load("evaluators_criteria"), motifs=load("motifs"),
             controller=load("controller_correlations")), metrics)
     return page

@@ -136,14 +136,18 @@ def _search_table(search: pd.DataFrame) -> pd.DataFrame:
 
 def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
                        tests: pd.DataFrame | None = None, predictors: pd.DataFrame | None = None,
-                       search: pd.DataFrame | None = None) -> Section:
-    """OI distributions, share of important ops, residual vs other skips, disabling curves, ablation tests."""
+                       search: pd.DataFrame | None = None, *, folds: pd.DataFrame | None = None,
+                       nb301: pd.DataFrame | None = None) -> Section:
+    """OI distributions, share of important ops, residual vs other skips, disabling curves, ablation tests,
+    and the surrogates' held-out Kendall τ."""
     summary_table = _summary(oi)
+    sources = ", ".join(f"{space}: <code>{source}</code>" for space, source in
+                        oi.groupby("space")["source"].first().items())
     parts = [
         "<p>Operator importance OI of an edge = mean accuracy lost (points) over the neighbours that change "
-        "that edge (op swaps; in the DARTS space also rewirings); positive = the op matters. The NB201 values "
-        "come from the real benchmark table; DARTS-space values from a surrogate fitted on this run's trained "
-        "architectures and calibrated to accuracy points on them.</p>",
+        "that edge (op swaps; in the DARTS space also rewirings); positive = the op matters. A table of every "
+        "architecture (NB201) is looked up; otherwise a surrogate fitted on the space's ground truth scores the "
+        f"neighbours, calibrated to accuracy points on its training set. Sources: {sources}.</p>",
         _html_table(summary_table),
         "<h3>OI per primitive and cell type (top architectures)</h3>",
         f"<figure>{_oi_figure(oi)}<figcaption>Boxes: quartiles of the OI of every edge carrying the op.</figcaption>"
@@ -154,6 +158,17 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
         "<h3>Per op, with skip connections split into residual (from a cell input) and other</h3>",
         _html_table(_per_op(oi)),
     ]
+    if folds is not None and len(folds):
+        held = (folds.groupby(["space", "predictor", "loss", "source"])
+                .agg(folds=("fold", "size"), n_train=("n_train", "mean"), n_test=("n_test", "sum"),
+                     tau_mean=("tau", "mean"), tau_std=("tau", "std"), rho_mean=("rho", "mean")).reset_index())
+        known = (f" The NAS-Bench-301 table holds {len(nb301)} DARTS-space architectures "
+                 f"(CIFAR-10 validation accuracy {nb301['cifar10_val_acc'].min():.2f}–"
+                 f"{nb301['cifar10_val_acc'].max():.2f} %)." if nb301 is not None and len(nb301) else "")
+        parts += ["<h3>Surrogates: held-out Kendall τ</h3>",
+                  "<p>Each surrogate refitted on all but one fold of its ground truth and ranking the fold left out "
+                  f"(k-fold cross-validation): how far its OI can be trusted.{known}</p>",
+                  _html_table(held)]
     if results is not None and len(results):
         parts += [
             "<h3>Verification: disabling ops in OI order</h3>",

@@ -6,6 +6,7 @@ __all__ = ["INPUTS"]
 #: The report's inputs: name → schema name (each a list of table files).
 INPUTS = {
     "nb201": "nb201_benchmark",
+    "nb301": "nb301_benchmark",
     "train": "train_result",
     "search_trajectory": "search_trajectory",
     "search_history": "search_history",
@@ -13,6 +14,7 @@ INPUTS = {
     "importance_oi": "operator_importance",
     "importance_results": "importance_results",
     "importance_tests": "importance_tests",
+    "surrogate_folds": "surrogate_folds",
     "predictors": "predictor_evaluation",
     "predictor_search": "predictor_search",
     "motifs": "motifs",

@@ -38,6 +38,7 @@ def _train_metrics(train: pd.DataFrame) -> dict:
 
 def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.DataFrame | None = None,
                     predictors: pd.DataFrame | None = None, predictor_search: pd.DataFrame | None = None,
+                    surrogate_folds: pd.DataFrame | None = None,
                     criteria: pd.DataFrame | None = None, motifs: pd.DataFrame | None = None,
                     controller: pd.DataFrame | None = None) -> dict:
     """Headline numbers of the tables given (see the module docstring)."""
@@ -51,6 +52,9 @@ def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.Data
     if predictors is not None and len(predictors):
         for row in predictors.itertuples():
             out[f"predictors.{row.predictor}.{row.loss}.n{row.n_train}.kendall_tau"] = _clean(row.tau_mean)
+    if surrogate_folds is not None and len(surrogate_folds):
+        for space, g in surrogate_folds.groupby("space"):
+            out[f"importance.{space}.surrogate_kendall_tau"] = _clean(g["tau"].mean())
     if predictor_search is not None and len(predictor_search):
         best = predictor_search.groupby(["method", "seed"])["true_rank"].min().groupby("method").median()
         for method, rank in best.items():

@@ -16,4 +16,5 @@ def controller_targets(name=None):
 
 def controller_benchmark(wildcards):
     """The benchmark table of the space, where it has one: the sampled cells' true accuracy."""
-    return {"benchmark": benchmark_table(wildcards.space)} if get_space(wildcards.space).benchmark else {}
+    benchmark = get_space(wildcards.space).benchmark
+    return {"benchmark": benchmark_table(benchmark)} if benchmark else {}

@@ -10,12 +10,19 @@ def imp_truth(wildcards):
 
 
 def from_benchmark(space):
-    return IMP[space]["truth"]["source"] == "benchmark"
+    """OI looked up in a table that holds every architecture (NB201); otherwise a surrogate learns the truth."""
+    truth = IMP[space]["truth"]
+    return truth["source"] == "benchmark" and benchmark_of(truth["column"]).exhaustive
+
+
+def verify_set(space):
+    """The sample set that trains the variants, if any (without one, the surrogate scores them)."""
+    return None if from_benchmark(space) else IMP[space].get("verify_set")
 
 
 def importance_targets(table=None):
-    """OI, verification and tests of every importance space, and the benchmark spaces' predictor tables and
-    predictor-based searches (or only the tables named ``table``)."""
+    """OI, verification and tests of every importance space, the surrogates' cross-validation tables, and the
+    benchmark spaces' predictor tables and predictor-based searches (or only the tables named ``table``)."""
     per_space = {"oi": rules.importance_oi.output.oi, "verification": rules.importance_verify.output.results,
                  "tests": rules.importance_verify.output.tests}
     targets = {name: [path.format(space=space) for space in IMP["spaces"]] for name, path in per_space.items()}
@@ -24,6 +31,8 @@ def importance_targets(table=None):
                              if IMP[space]["predictors"]["names"]]
     targets["search"] = [rules.importance_search.output.table.format(space=space) for space in benchmarks
                          if IMP[space]["search"]["stages"] > 0]
+    targets["surrogate_folds"] = [rules.importance_surrogate.output.folds.format(space=space)
+                                  for space in IMP["spaces"] if not from_benchmark(space)]
     return targets[table] if table else [p for paths in targets.values() for p in paths]
 
 
@@ -42,14 +51,18 @@ def oi_args(wildcards, input):
 
 
 def verify_inputs(wildcards):
-    """What scores the variants: the benchmark table, or the trained verify_set."""
+    """What scores the variants: the benchmark table, the trained verify_set, or the surrogate."""
     if from_benchmark(wildcards.space):
         return truth_inputs(imp_truth(wildcards), wildcards.space)
-    return trained([IMP[wildcards.space]["verify_set"]])
+    if verify_set(wildcards.space):
+        return trained([verify_set(wildcards.space)])
+    return [rules.importance_surrogate.output.surrogate.format(space=wildcards.space)]
 
 
 def verify_args(wildcards, input):
     truth = imp_truth(wildcards)
     if from_benchmark(wildcards.space):
         return truth_args(truth, input.source)
-    return f"--train {' '.join(input.source)} --metric {truth['metric']}"
+    if verify_set(wildcards.space):
+        return f"--train {' '.join(input.source)} --metric {truth.get('metric', 'valid_acc')}"
+    return f"--surrogate {input.source[0]}"

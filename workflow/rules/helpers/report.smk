@@ -2,6 +2,7 @@
 
 REPORT_INPUTS = {
     "nb201": [rules.benchmarks_nb201.output.table],
+    "nb301": [rules.benchmarks_nb301.output.table],
     "train": expand(rules.train_gather.output.table, name=config["train"]["sets"]),
     "search_trajectory": search_targets("trajectory"),
     "search_history": search_targets("history"),
@@ -9,6 +10,7 @@ REPORT_INPUTS = {
     "importance_oi": importance_targets("oi"),
     "importance_results": importance_targets("verification"),
     "importance_tests": importance_targets("tests"),
+    "surrogate_folds": importance_targets("surrogate_folds"),
     "predictors": importance_targets("predictors"),
     "predictor_search": importance_targets("search"),
     "motifs": motif_targets("motifs"),
