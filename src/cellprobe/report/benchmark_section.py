@@ -8,7 +8,7 @@ import pandas as pd
 
 from cellprobe.benchmarks import NB201_ACCURACY_COLUMNS
 from cellprobe.report.figures import new_figure, svg
-from cellprobe.report.page import Section
+from cellprobe.report.page import Section, html_table
 
 __all__ = ["nb201_section"]
 
@@ -45,8 +45,7 @@ def _class_size_figure(sizes: pd.Series) -> str:
 
 
 def _table(df: pd.DataFrame) -> str:
-    html = df.to_html(index=False, classes="data", border=0, float_format=lambda v: f"{v:.2f}", escape=True)
-    return f'<div class="table-wrap">{html}</div>'
+    return html_table(df, na_rep="NaN")
 
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from cellprobe.analysis.controller import SIMILARITIES
 from cellprobe.ground_truth import GroundTruth
 from cellprobe.report.figures import new_figure, svg
-from cellprobe.report.page import Section
+from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
 __all__ = ["controller_section"]
@@ -22,8 +22,7 @@ _SIMILARITY_LABELS = {"common_ops": "common ops", "common_connections": "common 
 
 
 def _table(df: pd.DataFrame, digits: int = 3) -> str:
-    html = df.to_html(index=False, classes="data", border=0, na_rep="–", float_format=lambda v: f"{v:.{digits}f}")
-    return f'<div class="table-wrap">{html}</div>'
+    return html_table(df, digits)
 
 
 def _variants(frame: pd.DataFrame) -> list[str]:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cellprobe.report.figures import new_figure, svg
-from cellprobe.report.page import Section
+from cellprobe.report.page import Section, html_table
 
 __all__ = ["evaluators_section"]
 
@@ -28,8 +28,7 @@ def _number(v: float, digits: int) -> str:
 
 
 def _html_table(df: pd.DataFrame, digits: int = 3) -> str:
-    html = df.to_html(index=False, classes="data", border=0, na_rep="–", float_format=lambda v: _number(v, digits))
-    return f'<div class="table-wrap">{html}</div>'
+    return html_table(df, float_format=lambda v: _number(v, digits))
 
 
 def _chosen_k(criteria: pd.DataFrame, k: float) -> float | None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cellprobe.report.figures import new_figure, svg
-from cellprobe.report.page import Section
+from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
 __all__ = ["importance_section"]
@@ -16,8 +16,7 @@ _ORDER_COLOURS = {"increasing": "#4c72b0", "decreasing": "#c44e52"}
 
 
 def _html_table(df: pd.DataFrame, digits: int = 2) -> str:
-    html = df.to_html(index=False, classes="data", border=0, na_rep="–", float_format=lambda v: f"{v:.{digits}f}")
-    return f'<div class="table-wrap">{html}</div>'
+    return html_table(df, digits)
 
 
 def _is_residual(oi: pd.DataFrame) -> pd.Series:

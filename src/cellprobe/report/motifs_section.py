@@ -12,7 +12,7 @@ import pandas as pd
 from cellprobe.analysis.motifs import cell_graphs
 from cellprobe.gspan import Pattern
 from cellprobe.report.figures import new_figure, svg
-from cellprobe.report.page import Section
+from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
 __all__ = ["motifs_section", "published_share", "load_published_cells"]
@@ -27,8 +27,7 @@ _REFERENCE_COLOURS = {"random": "#4c72b0", "subgraphs": "#dd8452"}
 
 
 def _html_table(df: pd.DataFrame) -> str:
-    html = df.to_html(index=False, classes="data", border=0, na_rep="–")
-    return f'<div class="table-wrap">{html}</div>'
+    return html_table(df, None)
 
 
 def load_published_cells(path) -> dict:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from cellprobe import __version__
 from cellprobe.io import write_text_atomic
 
-__all__ = ["Section", "provenance", "render_report"]
+__all__ = ["Section", "html_table", "provenance", "render_report"]
 
 _PACKAGES = ("torch", "torchvision", "numpy", "pandas", "pyarrow", "networkx", "scipy", "scikit-learn", "snakemake")
 
@@ -28,6 +28,17 @@ class Section:
     body: str
     summary: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def html_table(df, digits: int | None = 2, *, float_format=None, na_rep: str = "–") -> str:
+    """A data frame as the page's table (class ``data``), inside a box that scrolls sideways when wider than
+    its section. Floats get ``digits`` decimals unless ``float_format`` says otherwise (``digits=None``:
+    pandas' own); missing values read ``na_rep``."""
+    if float_format is None and digits is not None:
+        def float_format(v):
+            return f"{v:.{digits}f}"
+    html = df.to_html(index=False, classes="data", border=0, na_rep=na_rep, float_format=float_format)
+    return f'<div class="table-wrap">{html}</div>'
 
 
 def _sha256(path: Path) -> str:

@@ -7,7 +7,7 @@ import pandas as pd
 from cellprobe.analysis.wiring import edge_costs, growing_tendency, summarize_run
 from cellprobe.ground_truth import GroundTruth
 from cellprobe.report.figures import new_figure, svg
-from cellprobe.report.page import Section
+from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
 __all__ = ["search_section"]
@@ -20,8 +20,7 @@ _OP_COLOURS = {
 
 
 def _table(df: pd.DataFrame) -> str:
-    html = df.to_html(index=False, classes="data", border=0, na_rep="–", float_format=lambda v: f"{v:.2f}")
-    return f'<div class="table-wrap">{html}</div>'
+    return html_table(df)
 
 
 def _op_share_figure(trajectory: pd.DataFrame, space: str) -> str:

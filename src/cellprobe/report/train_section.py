@@ -7,7 +7,7 @@ import pandas as pd
 
 from cellprobe.analysis.evaluators import kendall_tau_between_seeds
 from cellprobe.report.figures import new_figure, svg
-from cellprobe.report.page import Section
+from cellprobe.report.page import Section, html_table
 
 __all__ = ["train_section"]
 
@@ -65,8 +65,7 @@ def _tau_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _html_table(df: pd.DataFrame) -> str:
-    html = df.to_html(index=False, classes="data", border=0, na_rep="–", float_format=lambda v: f"{v:.2f}")
-    return f'<div class="table-wrap">{html}</div>'
+    return html_table(df)
 
 
 def train_section(results: pd.DataFrame, top_k: int = 5) -> Section:
