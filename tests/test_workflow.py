@@ -97,6 +97,13 @@ def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
     darts = pd.read_parquet(workdir / "results/importance/darts/verification.parquet")
     assert darts["acc_source"].str.startswith("surrogate:").all()
     assert "Surrogates: held-out Kendall τ" in page
+    # the page opens with the findings: every claim with a verdict (also a table and metrics)
+    findings = pd.read_parquet(workdir / "results/report/findings.parquet")
+    assert len(findings) == 17 and findings["verdict"].isin(["reproduced", "contradicted",
+                                                               "inconclusive at this scale"]).all()
+    assert page.index('id="findings"') < page.index('id="importance"')
+    metrics = json.loads((workdir / "results/report/metrics.json").read_text())
+    assert sum(metrics[f"findings.{k}"] for k in ("reproduced", "contradicted", "inconclusive")) == 17
     again = snakemake(workdir, "--dry-run")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 

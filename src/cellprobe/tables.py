@@ -847,6 +847,27 @@ CONTROLLER_CORRELATIONS = register(
 )
 
 
+FINDINGS = register(
+    TableSchema(
+        "findings",
+        1,
+        (
+            pa.field("claim_id", pa.string(), nullable=False),
+            pa.field("paper", pa.string(), nullable=False),
+            pa.field("claim", pa.string(), nullable=False),
+            pa.field("paper_figure", pa.string(), nullable=False),
+            pa.field("run_figure", pa.string(), nullable=False),
+            pa.field("n", pa.int64(), nullable=True),
+            pa.field("rule", pa.string(), nullable=False),
+            pa.field("verdict", pa.string(), nullable=False),
+            pa.field("evidence", pa.string(), nullable=False),
+        ),
+        "One row per headline claim of the reproduced papers: the paper's figure, this run's figure and sample size "
+        "(null: not measured), the rule applied and its verdict (reproduced, contradicted, inconclusive at this "
+        "scale), and the tables it read (cellprobe.findings).",
+    )
+)
+
 #: The public names: the helpers and one constant per registered schema (named as the schema, upper-cased).
 __all__ = ["ZERO_COST_PROXIES", "TableSchema", "SCHEMAS", "register", "get_schema", "write_table", "read_table",
            "read_frame", "read_frames", "read_metadata", *(name.upper() for name in SCHEMAS)]

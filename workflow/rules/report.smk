@@ -7,10 +7,11 @@ rule report:
     input:
         **REPORT_INPUTS,
         known_cells="data/benchmarks/darts_known_cells.json",
-        code=code("report", "ground_truth.py", "cli/report.py"),
+        code=code("report", "findings.py", "ground_truth.py", "cli/report.py"),
     output:
         html=f"{RESULTS}/report/index.html",
         metrics=f"{RESULTS}/report/metrics.json",
+        findings=f"{RESULTS}/report/findings.parquet",
     params:
         args=report_args,
         title=config["report"]["title"],
@@ -25,6 +26,6 @@ rule report:
         mem_mb=1000,
         runtime=5,
     shell:
-        "cellprobe report --out {output.html} --metrics {output.metrics} {params.args}"
+        "cellprobe report --out {output.html} --metrics {output.metrics} --findings {output.findings} {params.args}"
         " --known-cells {input.known_cells} --nb201-top-k {params.top_k} --benchmark-column {params.column}"
         " --title {params.title:q} --config-json {params.config:q} 2> {log}"

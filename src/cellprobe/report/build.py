@@ -59,12 +59,14 @@ class _Tables:
         return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def build_report(paths: dict[str, list], out, *, metrics=None, known_cells=None, title: str = "cellprobe report",
+def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, known_cells=None,
+                 title: str = "cellprobe report",
                  params: dict | None = None, nb201_top_k: int = 10, evaluators_k: float = 0.05,
                  benchmark_column: str = "cifar10_test_acc") -> Path:
     """Render the page to ``out`` from the tables at ``paths`` (input name → files; see :data:`INPUTS`).
 
-    ``metrics``: also write the headline numbers as JSON there (DVC metrics). ``known_cells``: the published
+    ``metrics``: also write the headline numbers as JSON there (DVC metrics). ``findings``: also write the
+    findings table there (:mod:`cellprobe.findings`; the page opens with it). ``known_cells``: the published
     DARTS cells (JSON) for the motifs section. ``params``: the configuration to record. ``benchmark_column``:
     the benchmark accuracy the controller's architectures are shown against.
     """
@@ -74,7 +76,11 @@ def build_report(paths: dict[str, list], out, *, metrics=None, known_cells=None,
     nb201 = load("nb201")
     benchmarks = ([GroundTruth.from_benchmark(nb201, column) for column in BENCHMARK_COLUMNS]
                   if nb201 is not None else [])
-    sections: list[Section] = []
+    from cellprobe.findings import findings_table
+    from cellprobe.report.findings_section import findings_section
+
+    claims = findings_table({name: load(name) for name in INPUTS})
+    sections: list[Section] = [findings_section(claims)]
     if nb201 is not None:
         sections.append(nb201_section(nb201, top_k=nb201_top_k))
     if paths.get("search_trajectory"):
@@ -113,10 +119,14 @@ def build_report(paths: dict[str, list], out, *, metrics=None, known_cells=None,
     if known_cells:
         inputs["darts_known_cells"] = Path(known_cells)
     page = render_report(sections, out, title=title, provenance=provenance(inputs, params))
+    if findings:
+        from cellprobe.tables import FINDINGS, write_table
+
+        write_table(claims, findings, FINDINGS)
     if metrics:
         write_metrics(collect_metrics(
             train=load("train"), importance_oi=load("importance_oi"), predictors=load("predictors"),
             predictor_search=load("predictor_search"), surrogate_folds=load("surrogate_folds"),
             criteria=load("evaluators_criteria"), motifs=load("motifs"),
-            controller=load("controller_correlations")), metrics)
+            controller=load("controller_correlations"), findings=claims), metrics)
     return page

@@ -40,7 +40,7 @@ def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.Data
                     predictors: pd.DataFrame | None = None, predictor_search: pd.DataFrame | None = None,
                     surrogate_folds: pd.DataFrame | None = None,
                     criteria: pd.DataFrame | None = None, motifs: pd.DataFrame | None = None,
-                    controller: pd.DataFrame | None = None) -> dict:
+                    controller: pd.DataFrame | None = None, findings: pd.DataFrame | None = None) -> dict:
     """Headline numbers of the tables given (see the module docstring)."""
     out: dict = {}
     if train is not None and len(train):
@@ -68,6 +68,14 @@ def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.Data
     if motifs is not None and len(motifs):
         for (space, name), g in motifs[motifs["reference"] == "random"].groupby(["space", "set"]):
             out[f"motifs.{space}.{name}.over_represented"] = int((g["q_value"] < 0.05).sum())
+    if findings is not None and len(findings):
+        from cellprobe.findings import CONTRADICTED, INCONCLUSIVE, REPRODUCED
+
+        score = {REPRODUCED: 1, INCONCLUSIVE: 0, CONTRADICTED: -1}
+        for row in findings.itertuples():
+            out[f"findings.{row.claim_id}"] = score[row.verdict]
+        for verdict, key in ((REPRODUCED, "reproduced"), (CONTRADICTED, "contradicted"), (INCONCLUSIVE, "inconclusive")):
+            out[f"findings.{key}"] = int((findings["verdict"] == verdict).sum())
     if controller is not None and len(controller):
         for row in controller.itertuples():
             out[f"controller.{row.space}.{row.variant}.rho_hidden_{row.similarity}"] = _clean(row.spearman_rho)

@@ -1,0 +1,190 @@
+"""The findings table: every claim's rule on small hand-built tables, each able to say reproduced AND contradicted
+(a rule that can only agree with the paper would be a defect), and inconclusive on too little data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cellprobe.findings import CLAIMS, CONTRADICTED, INCONCLUSIVE, REPRODUCED, findings_table
+from cellprobe.tables import FINDINGS, read_frame, write_table
+
+RNG = np.random.default_rng(0)
+
+
+def _oi_top(important):
+    return pd.DataFrame({"space": "nb201", "group": "top", "n_neighbours": 4, "important": important,
+                         "op": "nor_conv_3x3", "input": 0, "oi": 1.0})
+
+
+def _tests(rows):
+    return pd.DataFrame(rows, columns=["space", "experiment", "hypothesis", "n", "mean_difference", "statistic", "p_value"])
+
+
+def _skips(residual, other):
+    rows = [("darts", "skip_connect", 0, v) for v in residual] + [("darts", "skip_connect", 3, v) for v in other]
+    frame = pd.DataFrame(rows, columns=["space", "op", "input", "oi"])
+    return frame.assign(group="top", n_neighbours=4, important=frame["oi"].abs() >= 0.1)
+
+
+def _motifs(top_pattern, q=0.01):
+    return pd.DataFrame({"motif_id": ["a", "b"], "reference": "random", "q_value": [q, 0.5], "enrichment": [2.0, 1.5],
+                         "odds_ratio": [4.0, 1.2], "support": [0.5, 0.4], "pattern": [top_pattern, "n,n;0>1:none"],
+                         "n_cells": 40})
+
+
+def _train(means):
+    rows = [("darts", s, f"{s}-{i}", m + RNG.normal(0, 0.3)) for s, m in means.items() for i in range(12)]
+    return pd.DataFrame(rows, columns=["space", "sampler", "arch_id", "test_acc"])
+
+
+def _trajectory(methods=("darts-1st",), seeds=(0,), *, start_cost=1.0, end_cost=-1.0, input_prob=0.8,
+                inner_prob=0.3, drop=False):
+    """DARTS-like trajectories: 2 cells, edges from inputs (0, 1) and from node 2 into nodes 2/3, ops none/conv."""
+    rows = []
+    edges = [(0, 2), (1, 2), (0, 3), (2, 3)]
+    for method in methods:
+        for seed in seeds:
+            for epoch in (0, 1, 2):
+                for cell in ("normal", "reduce"):
+                    for e, (s, t) in enumerate(edges):
+                        on = (input_prob if s < 2 else inner_prob) if epoch else 0.5
+                        if drop and s >= 2 and epoch == 1:
+                            on = 0.9  # on in the middle, then off at the end for good
+                        cost = start_cost if epoch == 0 else (end_cost if on > 0.5 else -end_cost)
+                        for op, p in (("none", 1 - on + 1e-3), ("sep_conv_3x3", on)):
+                            rows.append((("darts", method, seed, epoch, cell, e, s, t, op, 0.1, p, cost / 2)))
+    cols = ["space", "method", "seed", "epoch", "cell", "edge", "source", "target", "op", "alpha", "prob", "cost_mean"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _predictors(hinge_tau, hinge_std=0.01, mse_std=0.03, runs=9):
+    return pd.DataFrame({"space": "nb201", "predictor": "gates", "loss": ["hinge", "mse"], "n_train": 78,
+                         "tau_mean": [hinge_tau, 0.7], "tau_std": [hinge_std, mse_std], "runs": runs})
+
+
+def _criteria(deiso_better):
+    rows = []
+    for evaluator, better in (("supernet-spos", False), ("supernet-spos-deiso", True)):
+        gain = 0.1 if better == deiso_better else -0.1
+        for k in (0.05, 0.1, 0.2):
+            rows.append(("nb201", "supernet", evaluator, 0, 24, False, "precision", k, 0.5 + gain, 50))
+            rows.append(("nb201", "supernet", evaluator, 0, 24, False, "best_ranking", k, 0.1 - gain / 2, 50))
+    cols = ["space", "kind", "evaluator", "seed", "epoch", "deiso", "criterion", "k", "value", "n"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _flops(slope):
+    rows = [("nb201", "supernet", f"supernet-m{m}", 0, 8, False, g, slope * g + RNG.normal(0, 0.01))
+            for m in range(6) for g in range(4)]
+    return pd.DataFrame(rows, columns=["space", "kind", "evaluator", "seed", "epoch", "deiso", "group", "rank_diff"])
+
+
+def _darts_pt(gain):
+    nb201 = pd.DataFrame({"arch_id": [f"a{i}" for i in range(12)], "cifar10_test_acc": np.linspace(50, 94, 12)})
+    rows = []
+    for seed in range(6):
+        low, high = f"a{seed}", f"a{seed + 6}"
+        rows += [("nb201", "darts-1st", seed, "magnitude", low if gain > 0 else high),
+                 ("nb201", "darts-1st", seed, "perturbation", high if gain > 0 else low)]
+    return pd.DataFrame(rows, columns=["space", "method", "seed", "selection", "arch_id"]), nb201
+
+
+def _steps(trained, random):
+    return pd.DataFrame([(v, s, p + RNG.normal(0, 0.01)) for v, p in (("trained", trained), ("random", random))
+                         for s in range(10)], columns=["variant", "sample", "argmax_prob"])
+
+
+def _variance(trained, regularised):
+    return pd.DataFrame([(v, u, x * (1 + RNG.random())) for v, x in (("trained", trained), ("regularised", regularised))
+                         for u in range(12)], columns=["variant", "unit", "variance"])
+
+
+def _correlations(trained, regularised):
+    return pd.DataFrame([("nb201", s, v, rho) for s in ("ops", "connections", "ged", "perf")
+                         for v, rho in (("trained", trained), ("regularised", regularised))],
+                        columns=["space", "similarity", "variant", "spearman_rho"])
+
+
+# claim → (tables that reproduce it, tables that contradict it, tables too small to say)
+CASES = {
+    "redundancy.fraction_important": ({"importance_oi": _oi_top([True] * 5 + [False] * 35)},
+                                      {"importance_oi": _oi_top([True] * 35 + [False] * 5)},
+                                      {"importance_oi": _oi_top([True] * 2 + [False] * 8)}),
+    "redundancy.disabling_order": ({"importance_tests": _tests([("nb201", "disabling", "h", 50, 1.2, 900, 0.001)])},
+                                   {"importance_tests": _tests([("nb201", "disabling", "h", 50, -1.2, 100, 0.999)])},
+                                   {"importance_tests": _tests([("nb201", "disabling", "h", 5, 0.3, 9, 0.3)])}),
+    "redundancy.reduction_cell": (
+        {"importance_tests": _tests([("darts", "ablation", "normal<-reduce is worse than the original", 20, 2.0, 1, 0.01),
+                                     ("darts", "ablation", "reduce<-normal is worse than the original", 20, 0.2, 1, 0.3)])},
+        {"importance_tests": _tests([("darts", "ablation", "normal<-reduce is worse than the original", 20, 0.1, 1, 0.4),
+                                     ("darts", "ablation", "reduce<-normal is worse than the original", 20, 2.0, 1, 0.01)])},
+        {"importance_tests": _tests([("darts", "ablation", "normal<-reduce is worse than the original", 2, 0.5, 1, 0.3),
+                                     ("darts", "ablation", "reduce<-normal is worse than the original", 2, 0.2, 1, 0.4)])}),
+    "redundancy.residual_skips": ({"importance_oi": _skips(RNG.normal(1, 0.1, 8), RNG.normal(0, 0.1, 8))},
+                                  {"importance_oi": _skips(RNG.normal(0, 0.1, 8), RNG.normal(1, 0.1, 8))},
+                                  {"importance_oi": _skips([1.0, 0.5], [0.0])}),
+    "redundancy.motifs": ({"motifs": _motifs("in,n,n;0>1:sep_conv_3x3,0>2:skip_connect")},
+                          {"motifs": _motifs("n,n;0>1:max_pool_3x3")},
+                          {"motifs": _motifs("in,n;0>1:sep_conv_3x3", q=0.3)}),
+    "redundancy.constrained_cells": ({"train": _train({"uniform": 70, "skip": 72, "primskip": 71})},
+                                     {"train": _train({"uniform": 75, "skip": 70, "primskip": 70})},
+                                     {"train": _train({"uniform": 70, "skip": 72}).head(15)}),
+    "wiring.p1_costs": ({"search_trajectory": _trajectory()},
+                        {"search_trajectory": _trajectory(start_cost=-1.0, end_cost=1.0)},
+                        {"search_trajectory": _trajectory(methods=("snas",))}),
+    "wiring.p2_width": ({"search_trajectory": _trajectory(seeds=range(3))},
+                        {"search_trajectory": _trajectory(seeds=range(3), input_prob=0.3, inner_prob=0.8)},
+                        {"search_trajectory": _trajectory(seeds=range(1))}),
+    "wiring.p3_no_recovery": (
+        {"search_trajectory": pd.concat([_trajectory(seeds=range(3), drop=True),
+                                         _trajectory(("darts-single",), seeds=range(3))])},
+        {"search_trajectory": pd.concat([_trajectory(seeds=range(3)),
+                                         _trajectory(("darts-single",), seeds=range(3), drop=True)])},
+        {"search_trajectory": _trajectory(seeds=range(3), drop=True)}),
+    "evaluators.gates_tau": ({"predictors": _predictors(0.78)}, {"predictors": _predictors(0.6)},
+                             {"predictors": _predictors(0.71)}),
+    "evaluators.ranking_loss_stable": ({"predictors": _predictors(0.78)},
+                                       {"predictors": _predictors(0.78, hinge_std=0.05, mse_std=0.01)},
+                                       {"predictors": _predictors(0.78, runs=1)}),
+    "evaluators.deiso": ({"evaluators_criteria": _criteria(True)}, {"evaluators_criteria": _criteria(False)},
+                         {"evaluators_criteria": _criteria(True).query("evaluator == 'supernet-spos'")}),
+    "evaluators.flops_bias": ({"evaluators_flops_groups": _flops(-0.1)}, {"evaluators_flops_groups": _flops(0.1)},
+                              {"evaluators_flops_groups": _flops(-0.1).query("evaluator == 'supernet-m0'")}),
+    "dartspt.perturbation": (dict(zip(("search_genotypes", "nb201"), _darts_pt(1))),
+                             dict(zip(("search_genotypes", "nb201"), _darts_pt(-1))),
+                             {"search_genotypes": _darts_pt(1)[0].head(4), "nb201": _darts_pt(1)[1]}),
+    "enas.certainty": ({"controller_step_probs": _steps(0.9, 0.3)}, {"controller_step_probs": _steps(0.3, 0.9)},
+                       {"controller_step_probs": _steps(0.5, 0.5).head(12)}),
+    "enas.hidden_collapse": ({"controller_hidden_variance": _variance(1e-4, 0.1)},
+                             {"controller_hidden_variance": _variance(0.1, 1e-4)},
+                             {"controller_hidden_variance": _variance(0.1, 0.1).head(14)}),
+    "enas.regularised_correlation": ({"controller_correlations": _correlations(0.1, 0.4)},
+                                     {"controller_correlations": _correlations(0.4, 0.1)},
+                                     {"controller_correlations": _correlations(0.1, 0.4).head(4)}),
+}
+
+
+def test_every_claim_has_cases():
+    assert set(CASES) == {c.id for c in CLAIMS} and len(CLAIMS) == 17
+
+
+def _verdict_of(claim_id, tables):
+    table = findings_table(tables)
+    return table.set_index("claim_id").loc[claim_id]
+
+
+@pytest.mark.parametrize("claim_id", sorted(CASES))
+def test_each_rule_can_reproduce_contradict_and_abstain(claim_id):
+    reproduce, contradict, small = CASES[claim_id]
+    for tables, expected in ((reproduce, REPRODUCED), (contradict, CONTRADICTED), (small, INCONCLUSIVE)):
+        row = _verdict_of(claim_id, tables)
+        assert row["verdict"] == expected, (claim_id, expected, row["run_figure"])
+        assert row["run_figure"] and row["rule"]
+
+
+def test_a_run_without_the_tables_says_not_measured(tmp_path):
+    table = findings_table({})
+    assert len(table) == len(CLAIMS) and (table["verdict"] == INCONCLUSIVE).all()
+    assert table["run_figure"].str.startswith("not measured").all() and table["n"].isna().all()
+    path = write_table(table, tmp_path / "findings.parquet", FINDINGS)
+    pd.testing.assert_frame_equal(read_frame(path, FINDINGS), table, check_dtype=False)
