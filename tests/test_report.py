@@ -54,3 +54,14 @@ def test_small_table_renders(table):
     assert "Top 30 cells" in section.body
     unreachable_only = table[~table["reachable"]].head(5)
     assert "No reachable cell" in nb201_section(unreachable_only).body
+
+
+def test_tables_scroll_sideways_and_long_ones_fold_behind_a_summary():
+    import pandas as pd
+
+    from cellprobe.report.page import COLLAPSE_ROWS, html_table
+
+    short = html_table(pd.DataFrame({"x": [1.234] * 3}))
+    assert short.startswith('<div class="table-wrap">') and "1.23" in short and "<details>" not in short
+    long = html_table(pd.DataFrame({"x": range(COLLAPSE_ROWS + 1)}))
+    assert long.startswith("<details><summary>16 rows") and '<div class="table-wrap">' in long

@@ -30,15 +30,23 @@ class Section:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: Tables longer than this many rows sit behind a summary line that expands them.
+COLLAPSE_ROWS = 15
+
+
 def html_table(df, digits: int | None = 2, *, float_format=None, na_rep: str = "–") -> str:
     """A data frame as the page's table (class ``data``), inside a box that scrolls sideways when wider than
-    its section. Floats get ``digits`` decimals unless ``float_format`` says otherwise (``digits=None``:
-    pandas' own); missing values read ``na_rep``."""
+    its section; one of more than :data:`COLLAPSE_ROWS` rows is folded behind a summary line that expands it.
+    Floats get ``digits`` decimals unless ``float_format`` says otherwise (``digits=None``: pandas' own);
+    missing values read ``na_rep``."""
     if float_format is None and digits is not None:
         def float_format(v):
             return f"{v:.{digits}f}"
     html = df.to_html(index=False, classes="data", border=0, na_rep=na_rep, float_format=float_format)
-    return f'<div class="table-wrap">{html}</div>'
+    box = f'<div class="table-wrap">{html}</div>'
+    if len(df) > COLLAPSE_ROWS:
+        return f"<details><summary>{len(df)} rows: show the table</summary>{box}</details>"
+    return box
 
 
 def _sha256(path: Path) -> str:
