@@ -188,3 +188,9 @@ def test_a_run_without_the_tables_says_not_measured(tmp_path):
     assert table["run_figure"].str.startswith("not measured").all() and table["n"].isna().all()
     path = write_table(table, tmp_path / "findings.parquet", FINDINGS)
     pd.testing.assert_frame_equal(read_frame(path, FINDINGS), table, check_dtype=False)
+
+
+def test_spaces_that_disagree_leave_the_fraction_of_important_ops_open():
+    mixed = pd.concat([_oi_top([True] * 5 + [False] * 35), _oi_top([True] * 35 + [False] * 5).assign(space="darts")])
+    row = _verdict_of("redundancy.fraction_important", {"importance_oi": mixed})
+    assert row["verdict"] == INCONCLUSIVE and "darts 88%" in row["run_figure"] and "nb201 12%" in row["run_figure"]

@@ -62,14 +62,20 @@ def _greater(a, b) -> tuple[float | None, float | None]:
 # -- Wan et al.: redundancy and diversity -----------------------------------------------------------------
 def _fraction_important(importance_oi: pd.DataFrame):
     top = importance_oi[(importance_oi["group"] == "top") & (importance_oi["n_neighbours"] > 0)]
-    if len(top) < 20:
-        return INCONCLUSIVE, f"{len(top)} edges of top architectures", len(top)
-    k, n = int(top["important"].sum()), len(top)
-    low, high = stats.binomtest(k, n).proportion_ci(0.95)
-    by_space = ", ".join(f"{s} {100 * g['important'].mean():.0f}%" for s, g in top.groupby("space"))
-    figure = f"{100 * k / n:.0f}% important (95% CI {100 * low:.0f}–{100 * high:.0f}%; {by_space})"
-    verdict = REPRODUCED if high < 0.5 else CONTRADICTED if low > 0.5 else INCONCLUSIVE
-    return verdict, figure, n
+    parts, verdicts = [], []
+    for space, g in top.groupby("space"):
+        k, n = int(g["important"].sum()), len(g)
+        if n < 20:
+            parts.append(f"{space}: {n} edges")
+            verdicts.append(INCONCLUSIVE)
+            continue
+        low, high = stats.binomtest(k, n).proportion_ci(0.95)
+        parts.append(f"{space} {100 * k / n:.0f}% (95% CI {100 * low:.0f}–{100 * high:.0f}%)")
+        verdicts.append(REPRODUCED if high < 0.5 else CONTRADICTED if low > 0.5 else INCONCLUSIVE)
+    figure = "important: " + "; ".join(parts) if parts else "no top architectures"
+    # every space must agree: spaces that disagree leave the claim open
+    verdict = verdicts[0] if verdicts and len(set(verdicts)) == 1 else INCONCLUSIVE
+    return verdict, figure, len(top)
 
 
 def _disabling(importance_tests: pd.DataFrame):
@@ -338,8 +344,8 @@ W, X, N, P, A = "Wan et al. 2022", "Xie et al. 2021", "Ning et al. 2021", "Wang 
 #: Every claim the findings table checks, in the order of the papers.
 CLAIMS = (
     Claim("redundancy.fraction_important", W, "Only a fraction of the ops of good cells are important",
-          "a fraction of the ops", "share of top-group edges with |OI| ≥ threshold: 95% CI below 50% → reproduced, "
-          "above 50% → contradicted", ("importance_oi",), _fraction_important),
+          "a fraction of the ops", "per space, share of top-group edges with |OI| ≥ threshold: 95% CI below 50% → "
+          "reproduced, above 50% → contradicted; every space must agree, else inconclusive", ("importance_oi",), _fraction_important),
     Claim("redundancy.disabling_order", W, "Disabling the least important ops first hurts less than the most important first",
           "Wilcoxon p < 0.05", "one-sided Wilcoxon signed-rank of the disabling curves: p < 0.05 → reproduced; the "
           "opposite direction at p < 0.05 → contradicted", ("importance_tests",), _disabling),
