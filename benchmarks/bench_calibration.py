@@ -63,6 +63,7 @@ def main() -> None:
                         resolution=args.resolution)
         import torch
 
+        torch.set_num_threads(1)  # one thread per process, as the pool's workers and the pipeline's jobs run
         start = time.perf_counter()
         table = train_shard(sample, sample_name="calibration", data_dir=data, shard=0, shards=1, seeds=[0],
                             settings=settings, device=torch.device("cpu"), checkpoint_dir=Path(tmp) / "ckpt",
