@@ -24,7 +24,6 @@ def tiny_params(params: dict) -> dict:
         "primskip": {"sampler": "primskip", "size": 3, "seed": 3},
         "search-darts": {"sampler": "search", "space": "darts"},
         "nb201-uniform": {"sampler": "nb201", "size": 4, "seed": 0},
-        "oi-verify": {"sampler": "importance", "space": "darts"},
         "motif-darts": {"sampler": "motif", "space": "darts", "motifs": "darts-trained", "rank": 1, "size": 2,
                         "seed": 5},
     }
@@ -35,7 +34,7 @@ def tiny_params(params: dict) -> dict:
     params["search"]["overrides"] = {}
     params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform", "primskip"], "nb201": ["nb201-uniform"]},
                                    "recalibrate_batches": 1, "eval_images": 32}
-    params["train"].update({"sets": ["uniform", "skip", "prim", "primskip", "search-darts", "oi-verify", "motif-darts"],
+    params["train"].update({"sets": ["uniform", "skip", "prim", "primskip", "search-darts", "motif-darts"],
                             "seeds": [0, 1],
                             "shards": 2})
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
