@@ -135,13 +135,6 @@ def _set_space(spec: dict) -> str | None:
     return sampler.space if sampler is not None else spec.get("space")
 
 
-def _looked_up(truth: dict) -> bool:
-    """A truth that is a table of every architecture of its space (OI looked up, no surrogate)."""
-    from cellprobe.ground_truth import benchmark_of
-
-    return truth.get("source") == "benchmark" and benchmark_of(truth.get("column", "cifar10_test_acc")).exhaustive
-
-
 def _names(values) -> str:
     return ", ".join(values) or "none"
 
@@ -230,7 +223,9 @@ class _References:
         for space in spaces:
             where, group = f"importance.{space}", importance.get(space, {})
             self.truth(where, group["truth"], space)
-            benchmark = _looked_up(group["truth"])
+            from cellprobe.ground_truth import looked_up
+
+            benchmark = looked_up(group["truth"])
             if not benchmark and group.get("verify_set") is not None:  # null: the surrogate scores the variants
                 verify = group["verify_set"]
                 spec = self.sets.get(verify, {})

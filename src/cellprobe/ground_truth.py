@@ -40,7 +40,7 @@ from cellprobe.spaces.arrays import ArchArrays, to_arrays
 from cellprobe.tables import NB201_BENCHMARK, NB301_BENCHMARK, TableSchema
 
 __all__ = ["GroundTruthError", "GroundTruth", "BenchmarkOracle", "benchmark_oracle", "load_ground_truth", "BENCHMARK_COLUMNS",
-           "TRAINED_METRICS", "Benchmark", "BENCHMARKS", "benchmark_of"]
+           "TRAINED_METRICS", "Benchmark", "BENCHMARKS", "benchmark_of", "looked_up"]
 
 #: ``train_result`` columns a trained ground truth may use.
 TRAINED_METRICS = ("valid_acc", "test_acc", "train_acc")
@@ -77,6 +77,12 @@ def benchmark_of(column: str) -> Benchmark:
             return benchmark
     known = ", ".join(c for b in BENCHMARKS.values() for c in b.columns)
     raise GroundTruthError(f"no benchmark table has the column {column!r}; known: {known}")
+
+
+def looked_up(spec) -> bool:
+    """Whether a truth spec of ``params.yaml`` is a table of every architecture of its space (looked up
+    directly); otherwise (trained sets, a sample benchmark) a surrogate learns it."""
+    return spec.get("source") == "benchmark" and benchmark_of(spec.get("column", "cifar10_test_acc")).exhaustive
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 # What the rules files share: the roots, each stage's library code as rule inputs, benchmark tables, and
 # the ground-truth options (the one place that turns a truth spec of params.yaml into inputs and arguments).
 
-from cellprobe.ground_truth import benchmark_of
+from cellprobe.ground_truth import benchmark_of, looked_up
 from cellprobe.spaces import get_space
 
 RESULTS = config["base"]["results"]

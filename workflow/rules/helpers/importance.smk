@@ -11,8 +11,7 @@ def imp_truth(wildcards):
 
 def from_benchmark(space):
     """OI looked up in a table that holds every architecture (NB201); otherwise a surrogate learns the truth."""
-    truth = IMP[space]["truth"]
-    return truth["source"] == "benchmark" and benchmark_of(truth["column"]).exhaustive
+    return looked_up(IMP[space]["truth"])
 
 
 def verify_set(space):
