@@ -88,3 +88,15 @@ def test_prep_entries_name_a_known_dataset(schema, params):
     unnamed = params | {"prep": {"datasets": params["prep"]["datasets"] | {"cifar-small": {"seed": 0}}}}
     with pytest.raises(ParamsError, match="prep.datasets.cifar-small: no dataset 'cifar-small'"):
         validate_params(unnamed, schema)
+
+
+def test_a_search_space_or_method_may_name_its_own_prepared_dataset(schema, params):
+    search = params["search"]
+    space = next(iter(search["spaces"]))
+    method = search["runs"][space][0]
+    known = next(iter(params["prep"]["datasets"]))
+    own = params | {"search": search | {"spaces": search["spaces"] | {space: search["spaces"][space] | {"dataset": known}}}}
+    validate_params(own, schema)
+    missing = params | {"search": search | {"overrides": {f"{space}/{method}": {"dataset": "no-such-data"}}}}
+    with pytest.raises(ParamsError, match=f"search.overrides.{space}/{method}.dataset: 'no-such-data' is not a prepared"):
+        validate_params(missing, schema)

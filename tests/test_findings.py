@@ -32,9 +32,9 @@ def _motifs(top_pattern, q=0.01):
                          "n_cells": 40})
 
 
-def _train(means):
-    rows = [("darts", s, f"{s}-{i}", m + RNG.normal(0, 0.3)) for s, m in means.items() for i in range(12)]
-    return pd.DataFrame(rows, columns=["space", "sampler", "arch_id", "test_acc"])
+def _predicted(means):
+    rows = [("darts", s, s, f"{s}-{i}", m + RNG.normal(0, 0.3)) for s, m in means.items() for i in range(12)]
+    return pd.DataFrame(rows, columns=["space", "set", "sampler", "arch_id", "predicted_acc"])
 
 
 def _trajectory(methods=("darts-1st",), seeds=(0,), *, start_cost=1.0, end_cost=-1.0, input_prob=0.8,
@@ -69,6 +69,13 @@ def _criteria(deiso_better):
         for k in (0.05, 0.1, 0.2):
             rows.append(("nb201", "supernet", evaluator, 0, 24, False, "precision", k, 0.5 + gain, 50))
             rows.append(("nb201", "supernet", evaluator, 0, 24, False, "best_ranking", k, 0.1 - gain / 2, 50))
+    cols = ["space", "kind", "evaluator", "seed", "epoch", "deiso", "criterion", "k", "value", "n"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _along_training(rise, n=4):
+    rows = [("nb201", "supernet", f"supernet-m{m}", 0, epoch, False, "kendall", None, 0.1 + rise * i, 100)
+            for m in range(n) for i, epoch in enumerate((4, 8))]
     cols = ["space", "kind", "evaluator", "seed", "epoch", "deiso", "criterion", "k", "value", "n"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -126,9 +133,10 @@ CASES = {
     "redundancy.motifs": ({"motifs": _motifs("in,n,n;0>1:sep_conv_3x3,0>2:skip_connect")},
                           {"motifs": _motifs("n,n;0>1:max_pool_3x3")},
                           {"motifs": _motifs("in,n;0>1:sep_conv_3x3", q=0.3)}),
-    "redundancy.constrained_cells": ({"train": _train({"uniform": 70, "skip": 72, "primskip": 71})},
-                                     {"train": _train({"uniform": 75, "skip": 70, "primskip": 70})},
-                                     {"train": _train({"uniform": 70, "skip": 72}).head(15)}),
+    "redundancy.constrained_cells": (
+        {"surrogate_predictions": _predicted({"uniform": 70, "skip": 72, "primskip": 71})},
+        {"surrogate_predictions": _predicted({"uniform": 75, "skip": 70, "primskip": 70})},
+        {"surrogate_predictions": _predicted({"uniform": 70, "skip": 72}).head(15)}),
     "wiring.p1_costs": ({"search_trajectory": _trajectory()},
                         {"search_trajectory": _trajectory(start_cost=-1.0, end_cost=1.0)},
                         {"search_trajectory": _trajectory(methods=("snas",))}),
@@ -148,6 +156,9 @@ CASES = {
                                        {"predictors": _predictors(0.78, runs=1)}),
     "evaluators.deiso": ({"evaluators_criteria": _criteria(True)}, {"evaluators_criteria": _criteria(False)},
                          {"evaluators_criteria": _criteria(True).query("evaluator == 'supernet-spos'")}),
+    "evaluators.longer_training": ({"evaluators_criteria": _along_training(0.2)},
+                                   {"evaluators_criteria": _along_training(-0.2)},
+                                   {"evaluators_criteria": _along_training(0.2, n=2)}),
     "evaluators.flops_bias": ({"evaluators_flops_groups": _flops(-0.1)}, {"evaluators_flops_groups": _flops(0.1)},
                               {"evaluators_flops_groups": _flops(-0.1).query("evaluator == 'supernet-m0'")}),
     "dartspt.perturbation": (dict(zip(("search_genotypes", "nb201"), _darts_pt(1))),
@@ -165,7 +176,7 @@ CASES = {
 
 
 def test_every_claim_has_cases():
-    assert set(CASES) == {c.id for c in CLAIMS} and len(CLAIMS) == 17
+    assert set(CASES) == {c.id for c in CLAIMS} and len(CLAIMS) == 18
 
 
 def _verdict_of(claim_id, tables):

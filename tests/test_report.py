@@ -65,3 +65,33 @@ def test_tables_scroll_sideways_and_long_ones_fold_behind_a_summary():
     assert short.startswith('<div class="table-wrap">') and "1.23" in short and "<details>" not in short
     long = html_table(pd.DataFrame({"x": range(COLLAPSE_ROWS + 1)}))
     assert long.startswith("<details><summary>16 rows") and '<div class="table-wrap">' in long
+
+
+def test_train_section_calibrates_benchmark_cells_and_importance_shows_the_surrogate_sets(table):
+    import numpy as np
+    import pandas as pd
+
+    from cellprobe.report.importance_section import importance_section
+    from cellprobe.report.train_section import train_section
+
+    cells = table[table["reachable"]].head(8)
+    acc = cells["cifar10_test_acc"].to_numpy()
+    results = pd.DataFrame({"sample": "calibration", "sampler": "nb201-reachable", "arch_id": cells["arch_id"],
+                            "genotype": cells["arch_str"], "space": "nb201", "dataset": "cifar10-16", "seed": 0,
+                            "epochs": 6, "device": "cpu", "valid_acc": acc / 2, "valid_loss": 3 - acc / 50,
+                            "test_acc": acc / 2, "params_m": 0.1, "flops_m": 1.0})
+    section = train_section(results, nb201=table)
+    assert "Calibration: does this run" in section.body and "Kendall τ 1.00" in section.summary
+    assert "seed-to-seed" not in section.summary  # one seed: no seed-to-seed τ to report
+    assert "Calibration" not in train_section(results).body  # without the benchmark: no calibration
+    oi = pd.DataFrame({"space": "darts", "group": "top", "source": "surrogate:s", "arch_id": ["x", "x"],
+                       "n_neighbours": 3, "important": True, "oi": [0.5, 0.05], "op": ["skip_connect", "sep_conv_3x3"],
+                       "input": 0, "cell": "normal", "edge": [0, 1]})
+    predicted = pd.DataFrame({"space": "darts", "set": ["uniform"] * 4 + ["skip"] * 4, "sampler": ["uniform"] * 4 + ["skip"] * 4,
+                              "arch_id": [f"d{i}" for i in range(8)], "genotype": "g",
+                              "predicted_acc": np.linspace(93, 95, 8)})
+    trained = pd.DataFrame({"arch_id": ["d0", "d1", "d2", "d3"], "valid_acc": [1.0, 2.0, 3.0, 4.0],
+                            "test_acc": [1.0, 2.0, 4.0, 3.0]})
+    body = importance_section(oi, predicted=predicted, trained=trained).body
+    assert "Sample sets scored by the surrogate" in body and "<svg" in body
+    assert "The two ground truths" in body and "1.000" in body  # valid_acc ranks the four like the surrogate

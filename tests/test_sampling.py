@@ -59,6 +59,16 @@ def test_nb201_iso_draws_one_cell_per_class():
     assert len({g.canonical_key for g in archs}) == 500
 
 
+def test_nb201_reachable_draws_only_cells_whose_output_is_reachable():
+    from cellprobe.spaces.nb201 import benchmark_order
+
+    archs = sample_architectures("nb201-reachable", 400, 0)
+    assert all(g.reachable for g in archs) and len({g.arch_id for g in archs}) == 400
+    unreachable = sum(not g.reachable for g in sample_architectures("nb201", 400, 0))
+    assert unreachable > 0  # the plain sampler does draw them (about 2%)
+    assert sum(g.reachable for g in benchmark_order()) == 15_284  # the sampler's population
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -117,20 +117,20 @@ def _jobs(env) -> list[str]:
 #: forcing a group's targets on a copy of the finished run reruns exactly those jobs, side by side (everything
 #: they read is up to date). The groups run at once, each on its own copy. On SLURM every job pays for its
 #: scheduling, status polling and a nested Snakemake: a --forceall of the 61 jobs took 10.5 min on a 2-core
-#: machine, these 21 jobs 3.5 min.
+#: machine, 21 such jobs 3.5 min.
 GROUPS = [
     ["results/report/index.html"],
     ["results/evaluators/nb201/predictions/gates-hinge-78.parquet", "results/importance/nb201/predictors.parquet",
      "results/importance/nb201/search.parquet", "results/evaluators/darts/criteria.parquet",
      "results/importance/nb201/variants.parquet", "results/importance/darts/verification.parquet",
-     "results/motifs/nb201/nb201-top5/motifs.parquet", "results/search/nb201/darts-1st/0/trajectory.parquet",
-     "results/search/nb201/darts-1st/0/genotype.parquet", "results/controller/nb201/regularised/architectures.parquet",
-     "results/controller/nb201/trained/controller.pt", "results/train/prim.parquet",
-     "results/train/skip/shards/0.parquet"],
-    ["results/importance/darts/surrogate", "results/evaluators/darts/zero_cost/proxies.parquet",
-     "results/importance/nb201/oi.parquet", "results/search/darts/spos/0/scores.parquet",
-     "results/sample/prim.parquet"],
-    ["results/benchmarks/nb201.parquet", "results/benchmarks/nb301.parquet", "data/prepared/digits-hard/train.parquet"],
+     "results/motifs/nb201/nb201-top5/motifs.parquet", "results/search/nb201/spos/0/trajectory.parquet",
+     "results/search/nb201/spos/0/genotype.parquet", "results/controller/nb201/regularised/architectures.parquet",
+     "results/controller/nb201/trained/controller.pt", "results/train/calibration.parquet",
+     "results/train/calibration/shards/0.parquet"],
+    ["results/importance/darts/surrogate", "results/importance/darts/predicted.parquet",
+     "results/evaluators/darts/zero_cost/proxies.parquet", "results/importance/nb201/oi.parquet",
+     "results/search/darts/darts-1st/0/scores.parquet", "results/sample/prim.parquet"],
+    ["results/benchmarks/nb201.parquet", "results/benchmarks/nb301.parquet", "data/prepared/cifar10-16/train.parquet"],
 ]
 
 

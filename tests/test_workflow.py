@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from cellprobe.findings import CLAIMS
 from tiny import BIN, copy_run, differing_outputs, make_workdir, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -42,29 +43,39 @@ def _edit(module: Path) -> None:
 def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
     workdir = tiny_run
     assert (workdir / "results/benchmarks/nb201.parquet").stat().st_size > 100_000
-    for split in ("train", "valid", "test"):
-        assert (workdir / f"data/prepared/digits-hard/{split}.parquet").exists()
-    trained = pd.read_parquet(workdir / "results/train/primskip.parquet")
-    assert len(trained) == 3 * 2 and sorted(trained["seed"].unique()) == [0, 1]
+    for name in ("cifar10-16", "cifar10-16-small"):  # CIFAR-10 images from the repository's subset
+        for split in ("train", "valid", "test"):
+            assert (workdir / f"data/prepared/{name}/{split}.parquet").exists()
+    assert len(pd.read_parquet(workdir / "data/prepared/cifar10-16/train.parquet")) == 192
+    trained = pd.read_parquet(workdir / "results/train/calibration.parquet")
+    assert len(trained) == 4 * 2 and sorted(trained["seed"].unique()) == [0, 1] and set(trained["space"]) == {"nb201"}
     assert "wall_s" not in trained.columns  # timings are not results
-    assert sorted(p.name for p in (workdir / "results/train/primskip/shards").iterdir()) == ["0.parquet", "1.parquet"]
+    assert sorted(p.name for p in (workdir / "results/train/calibration/shards").iterdir()) == ["0.parquet", "1.parquet"]
     page = (workdir / "results/report/index.html").read_text()
     metrics = json.loads((workdir / "results/report/metrics.json").read_text())
     assert metrics["train.architectures"] > 0 and -1 <= metrics["train.seed_kendall_tau"] <= 1
+    assert -1 <= metrics["train.calibration.benchmark_kendall_tau.valid_loss"] <= 1
     assert "6,466 isomorphism classes" in page and "Architectures trained from scratch" in page
+    assert "Calibration: does this run" in page
     assert "Supernet search and wiring evolution" in page
-    assert "search_trajectory (nb201, darts-1st, 0)" in page  # provenance labelled from the tables themselves
+    assert "search_trajectory (darts, darts-1st, 0)" in page  # provenance labelled from the tables themselves
     for name in ("trajectory", "history", "genotype"):
-        assert (workdir / f"results/search/nb201/darts-1st/0/{name}.parquet").exists()
-    selected = pd.read_parquet(workdir / "results/search/darts/spos/0/genotype.parquet")
-    assert selected["selection"].tolist() == ["perturbation"]
-    from_search = pd.read_parquet(workdir / "results/train/search-darts.parquet")
+        assert (workdir / f"results/search/nb201/spos/0/{name}.parquet").exists()
+    spos = pd.read_parquet(workdir / "results/search/nb201/spos/0/history.parquet")
+    assert spos["epoch"].max() == 1  # nb201/spos overrides the space's epochs (2, not 1) and its dataset
+    selected = pd.read_parquet(workdir / "results/search/darts/darts-1st/0/genotype.parquet")
+    assert selected["selection"].tolist() == ["magnitude"]
+    from_search = pd.read_parquet(workdir / "results/sample/search-darts.parquet")
     assert set(from_search["arch_id"]) == set(selected["arch_id"])
-    scores = pd.read_parquet(workdir / "results/search/darts/spos/0/scores.parquet")
-    assert len(scores) == (2 + 3) * 2  # both sets, with and without batch-norm recalibration, at the one epoch
-    assert set(scores["arch_id"]) == (set(trained["arch_id"])
-                                      | set(pd.read_parquet(workdir / "results/train/uniform.parquet")["arch_id"]))
-    assert len(pd.read_parquet(workdir / "results/search/nb201/darts-1st/0/scores.parquet")) == 4 * 2
+    scores = pd.read_parquet(workdir / "results/search/darts/darts-1st/0/scores.parquet")
+    assert len(scores) == 4 * 2  # the uniform set, with and without batch-norm recalibration, at the one epoch
+    assert set(scores["arch_id"]) == set(pd.read_parquet(workdir / "results/sample/uniform.parquet")["arch_id"])
+    assert len(pd.read_parquet(workdir / "results/search/nb201/spos/0/scores.parquet")) == 4 * 2
+    # the DARTS-space sets are scored by the NAS-Bench-301 surrogate: distributions, motifs, evaluators' truth
+    predicted = pd.read_parquet(workdir / "results/importance/darts/predicted.parquet")
+    assert list(dict.fromkeys(predicted["set"])) == ["uniform", "skip", "prim", "primskip", "darts-pool", "search-darts"]
+    assert "Sample sets scored by the surrogate" in page
+    assert len(pd.read_parquet(workdir / "results/motifs/darts/darts-surrogate-top5/motifs.parquet")) >= 0
     assert "Operator importance" in page and "Predictors: Kendall τ" in page
     predictors = pd.read_parquet(workdir / "results/importance/nb201/predictors.parquet")
     assert sorted(predictors["predictor"]) == ["gates", "rf"] and (predictors["tau_mean"] > 0.3).all()
@@ -75,7 +86,6 @@ def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
     assert "ENAS controller" in page
     motifs = pd.read_parquet(workdir / "results/motifs/nb201/nb201-top5/motifs.parquet")
     assert len(motifs) and motifs["q_value"].notna().all()
-    assert len(pd.read_parquet(workdir / "results/train/motif-darts.parquet")) == 2 * 2
     criteria = pd.read_parquet(workdir / "results/evaluators/darts/criteria.parquet")
     assert any(e.startswith("supernet-") for e in criteria["evaluator"])
     assert any(e.startswith("zc-") for e in criteria["evaluator"])
@@ -97,11 +107,11 @@ def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
     assert "Surrogates: held-out Kendall τ" in page
     # the page opens with the findings: every claim with a verdict (also a table and metrics)
     findings = pd.read_parquet(workdir / "results/report/findings.parquet")
-    assert len(findings) == 17 and findings["verdict"].isin(["reproduced", "contradicted",
+    assert len(findings) == len(CLAIMS) and findings["verdict"].isin(["reproduced", "contradicted",
                                                                "inconclusive at this scale"]).all()
     assert page.index('id="findings"') < page.index('id="importance"')
     metrics = json.loads((workdir / "results/report/metrics.json").read_text())
-    assert sum(metrics[f"findings.{k}"] for k in ("reproduced", "contradicted", "inconclusive")) == 17
+    assert sum(metrics[f"findings.{k}"] for k in ("reproduced", "contradicted", "inconclusive")) == len(CLAIMS)
     again = snakemake(workdir, "--dry-run")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
@@ -115,9 +125,8 @@ def test_a_moved_checkout_has_nothing_to_do_and_an_edit_reruns_its_stage(tiny_ru
     jobs = _dry_jobs(moved)
     assert jobs.get("motifs_mine") == 2 and jobs.get("report") == 1
     for rule in ("search_run", "search_select", "importance_oi", "controller_train", "evaluators_zero_cost",
-                 "benchmarks_nb201", "prep_dataset"):
+                 "benchmarks_nb201", "prep_dataset", "sample_set", "train_shard"):
         assert rule not in jobs, rule
-    assert jobs.get("sample_set") == 1 and jobs.get("train_shard") == 2  # motif-darts follows the DARTS motifs
 
 
 def test_parameter_change_reruns_only_the_affected_rule(tiny_run, tmp_path):
@@ -131,12 +140,12 @@ def test_parameter_change_reruns_only_the_affected_rule(tiny_run, tmp_path):
     params.write_text(yaml.safe_dump(changed, sort_keys=False))
     jobs = _dry_jobs(workdir)
     assert {"train_shard", "train_gather", "report"} <= set(jobs)
-    # the DARTS surrogate learns NAS-Bench-301, not this run's training: no importance stage follows
+    # the DARTS surrogate learns NAS-Bench-301, not this run's training: no importance stage follows, and
+    # neither do the motifs (NB201's from its table, the DARTS ones from the surrogate)
     for rule in ("benchmarks_nb201", "benchmarks_nb301", "prep_dataset", "search_run", "search_select",
-                 "search_score", "importance_surrogate", "importance_oi", "importance_variants"):
+                 "search_score", "importance_surrogate", "importance_oi", "importance_variants", "importance_predict",
+                 "sample_set", "motifs_mine", "evaluators_criteria"):
         assert rule not in jobs, rule
-    assert jobs.get("sample_set") == 1  # motif-darts (drawn from the trained samples' motifs)
-    assert jobs.get("motifs_mine") == 1  # the DARTS one; NB201's comes from the benchmark table
     assert "controller_train" not in jobs  # the controller reads no training result
 
 
@@ -246,17 +255,17 @@ def test_killed_snakemake_resumes_with_rerun_incomplete(tiny_run, tmp_path):
     workdir, reference = copy_run(tiny_run, tmp_path / "killed"), copy_run(tiny_run, tmp_path / "reference")
     for run in (workdir, reference):  # a longer search (its settings change: it reruns, from scratch)
         params = yaml.safe_load((run / "params.yaml").read_text())
-        params["search"]["spaces"]["nb201"]["epochs"] = 4
+        params["search"]["overrides"]["nb201/spos"]["epochs"] = 8
         (run / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-        (run / "results/search/nb201/darts-1st/0/checkpoint.pt").unlink()
-    target = "results/search/nb201/darts-1st/0/trajectory.parquet"
+        (run / "results/search/nb201/spos/0/checkpoint.pt").unlink()
+    target = "results/search/nb201/spos/0/trajectory.parquet"
     assert snakemake(reference, target).returncode == 0
 
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.Popen([str(BIN / "snakemake"), "--workflow-profile", "workflow/profiles/default", "--cores", "2",
                              target], cwd=workdir, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    checkpoint = workdir / "results/search/nb201/darts-1st/0/checkpoint.pt"
+    checkpoint = workdir / "results/search/nb201/spos/0/checkpoint.pt"
     deadline = time.time() + 300
     while time.time() < deadline and not checkpoint.exists() and proc.poll() is None:
         time.sleep(0.05)

@@ -15,28 +15,29 @@ COPY = ["Snakefile", "params.yaml", "workflow", "data/benchmarks", "src/cellprob
 
 
 def tiny_params(params: dict) -> dict:
-    """The default pipeline, shrunk (the same set names, so that dvc.yaml's stages apply): a few
-    architectures per set, one epoch, a 4-channel network, short searches and analyses."""
+    """The default pipeline, shrunk (the same set and dataset names, so that dvc.yaml's stages apply): a few
+    hundred CIFAR-10 images, a few architectures per set, one epoch, a 4-channel network, short searches and
+    analyses."""
+    for name, sizes in (("cifar10-16", (192, 128, 64)), ("cifar10-16-small", (128, 64, 64))):
+        params["prep"]["datasets"][name]["options"].update(dict(zip(("train_size", "valid_size", "test_size"), sizes)))
     params["sample"]["sets"] = {
-        "uniform": {"sampler": "uniform", "size": 2, "seed": 0},
-        "skip": {"sampler": "skip", "size": 1, "seed": 1},
-        "prim": {"sampler": "prim", "size": 1, "seed": 2},
+        "uniform": {"sampler": "uniform", "size": 4, "seed": 0},
+        "skip": {"sampler": "skip", "size": 2, "seed": 1},
+        "prim": {"sampler": "prim", "size": 2, "seed": 2},
         "primskip": {"sampler": "primskip", "size": 3, "seed": 3},
+        "darts-pool": {"sampler": "uniform", "size": 60, "seed": 6},
         "search-darts": {"sampler": "search", "space": "darts"},
         "nb201-uniform": {"sampler": "nb201", "size": 4, "seed": 0},
-        "motif-darts": {"sampler": "motif", "space": "darts", "motifs": "darts-trained", "rank": 1, "size": 2,
-                        "seed": 5},
+        "calibration": {"sampler": "nb201-reachable", "size": 4, "seed": 7},
     }
-    params["search"]["runs"] = {"darts": ["spos"], "nb201": ["darts-1st"]}
+    params["search"]["runs"] = {"darts": ["darts-1st"], "nb201": ["spos"]}
     params["search"]["spaces"] = {"darts": {"C": 4, "depth": 3, "epochs": 1}, "nb201": {"C": 4, "depth": 1, "epochs": 1}}
     params["search"]["selection"].update({"perturbation_for": ["spos"],
                                           "perturbation": {"tune_every": 0, "tune_steps": 0, "eval_images": 32}})
-    params["search"]["overrides"] = {}
-    params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform", "primskip"], "nb201": ["nb201-uniform"]},
+    params["search"]["overrides"] = {"nb201/spos": {"epochs": 2, "dataset": "cifar10-16"}}  # a dataset per method
+    params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform"], "nb201": ["nb201-uniform"]},
                                    "recalibrate_batches": 1, "eval_images": 32}
-    params["train"].update({"sets": ["uniform", "skip", "prim", "primskip", "search-darts", "motif-darts"],
-                            "seeds": [0, 1],
-                            "shards": 2})
+    params["train"].update({"sets": ["calibration"], "seeds": [0, 1], "shards": 2})
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
         "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1},
         "search": {"predictor": "rf", "loss": "hinge", "initial": 10, "per_stage": 5, "stages": 2, "seeds": [0]}})
@@ -44,10 +45,8 @@ def tiny_params(params: dict) -> dict:
         "surrogate": {"predictor": "gates", "loss": "hinge", "seed": 0, "options": {"epochs": 5}, "folds": 2},
         "pool": {"sampler": "uniform", "size": 40}, "disable": 1, "steps": 1, "ablate": 1,
     })
-    params["motifs"]["sets"]["darts-trained"].update({"top": 1.0, "min_support": 0.4})
-    params["motifs"]["sets"]["darts-trained"]["truth"]["sets"] = ["uniform", "primskip"]
+    params["motifs"]["sets"]["darts-surrogate-top5"].update({"top": 0.2, "min_support": 0.4})
     params["motifs"]["reference_size"] = 100
-    params["evaluators"]["truth"]["darts"]["sets"] = ["uniform", "primskip"]
     params["evaluators"]["zero_cost"]["archs"] = 30
     params["controller"]["settings"] = {"controller_steps": 2, "buffer_warmup": 2, "supernet": {"epochs": 2}}
     params["controller"]["analysis"].update({"n_archs": 16, "n_pairs": 20, "score_images": 32})

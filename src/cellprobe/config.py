@@ -154,7 +154,8 @@ class _References:
             raise ParamsError(f"{where}: {name!r} is not a prepared dataset (prep.datasets has: {_names(self.datasets)})")
 
     def truth(self, where: str, truth: dict, space: str) -> None:
-        """A ground truth of ``space``: a benchmark table of that space with the column, or trained sets of it."""
+        """A ground truth of ``space``: a benchmark table of that space with the column, trained sets of it, or
+        sets its importance surrogate scores."""
         if truth.get("source") == "benchmark":
             from cellprobe.ground_truth import BENCHMARKS
 
@@ -165,6 +166,18 @@ class _References:
             if not any(column in b.columns for b in tables):
                 columns = ", ".join(c for b in tables for c in b.columns)
                 raise ParamsError(f"{where}.truth.column: {column!r} is not a {space} benchmark column ({columns})")
+            return
+        if truth.get("source") == "surrogate":
+            from cellprobe.ground_truth import looked_up
+
+            group = self.params.get("importance", {}).get(space, {})
+            if space not in self.params.get("importance", {}).get("spaces", []) or looked_up(group.get("truth", {})):
+                raise ParamsError(f"{where}.truth: source surrogate needs importance.spaces to list {space!r} with a "
+                                  "truth that a surrogate learns (a sample benchmark or trained sets)")
+            for name in truth.get("sets", []):
+                if name not in group.get("predict", []):
+                    raise ParamsError(f"{where}.truth.sets: {name!r} is not scored by the {space} surrogate "
+                                      f"(importance.{space}.predict has: {_names(group.get('predict', []))})")
             return
         for name in truth.get("sets", []):
             if name not in self.trained:
@@ -199,9 +212,16 @@ class _References:
         runs = search.get("runs", {})
         if any(runs.values()):
             self.dataset("search.dataset", search.get("dataset"))
+        overrides = search.get("overrides", {})
         for space, methods in runs.items():
             if methods and space not in search.get("spaces", {}):
                 raise ParamsError(f"search.spaces: no supernet size for space {space!r}")
+            for method in methods or []:
+                for where, entry in ((f"search.spaces.{space}", search["spaces"][space]),
+                                     (f"search.overrides.{method}", overrides.get(method, {})),
+                                     (f"search.overrides.{space}/{method}", overrides.get(f"{space}/{method}", {}))):
+                    if "dataset" in entry:
+                        self.dataset(f"{where}.dataset", entry["dataset"])
         for space, names in search.get("scoring", {}).get("sets", {}).items():
             for name in names:
                 where = f"search.scoring.sets.{space}"
@@ -222,6 +242,8 @@ class _References:
         spaces = importance.get("spaces", [])
         for space in spaces:
             where, group = f"importance.{space}", importance.get(space, {})
+            if group["truth"].get("source") == "surrogate":
+                raise ParamsError(f"{where}.truth: the surrogate learns this truth; it cannot be its own source")
             self.truth(where, group["truth"], space)
             from cellprobe.ground_truth import looked_up
 
@@ -237,6 +259,15 @@ class _References:
             if not benchmark and (group["predictors"]["names"] or group["search"]["stages"]):
                 raise ParamsError(f"{where}: predictors and search run over a whole benchmark; this space's truth "
                                   "is learnt by a surrogate (set predictors.names: [] and search.stages: 0)")
+            for name in group.get("predict", []):
+                if name not in self.sets:
+                    raise ParamsError(f"{where}.predict: {name!r} is not a sample set (sample.sets has: "
+                                      f"{_names(self.sets)})")
+                if _set_space(self.sets[name]) != space:
+                    raise ParamsError(f"{where}.predict: {name!r} holds {_set_space(self.sets[name])} architectures")
+                if benchmark:
+                    raise ParamsError(f"{where}.predict: the {space} truth is looked up in its table; there is no "
+                                      "surrogate to score sets")
         for name, spec in self.sets.items():
             if spec.get("sampler") == "importance" and spec.get("space") not in spaces:
                 raise ParamsError(f"sample.sets.{name}: importance.spaces does not list {spec.get('space')!r} to "

@@ -1,7 +1,7 @@
 """The ground truth of a stage: which architectures are known, and how good each one is.
 
 Importance, motifs, evaluators, the controller analysis and the report all need the same answer to
-"how accurate is this architecture?", from one of two sources:
+"how accurate is this architecture?", from one of three sources:
 
 * a **benchmark table** (:meth:`GroundTruth.from_benchmark`), one accuracy column; the label is
   ``benchmark:<column>``. The column names the table (:data:`BENCHMARKS`): the NB201 table's
@@ -11,7 +11,10 @@ Importance, motifs, evaluators, the controller analysis and the report all need 
 * **trained results** (:meth:`GroundTruth.from_trained`): ``train_result`` rows of this run, one metric
   (``valid_acc``, ``test_acc`` or ``train_acc``). **Seed-averaging rule:** an architecture trained with
   several seeds counts once, with the mean of the metric over its seeds; architectures keep the order in
-  which they first appear in the rows (so the sample sets' order). The label is ``trained:<metric>``.
+  which they first appear in the rows (so the sample sets' order). The label is ``trained:<metric>``;
+* **a surrogate's predictions** (:meth:`GroundTruth.from_predicted`): ``surrogate_predictions`` rows of
+  sample sets scored by the importance stage's surrogate (a predictor fitted on a sample benchmark such as
+  NAS-Bench-301: the redundancy paper's DARTS-space oracle). The label is ``surrogate:predicted_acc``.
 
 The stages choose the metric in ``params.yaml``; by default decisions taken inside the pipeline (fitting
 the OI surrogate, verifying OI, mining the motifs of the best cells) use ``valid_acc``, and the
@@ -137,6 +140,23 @@ class GroundTruth:
                               "flops_m": grouped["flops_m"].first()}).reset_index()
         return cls(space, f"trained:{metric}", frame)
 
+    @classmethod
+    def from_predicted(cls, predictions: pd.DataFrame, sets: Sequence[str] = ()) -> GroundTruth:
+        """``surrogate_predictions`` rows of one space (of the named ``sets``; all when empty), each
+        architecture once (its first row: a surrogate gives one architecture one value)."""
+        rows = predictions[predictions["set"].isin(list(sets))] if sets else predictions
+        missing = sorted(set(sets) - set(predictions["set"]))
+        if missing:
+            raise GroundTruthError(f"the surrogate did not score the sample set(s) {', '.join(missing)}")
+        spaces = sorted(set(rows["space"]))
+        if len(spaces) != 1:
+            raise GroundTruthError(f"the surrogate predictions hold {', '.join(spaces) or 'no'} architectures; "
+                                   "expected one space")
+        rows = rows.drop_duplicates("arch_id")
+        frame = pd.DataFrame({"arch_id": rows["arch_id"], "genotype": rows["genotype"],
+                              "true": rows["predicted_acc"].astype("float64")})
+        return cls(spaces[0], "surrogate:predicted_acc", frame.reset_index(drop=True))
+
     # -- what it holds -------------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.table)
@@ -210,15 +230,21 @@ def benchmark_oracle(table: pd.DataFrame, column: str = "cifar10_test_acc") -> B
 
 
 def load_ground_truth(*, benchmark=None, column: str = "cifar10_test_acc", train=(), metric: str = "valid_acc",
-                      space: str | None = None) -> GroundTruth:
+                      predicted=None, predicted_sets: Sequence[str] = (), space: str | None = None) -> GroundTruth:
     """The ground truth of a stage from its files: a benchmark table (``benchmark``, one ``column``, which
-    names the table's kind) or ``train_result`` tables (``train``, one ``metric``, of ``space``) — exactly
-    one of the two."""
-    from cellprobe.tables import TRAIN_RESULT, read_frame, read_frames
+    names the table's kind), ``train_result`` tables (``train``, one ``metric``, of ``space``) or a
+    surrogate's ``surrogate_predictions`` table (``predicted``, of ``predicted_sets``) — exactly one."""
+    from cellprobe.tables import SURROGATE_PREDICTIONS, TRAIN_RESULT, read_frame, read_frames
 
     train = list(train or [])
-    if (benchmark is None) == (not train):
-        raise GroundTruthError("give exactly one ground truth: a benchmark table or train_result tables")
+    if sum((benchmark is not None, bool(train), predicted is not None)) != 1:
+        raise GroundTruthError("give exactly one ground truth: a benchmark table, train_result tables or "
+                               "surrogate predictions")
+    if predicted is not None:
+        truth = GroundTruth.from_predicted(read_frame(predicted, SURROGATE_PREDICTIONS), predicted_sets)
+        if space is not None and space != truth.space:
+            raise GroundTruthError(f"the surrogate predictions hold {truth.space} architectures, not {space}")
+        return truth
     if benchmark is not None:
         truth = GroundTruth.from_benchmark(read_frame(benchmark, benchmark_of(column).schema), column)
         if space is not None and space != truth.space:

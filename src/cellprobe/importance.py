@@ -48,6 +48,7 @@ __all__ = [
     "ablation_variants",
     "ablation_test",
     "fit_surrogate",
+    "predicted_sets",
     "importance_table",
     "variants_table",
     "verification",
@@ -102,6 +103,27 @@ def predictor_oracle(predictor, calibration: tuple[Sequence[Genotype], Sequence[
 def surrogate_oracle(predictor) -> PredictorOracle:
     """A fitted surrogate as an oracle in accuracy points: calibrated on its own training set."""
     return predictor_oracle(predictor, (predictor.training_genotypes(), predictor.train_table_["y"].to_numpy()))
+
+
+def predicted_sets(predictor, samples: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Sample sets (``arch_sample`` tables by name) scored by a fitted surrogate, in accuracy points
+    (:func:`surrogate_oracle`): one ``surrogate_predictions`` row per architecture of each set, in the
+    sets' order. Every set must hold architectures of the surrogate's space."""
+    oracle = surrogate_oracle(predictor)
+    space = get_space(predictor.space)
+    frames = []
+    for name, sample in samples.items():
+        other = sorted(set(sample["space"]) - {space.name})
+        if other:
+            raise ImportanceError(f"sample set {name!r} holds {', '.join(other)} architectures; the surrogate "
+                                  f"scores {space.name} ones")
+        genotypes = [space.parse(g) for g in sample["genotype"]]
+        frames.append(pd.DataFrame({"space": space.name, "set": name, "sampler": sample["sampler"].astype(str),
+                                    "arch_id": sample["arch_id"], "genotype": sample["genotype"],
+                                    "predicted_acc": oracle(genotypes) if genotypes else np.zeros(0)}))
+    if not frames:
+        raise ImportanceError("no sample sets to score")
+    return pd.concat(frames, ignore_index=True)
 
 
 # -- which architectures ----------------------------------------------------------------------------

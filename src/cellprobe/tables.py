@@ -524,6 +524,24 @@ SURROGATE_FOLDS = register(
     )
 )
 
+SURROGATE_PREDICTIONS = register(
+    TableSchema(
+        "surrogate_predictions",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("set", pa.string(), nullable=False),
+            pa.field("sampler", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("predicted_acc", pa.float64(), nullable=False),
+        ),
+        "Sample sets scored by the OI surrogate (a predictor fitted on the space's ground truth): its prediction in "
+        "accuracy points, calibrated on its training set. The DARTS-space oracle of the redundancy paper "
+        "(NAS-Bench-301): sampler distributions, motifs of the predicted best, supernets ranked against it.",
+    )
+)
+
 PREDICTOR_SEARCH = register(
     TableSchema(
         "predictor_search",

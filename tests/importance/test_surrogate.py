@@ -103,3 +103,35 @@ def test_variants_are_scored_by_the_surrogate(table_path, tmp_path):
     both = cellprobe("importance", "verify", "--variants", variants_path, "--surrogate", out, "--benchmark",
                      table_path, "--results", tmp_path / "r2.parquet", "--tests", tmp_path / "t2.parquet")
     assert both.returncode == 1 and "not both" in both.stderr and not (tmp_path / "r2.parquet").exists()
+
+
+def test_sample_sets_scored_by_the_surrogate_are_a_ground_truth(table_path, tmp_path):
+    from cellprobe.ground_truth import load_ground_truth
+    from cellprobe.sampling import sample_table
+    from cellprobe.tables import SAMPLE_SET, SURROGATE_PREDICTIONS
+
+    out = tmp_path / "surrogate"
+    assert cellprobe("importance", "surrogate", "--space", "darts", "--benchmark", table_path, "--column",
+                     "cifar10_val_acc", "--predictor", "rf", "--out", out).returncode == 0
+    sets = {name: write_table(sample_table(sampler, 12, seed), tmp_path / f"{name}.parquet", SAMPLE_SET,
+                              {"name": name, "sampler": sampler, "seed": seed})
+            for name, sampler, seed in (("uniform", "uniform", 0), ("skip", "skip", 1))}
+    predicted = tmp_path / "predicted.parquet"
+    result = cellprobe("importance", "predict", "--surrogate", out, "--sets", *sets.values(), "--out", predicted)
+    assert result.returncode == 0, result.stderr
+    table = read_frame(predicted, SURROGATE_PREDICTIONS)
+    assert table["set"].tolist() == ["uniform"] * 12 + ["skip"] * 12 and set(table["sampler"]) == {"uniform", "skip"}
+    skip = sample_table("skip", 12, 1)
+    oracle = surrogate_oracle(load_predictor(out))
+    from cellprobe.spaces import get_space
+
+    expected = oracle([get_space("darts").parse(g) for g in skip["genotype"]])
+    assert np.allclose(table[table["set"] == "skip"]["predicted_acc"], expected)
+    truth = load_ground_truth(predicted=predicted, predicted_sets=["skip"])
+    assert truth.source == "surrogate:predicted_acc" and truth.space == "darts" and len(truth) == 12
+    assert np.allclose(truth.scores(), expected)
+    with pytest.raises(Exception, match="did not score the sample set"):
+        load_ground_truth(predicted=predicted, predicted_sets=["prim"])
+    nb201 = write_table(sample_table("nb201", 5, 0), tmp_path / "nb201.parquet", SAMPLE_SET, {"name": "cells"})
+    bad = cellprobe("importance", "predict", "--surrogate", out, "--sets", nb201, "--out", tmp_path / "bad.parquet")
+    assert bad.returncode == 1 and "holds nb201 architectures" in bad.stderr and not (tmp_path / "bad.parquet").exists()

@@ -41,9 +41,12 @@ def trained(names):
 
 
 def truth_inputs(truth, space):
-    """The files behind a ground truth: the space's benchmark table, or the trained sets' results."""
+    """The files behind a ground truth: the space's benchmark table, the trained sets' results, or the
+    space's surrogate predictions (rule importance_predict)."""
     if truth["source"] == "benchmark":
         return [benchmark_table(benchmark_of(truth["column"]).name)]
+    if truth["source"] == "surrogate":
+        return [rules.importance_predict.output.table.format(space=space)]
     return trained(truth["sets"])
 
 
@@ -51,6 +54,8 @@ def truth_args(truth, files):
     """The CLI options of a ground truth (cellprobe.cli.common.add_truth_options) over its files."""
     if truth["source"] == "benchmark":
         return f"--benchmark {files[0]} --column {truth['column']}"
+    if truth["source"] == "surrogate":
+        return f"--predicted {files[0]} --predicted-sets {' '.join(truth['sets'])}"
     return f"--train {' '.join(files)} --metric {truth['metric']}"
 
 

@@ -32,6 +32,25 @@ rule importance_surrogate:
         " --out {output.surrogate} 2> {log}"
 
 
+rule importance_predict:
+    """Sample sets scored by the surrogate: the space's oracle for the motifs and evaluators (source: surrogate)."""
+    input:
+        surrogate=rules.importance_surrogate.output.surrogate,
+        sets=lambda w: [rules.sample_set.output.table.format(name=name) for name in IMP[w.space]["predict"]],
+        code=code(*IMP_CODE, "predictors"),
+    output:
+        table=f"{IMP_DIR}/predicted.parquet",
+    log:
+        f"{RESULTS}/importance/logs/{{space}}-predict.log",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "cellprobe importance predict --surrogate {input.surrogate} --sets {input.sets} --out {output.table} 2> {log}"
+
+
 rule importance_oi:
     input:
         source=oi_source,

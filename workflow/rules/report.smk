@@ -7,7 +7,7 @@ rule report:
     input:
         **REPORT_INPUTS,
         known_cells="data/benchmarks/darts_known_cells.json",
-        code=code("report", "findings.py", "ground_truth.py", "cli/report.py"),
+        code=code("report", "findings.py", "ground_truth.py", "analysis/calibration.py", "cli/report.py"),
     output:
         html=f"{RESULTS}/report/index.html",
         metrics=f"{RESULTS}/report/metrics.json",

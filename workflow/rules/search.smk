@@ -6,8 +6,8 @@ include: "helpers/search.smk"
 
 rule search_run:
     input:
-        train=prepared(SEARCH["dataset"]),
-        valid=prepared(SEARCH["dataset"], "valid"),
+        train=search_data(),
+        valid=search_data("valid"),
         code=code(*SEARCH_CODE),
     output:
         trajectory=f"{SEARCH_DIR}/trajectory.parquet",
@@ -42,8 +42,8 @@ rule search_run:
 rule search_select:
     input:
         supernet=rules.search_run.output.supernet,
-        train=prepared(SEARCH["dataset"]),
-        valid=prepared(SEARCH["dataset"], "valid"),
+        train=search_data(),
+        valid=search_data("valid"),
         code=code(*SEARCH_CODE, "search/select.py"),
     output:
         genotypes=f"{SEARCH_DIR}/genotype.parquet",
@@ -76,8 +76,8 @@ rule search_score:
     input:
         supernet=rules.search_run.output.supernet,
         archs=scoring_inputs,
-        train=prepared(SEARCH["dataset"]),
-        valid=prepared(SEARCH["dataset"], "valid"),
+        train=search_data(),
+        valid=search_data("valid"),
         code=code(*SEARCH_CODE, "search/select.py"),
     output:
         scores=f"{SEARCH_DIR}/scores.parquet",

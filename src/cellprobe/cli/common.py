@@ -63,7 +63,8 @@ def run_device(args):
 
 
 def add_truth_options(parser: argparse.ArgumentParser, *, metric: str = "valid_acc") -> None:
-    """The ground-truth options: a benchmark table and its column, or train_result tables and a metric."""
+    """The ground-truth options: a benchmark table and its column, train_result tables and a metric, or a
+    surrogate's predictions of sample sets."""
     group = parser.add_argument_group("ground truth (one of)")
     group.add_argument("--benchmark", type=Path, help="benchmark table (nb201_benchmark)")
     group.add_argument("--column", default="cifar10_test_acc", help="benchmark accuracy column")
@@ -71,6 +72,8 @@ def add_truth_options(parser: argparse.ArgumentParser, *, metric: str = "valid_a
                        help="train_result tables (each architecture: the mean of --metric over its seeds)")
     group.add_argument("--metric", default=metric, choices=["valid_acc", "test_acc", "train_acc"],
                        help=f"train_result column (default {metric})")
+    group.add_argument("--predicted", type=Path, help="surrogate_predictions table (importance predict)")
+    group.add_argument("--predicted-sets", nargs="*", default=[], help="its sample sets (default: all)")
 
 
 def load_truth(args, space: str | None = None):
@@ -78,7 +81,7 @@ def load_truth(args, space: str | None = None):
     from cellprobe.ground_truth import load_ground_truth
 
     return load_ground_truth(benchmark=args.benchmark, column=args.column, train=args.train, metric=args.metric,
-                             space=space)
+                             predicted=args.predicted, predicted_sets=args.predicted_sets, space=space)
 
 
 def load_data(folder: Path, names=("train", "valid")) -> dict:

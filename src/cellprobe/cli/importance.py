@@ -1,4 +1,4 @@
-"""``cellprobe importance surrogate|oi|variants|verify|predictors|search``: operator importance and its checks."""
+"""``cellprobe importance surrogate|predict|oi|variants|verify|predictors|search``: operator importance and its checks."""
 
 from __future__ import annotations
 
@@ -35,6 +35,27 @@ def _surrogate(args) -> None:
         say(f"wrote {args.folds_out}: held-out Kendall tau {folds['tau'].mean():.3f} over {args.folds} folds")
     say(f"wrote {args.out}: {args.predictor} ({args.loss}) fitted on {len(truth)} {truth.space} architectures "
         f"({truth.source})")
+
+
+def _predict(args) -> None:
+    from cellprobe.importance import predicted_sets
+    from cellprobe.predictors import load_predictor
+    from cellprobe.tables import SAMPLE_SET, SURROGATE_PREDICTIONS, read_frame, read_metadata, write_table
+
+    run_device(args)
+    predictor = load_predictor(args.surrogate)
+    samples = {}
+    for path in args.sets:
+        table = read_frame(path, SAMPLE_SET)
+        name = read_metadata(path).get("name") or Path(path).stem
+        if name in samples:
+            raise CellprobeError(f"{path}: a second sample set named {name!r}")
+        samples[name] = table
+    table = predicted_sets(predictor, samples)
+    write_table(table, args.out, SURROGATE_PREDICTIONS, {"surrogate": args.surrogate.name})
+    means = table.groupby("set", sort=False)["predicted_acc"].mean()
+    say(f"wrote {args.out}: {len(table)} architectures; mean predicted accuracy "
+        + ", ".join(f"{name} {value:.2f}%" for name, value in means.items()))
 
 
 def _oi(args) -> None:
@@ -149,6 +170,13 @@ def register(commands) -> None:
     add_run_options(p, device=False)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_surrogate)
+
+    p = sub.add_parser("predict", help="sample sets scored by the fitted surrogate (the space's oracle)")
+    p.add_argument("--surrogate", required=True, type=Path, help="fitted predictor (written by importance surrogate)")
+    p.add_argument("--sets", required=True, nargs="+", type=Path, help="arch_sample tables (sample stage)")
+    add_run_options(p, device=False)
+    p.add_argument("--out", required=True, type=Path, help="surrogate_predictions table")
+    p.set_defaults(func=_predict)
 
     p = sub.add_parser("oi", help="operator importance of the top/middle/bottom architectures")
     add_space(p)

@@ -30,7 +30,7 @@ def _sample(args) -> None:
 
 def register(commands) -> None:
     p = commands.add_parser("sample", help="draw a named set of distinct architectures")
-    p.add_argument("--sampler", help="sampler name (uniform, prim, skip, primskip, nb201, nb201-iso)")
+    p.add_argument("--sampler", help="sampler name (uniform, prim, skip, primskip, nb201, nb201-iso, nb201-reachable)")
     p.add_argument("--size", type=int, help="number of architectures")
     p.add_argument("--from-search", type=Path, nargs="+", help="search_genotypes tables: take their architectures")
     p.add_argument("--from-importance", type=Path, help="importance_variants table: take its variants")

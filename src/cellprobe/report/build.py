@@ -91,13 +91,14 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
     if paths.get("train"):
         from cellprobe.report.train_section import train_section
 
-        sections.append(train_section(load("train")))
+        sections.append(train_section(load("train"), nb201=nb201))
     if paths.get("importance_oi"):
         from cellprobe.report.importance_section import importance_section
 
         sections.append(importance_section(load("importance_oi"), load("importance_results"),
                                            load("importance_tests"), load("predictors"), load("predictor_search"),
-                                           folds=load("surrogate_folds"), nb301=load("nb301")))
+                                           folds=load("surrogate_folds"), nb301=load("nb301"),
+                                           predicted=load("surrogate_predictions"), trained=load("train")))
     if paths.get("motifs"):
         from cellprobe.report.motifs_section import motifs_section
 
@@ -128,5 +129,6 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
             train=load("train"), importance_oi=load("importance_oi"), predictors=load("predictors"),
             predictor_search=load("predictor_search"), surrogate_folds=load("surrogate_folds"),
             criteria=load("evaluators_criteria"), motifs=load("motifs"),
-            controller=load("controller_correlations"), findings=claims), metrics)
+            controller=load("controller_correlations"), findings=claims, nb201=nb201,
+            surrogate_predictions=load("surrogate_predictions")), metrics)
     return page

@@ -133,12 +133,48 @@ def _search_table(search: pd.DataFrame) -> pd.DataFrame:
                                       worst_best_rank=("best_rank", "max")).reset_index()
 
 
+def _predicted_table(predicted: pd.DataFrame) -> pd.DataFrame:
+    rows = predicted.drop_duplicates(["set", "arch_id"])
+    pooled = rows["predicted_acc"].quantile(0.9)
+    table = (rows.groupby(["space", "set", "sampler"], sort=False)["predicted_acc"]
+             .agg(cells="size", mean="mean", median="median", std="std",
+                  top_decile=lambda v: 100 * (v >= pooled).mean()).reset_index())
+    return table.rename(columns={"mean": "mean (%)", "median": "median (%)", "std": "std (points)",
+                                 "top_decile": "in the pooled top 10% (%)"})
+
+
+def _predicted_figure(predicted: pd.DataFrame) -> str:
+    rows = predicted.drop_duplicates(["set", "arch_id"])
+    names = list(dict.fromkeys(rows["set"]))
+    fig, axes = new_figure(width=max(4.5, 1.2 * len(names) + 2), height=3.2)
+    ax = axes[0][0]
+    ax.violinplot([rows.loc[rows["set"] == n, "predicted_acc"].to_numpy() for n in names], showmedians=True)
+    ax.set_xticks(range(1, len(names) + 1), names)
+    ax.set_ylabel("predicted CIFAR-10 accuracy (%)")
+    return svg(fig)
+
+
+def _agreement(predicted: pd.DataFrame, trained: pd.DataFrame) -> pd.DataFrame | None:
+    """Kendall τ between the surrogate's prediction and this run's from-scratch accuracies (seed means)."""
+    from scipy.stats import kendalltau
+
+    both = (trained.groupby("arch_id")[["valid_acc", "test_acc"]].mean()
+            .join(predicted.drop_duplicates("arch_id").set_index("arch_id")["predicted_acc"], how="inner"))
+    if len(both) < 3:
+        return None
+    return pd.DataFrame([{"trained metric": m, "architectures": len(both),
+                          "Kendall τ": kendalltau(both["predicted_acc"], both[m]).statistic}
+                         for m in ("valid_acc", "test_acc")])
+
+
 def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
                        tests: pd.DataFrame | None = None, predictors: pd.DataFrame | None = None,
                        search: pd.DataFrame | None = None, *, folds: pd.DataFrame | None = None,
-                       nb301: pd.DataFrame | None = None) -> Section:
+                       nb301: pd.DataFrame | None = None, predicted: pd.DataFrame | None = None,
+                       trained: pd.DataFrame | None = None) -> Section:
     """OI distributions, share of important ops, residual vs other skips, disabling curves, ablation tests,
-    and the surrogates' held-out Kendall τ."""
+    the surrogates' held-out Kendall τ, the sample sets they score (per sampler) and, where the run trained
+    some of those architectures, how the two ground truths agree."""
     summary_table = _summary(oi)
     sources = ", ".join(f"{space}: <code>{source}</code>" for space, source in
                         oi.groupby("space")["source"].first().items())
@@ -168,6 +204,17 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
                   "<p>Each surrogate refitted on all but one fold of its ground truth and ranking the fold left out "
                   f"(k-fold cross-validation): how far its OI can be trusted.{known}</p>",
                   _html_table(held)]
+    if predicted is not None and len(predicted):
+        parts += ["<h3>Sample sets scored by the surrogate</h3>",
+                  "<p>The surrogate as the space's oracle (the redundancy paper scored its samplers with "
+                  "NAS-Bench-301): the predicted accuracy of each sample set, by sampler.</p>",
+                  f"<figure>{_predicted_figure(predicted)}<figcaption>Predicted accuracy per sample set (violins; "
+                  "bars: median and range).</figcaption></figure>",
+                  _html_table(_predicted_table(predicted))]
+        agreement = _agreement(predicted, trained) if trained is not None and len(trained) else None
+        if agreement is not None:
+            parts += ["<p>The two ground truths on the architectures this run also trained from scratch:</p>",
+                      _html_table(agreement, 3)]
     if results is not None and len(results):
         parts += [
             "<h3>Verification: disabling ops in OI order</h3>",

@@ -15,6 +15,7 @@ INPUTS = {
     "importance_results": "importance_results",
     "importance_tests": "importance_tests",
     "surrogate_folds": "surrogate_folds",
+    "surrogate_predictions": "surrogate_predictions",
     "predictors": "predictor_evaluation",
     "predictor_search": "predictor_search",
     "motifs": "motifs",

@@ -40,11 +40,20 @@ def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.Data
                     predictors: pd.DataFrame | None = None, predictor_search: pd.DataFrame | None = None,
                     surrogate_folds: pd.DataFrame | None = None,
                     criteria: pd.DataFrame | None = None, motifs: pd.DataFrame | None = None,
-                    controller: pd.DataFrame | None = None, findings: pd.DataFrame | None = None) -> dict:
+                    controller: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
+                    nb201: pd.DataFrame | None = None, surrogate_predictions: pd.DataFrame | None = None) -> dict:
     """Headline numbers of the tables given (see the module docstring)."""
     out: dict = {}
     if train is not None and len(train):
         out.update(_train_metrics(train))
+        if nb201 is not None:
+            from cellprobe.analysis.calibration import calibration_table
+
+            for row in calibration_table(train, nb201).itertuples():
+                out[f"train.{row.sample}.benchmark_kendall_tau.{row.ranked_by.lstrip('-')}"] = _clean(row.kendall_tau)
+    if surrogate_predictions is not None and len(surrogate_predictions):
+        for (space, name), g in surrogate_predictions.groupby(["space", "set"]):
+            out[f"importance.{space}.{name}.mean_predicted_acc"] = _clean(g["predicted_acc"].mean())
     if importance_oi is not None and len(importance_oi):
         top = importance_oi[(importance_oi["group"] == "top") & (importance_oi["n_neighbours"] > 0)]
         for space, g in top.groupby("space"):

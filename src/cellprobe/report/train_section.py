@@ -68,8 +68,43 @@ def _html_table(df: pd.DataFrame) -> str:
     return html_table(df)
 
 
-def train_section(results: pd.DataFrame, top_k: int = 5) -> Section:
-    """Accuracy distributions per sample set, accuracy vs size, seed-to-seed Kendall τ, best cells."""
+def _calibration_figure(per_arch: pd.DataFrame, known: dict) -> str:
+    cells = per_arch[per_arch["arch_id"].isin(list(known))]
+    groups = list(cells.groupby("sample", sort=False))
+    fig, axes = new_figure(ncols=2, width=9.0, height=3.4)
+    for ax, metric, label in zip(axes[0], ("valid_acc", "valid_loss"), ("validation accuracy (%)", "validation loss")):
+        for i, (name, g) in enumerate(groups):
+            ax.scatter(g["arch_id"].map(known), g[metric], s=14, label=name, color=_COLOURS[i % len(_COLOURS)])
+        ax.set_xlabel("NB201 benchmark CIFAR-10 test accuracy (%)")
+        ax.set_ylabel(f"this run: {label}")
+    axes[0][0].legend(frameon=False, fontsize=8)
+    return svg(fig)
+
+
+def _calibration(results: pd.DataFrame, per_arch: pd.DataFrame, nb201: pd.DataFrame) -> tuple[list[str], str]:
+    from cellprobe.analysis.calibration import calibration_table
+
+    table = calibration_table(results, nb201)
+    if table.empty:
+        return [], ""
+    known = dict(zip(nb201["arch_id"], nb201["cifar10_test_acc"].astype(float)))
+    best = table.loc[table["kendall_tau"].idxmax()]
+    body = ["<h3>Calibration: does this run's training rank benchmark cells like the benchmark?</h3>",
+            "<p>NB201 cells trained here with this run's budget, against the benchmark's CIFAR-10 test accuracy "
+            "(200 epochs at 32×32). τ near 1: the proxy task ranks architectures as full training does, so its "
+            "from-scratch results can be trusted; near 0: they say little.</p>",
+            _html_table(table.rename(columns={"ranked_by": "ranked by", "kendall_tau": "Kendall τ",
+                                              "spearman_rho": "Spearman ρ", "mean_trained": "mean (this run)",
+                                              "mean_benchmark": "mean (benchmark)"})),
+            f"<figure>{_calibration_figure(per_arch, known)}<figcaption>One point per NB201 cell (mean over "
+            "seeds).</figcaption></figure>"]
+    return body, (f" Calibration: {int(best['n'])} NB201 cells rank like the benchmark with Kendall τ "
+                  f"{best['kendall_tau']:.2f} (by {best['ranked_by']}).")
+
+
+def train_section(results: pd.DataFrame, top_k: int = 5, nb201: pd.DataFrame | None = None) -> Section:
+    """Accuracy distributions per sample set, accuracy vs size, seed-to-seed Kendall τ, best cells and, with
+    the NB201 table, the calibration of the trained NB201 cells against it."""
     per_arch = _per_arch(results)
     summary_table = (
         per_arch.groupby("sample", sort=False)
@@ -90,24 +125,27 @@ def train_section(results: pd.DataFrame, top_k: int = 5) -> Section:
     meta = results.iloc[0]
     overall = taus.iloc[0]
     seeds = sorted(results["seed"].unique())
+    calibration, calibrated = _calibration(results, per_arch, nb201) if nb201 is not None else ([], "")
     body = "\n".join([
         _html_table(summary_table),
+        *calibration,
         "<h3>Accuracy per sample set</h3>",
         f"<figure>{_distribution_figure(per_arch)}<figcaption>Each point is one architecture (mean over seeds "
         f"{', '.join(map(str, seeds))}); boxes show quartiles.</figcaption></figure>",
         "<h3>Accuracy against size</h3>",
         f"<figure>{_params_figure(per_arch)}</figure>",
-        "<h3>Do architectures rank reproducibly?</h3>",
-        "<p>Kendall τ between the results of two training seeds over the same architectures "
-        "(1 = identical ranking, 0 = unrelated).</p>",
-        _html_table(taus),
+        *(["<h3>Do architectures rank reproducibly?</h3>",
+           "<p>Kendall τ between the results of two training seeds over the same architectures "
+           "(1 = identical ranking, 0 = unrelated).</p>",
+           _html_table(taus)] if len(seeds) > 1 else []),
         f"<h3>Best {len(best)} architectures by validation accuracy</h3>",
         _html_table(best),
     ])
     summary = (
         f"{per_arch['arch_id'].nunique()} architectures trained on {meta['dataset']} for {int(meta['epochs'])} epochs "
         f"with {len(seeds)} seed(s) on {meta['device']}: validation accuracy {per_arch['valid_acc'].min():.1f}–"
-        f"{per_arch['valid_acc'].max():.1f}%; seed-to-seed Kendall τ {overall['τ valid acc']:.2f} by accuracy, "
-        f"{overall['τ valid loss']:.2f} by validation loss."
+        f"{per_arch['valid_acc'].max():.1f}%"
+        + (f"; seed-to-seed Kendall τ {overall['τ valid acc']:.2f} by accuracy, {overall['τ valid loss']:.2f} by "
+           "validation loss." if len(seeds) > 1 else ".") + calibrated
     )
     return Section("train", "Architectures trained from scratch", body, summary)

@@ -2,7 +2,9 @@
 
 * ``nb201``     — uniformly over all 15,625 cells;
 * ``nb201-iso`` — uniformly over the 6,466 isomorphism classes (one representative per class: the
-  member with the lowest benchmark index).
+  member with the lowest benchmark index);
+* ``nb201-reachable`` — uniformly over the cells whose output is reachable from the input (a cell that
+  cuts its input off predicts a constant: a calibration set learns nothing from it).
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ def class_representatives() -> tuple[NB201Genotype, ...]:
 @sampler("nb201", "nb201", "uniform over all NB201 cells", population=len(OPS) ** len(EDGES))
 def _uniform(rng: np.random.Generator) -> NB201Genotype:
     return NB201Genotype(tuple(str(OPS[i]) for i in rng.integers(len(OPS), size=len(EDGES))))
+
+
+@sampler("nb201-reachable", "nb201", "uniform over NB201 cells with a reachable output", population=15_284)
+def _reachable(rng: np.random.Generator) -> NB201Genotype:
+    while True:
+        cell = _uniform(rng)
+        if cell.reachable:
+            return cell
 
 
 @sampler("nb201-iso", "nb201", "uniform over NB201 isomorphism classes", population=6_466)

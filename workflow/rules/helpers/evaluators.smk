@@ -18,17 +18,18 @@ def evaluator_targets(table=None):
 
 
 def zero_cost_inputs(wildcards):
-    """The minibatch's split and, for a trained ground truth, the sample sets it scores."""
+    """The minibatch's split and, for a ground truth of sample sets (trained, or scored by the surrogate),
+    those sets."""
     truth = eva_truth(wildcards)
     inputs = {"split": prepared(EVA["zero_cost"]["dataset"])}
-    if truth["source"] == "train":
+    if truth["source"] != "benchmark":
         inputs["sample"] = [rules.sample_set.output.table.format(name=name) for name in truth["sets"]]
     return inputs
 
 
 def zero_cost_args(wildcards, input):
     spec = EVA["zero_cost"]
-    if eva_truth(wildcards)["source"] == "train":
+    if eva_truth(wildcards)["source"] != "benchmark":
         return f"--sample {' '.join(input.sample)}"
     return f"--archs {spec['archs']}" + (" --dedupe" if spec["dedupe"] else "")
 

@@ -20,8 +20,9 @@ def verify_set(space):
 
 
 def importance_targets(table=None):
-    """OI, verification and tests of every importance space, the surrogates' cross-validation tables, and the
-    benchmark spaces' predictor tables and predictor-based searches (or only the tables named ``table``)."""
+    """OI, verification and tests of every importance space, the surrogates' cross-validation tables and
+    predictions, and the benchmark spaces' predictor tables and predictor-based searches (or only the
+    tables named ``table``)."""
     per_space = {"oi": rules.importance_oi.output.oi, "verification": rules.importance_verify.output.results,
                  "tests": rules.importance_verify.output.tests}
     targets = {name: [path.format(space=space) for space in IMP["spaces"]] for name, path in per_space.items()}
@@ -32,6 +33,8 @@ def importance_targets(table=None):
                          if IMP[space]["search"]["stages"] > 0]
     targets["surrogate_folds"] = [rules.importance_surrogate.output.folds.format(space=space)
                                   for space in IMP["spaces"] if not from_benchmark(space)]
+    targets["predicted"] = [rules.importance_predict.output.table.format(space=space)
+                            for space in IMP["spaces"] if not from_benchmark(space) and IMP[space]["predict"]]
     return targets[table] if table else [p for paths in targets.values() for p in paths]
 
 

@@ -11,6 +11,7 @@ REPORT_INPUTS = {
     "importance_results": importance_targets("verification"),
     "importance_tests": importance_targets("tests"),
     "surrogate_folds": importance_targets("surrogate_folds"),
+    "surrogate_predictions": importance_targets("predicted"),
     "predictors": importance_targets("predictors"),
     "predictor_search": importance_targets("search"),
     "motifs": motif_targets("motifs"),

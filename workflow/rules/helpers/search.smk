@@ -5,16 +5,26 @@ SEARCH_DIR = f"{RESULTS}/search/{{space}}/{{method}}/{{seed}}"
 SEARCH_CODE = ("search/loop.py", "search/settings.py", "search/weighting.py", "nn", "cli/search.py")
 
 
-def search_settings(wildcards):
-    """The shared search settings, then the space's supernet size (C, depth, epochs), then the
+def search_config(wildcards):
+    """The shared search settings, then the space's supernet size (C, depth, epochs, dataset), then the
     overrides for the method and for "space/method" (search.overrides)."""
     overrides = SEARCH.get("overrides", {})
-    return as_json({
+    return {
         **SEARCH["settings"],
         **SEARCH["spaces"][wildcards.space],
         **overrides.get(wildcards.method, {}),
         **overrides.get(f"{wildcards.space}/{wildcards.method}", {}),
-    })
+    }
+
+
+def search_settings(wildcards):
+    """The run's SearchSettings as JSON (its dataset is an input, not a setting)."""
+    return as_json({k: v for k, v in search_config(wildcards).items() if k != "dataset"})
+
+
+def search_data(split="train"):
+    """A split of the run's prepared dataset: search.dataset unless its space or method names another."""
+    return lambda w: prepared(search_config(w).get("dataset", SEARCH["dataset"]), split)
 
 
 def search_runs(space=None):
