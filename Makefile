@@ -14,10 +14,11 @@ PYTEST_ARGS ?=
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
 
-.PHONY: help venv run test lint dry-run clean push pull
+.PHONY: help venv run quick test lint dry-run clean push pull
 
 help:
 	@echo "make run    set up $(VENV) and run the default pipeline (report: results/report/index.html)"
+	@echo "make quick  the same stages on 8x8 digits in a few minutes (preset quick: results/quick/report/index.html)"
 	@echo "make test   set up $(VENV), run pytest, snakemake --lint and a dry run"
 	@echo "make push   record the outputs in dvc.lock (dvc commit) and upload them to the DVC remote"
 	@echo "make pull   download the outputs of dvc.lock and mark them up to date for Snakemake"
@@ -33,6 +34,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(SNAKEMAKE)
 	@echo "Report: $(CURDIR)/results/report/index.html"
+
+quick: $(STAMP)
+	$(SNAKEMAKE) --config preset=quick
+	@echo "Report: $(CURDIR)/results/quick/report/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -62,7 +62,7 @@ def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
     for name in ("trajectory", "history", "genotype"):
         assert (workdir / f"results/search/nb201/spos/0/{name}.parquet").exists()
     spos = pd.read_parquet(workdir / "results/search/nb201/spos/0/history.parquet")
-    assert spos["epoch"].max() == 1  # nb201/spos overrides the space's epochs (2, not 1) and its dataset
+    assert spos["epoch"].max() == 2  # nb201/spos overrides the space's epochs (2, not 1) and its dataset
     selected = pd.read_parquet(workdir / "results/search/darts/darts-1st/0/genotype.parquet")
     assert selected["selection"].tolist() == ["magnitude"]
     from_search = pd.read_parquet(workdir / "results/sample/search-darts.parquet")

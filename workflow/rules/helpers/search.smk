@@ -47,8 +47,9 @@ def scoring_inputs(wildcards):
 
 
 def selections(wildcards):
-    """Magnitude, and perturbation for the methods of search.selection.perturbation_for; one-shot methods
-    learn no α, so perturbation is their only selection."""
+    """Magnitude, and perturbation for the methods (or space/methods) of search.selection.perturbation_for;
+    one-shot methods learn no α, so perturbation is their only selection."""
     chosen = SEARCH["selection"]
-    return " ".join(m for m in chosen["methods"] if m != "perturbation" or wildcards.method in chosen["perturbation_for"]
+    perturbed = {wildcards.method, f"{wildcards.space}/{wildcards.method}"} & set(chosen["perturbation_for"])
+    return " ".join(m for m in chosen["methods"] if m != "perturbation" or perturbed
                     or wildcards.method.startswith("spos"))
