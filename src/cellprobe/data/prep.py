@@ -373,10 +373,9 @@ def _cifar10_jpeg(seed: int, options: dict) -> tuple[dict[str, _Split], dict]:
 
     # rows in a seeded random order: a class-sorted split would give every evaluation that takes its first
     # images (supernet scores, batch-norm recalibration, a zero-cost minibatch) one or two classes only
-    shuffled = {name: positions[np.random.default_rng([seed, k]).permutation(len(positions))]
-                for k, (name, positions) in enumerate((("train", train), ("valid", valid), ("test", test)))}
-    splits = {"train": split("train", shuffled["train"]), "valid": split("train", shuffled["valid"]),
-              "test": split("test", shuffled["test"])}
+    drawn = (("train", "train", train), ("valid", "train", valid), ("test", "test", test))
+    splits = {name: split(part, positions[np.random.default_rng([seed, k]).permutation(len(positions))])
+              for k, (name, part, positions) in enumerate(drawn)}
     mean, std = _channel_stats(splits["train"].images / 255.0)
     r = options["resolution"]
     meta = {
