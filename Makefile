@@ -13,6 +13,9 @@ PYTEST_ARGS ?=
 
 export PATH := $(BIN):$(PATH)
 export MPLBACKEND := Agg
+# pip skips byte-compiling the whole venv (torch alone is thousands of modules: ~30 s of setup); the jobs
+# compile what they import, once, so they must be allowed to write the cache.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help venv run quick test lint dry-run clean push pull
 
@@ -26,7 +29,7 @@ help:
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

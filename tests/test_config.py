@@ -100,3 +100,15 @@ def test_a_search_space_or_method_may_name_its_own_prepared_dataset(schema, para
     missing = params | {"search": search | {"overrides": {f"{space}/{method}": {"dataset": "no-such-data"}}}}
     with pytest.raises(ParamsError, match=f"search.overrides.{space}/{method}.dataset: 'no-such-data' is not a prepared"):
         validate_params(missing, schema)
+
+
+def test_a_search_space_or_method_may_name_its_own_scoring_fractions(schema, params):
+    search = params["search"]
+    space = next(iter(search["spaces"]))
+    method = search["runs"][space][0]
+    own = params | {"search": search | {"overrides": {f"{space}/{method}": {"at": [1.0]}}}}
+    validate_params(own, schema)
+    for bad in ([], [0.0], [1.5], "1.0", [True]):
+        wrong = params | {"search": search | {"overrides": {f"{space}/{method}": {"at": bad}}}}
+        with pytest.raises(ParamsError, match=f"search.overrides.{space}/{method}.at: give a non-empty list"):
+            validate_params(wrong, schema)

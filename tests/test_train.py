@@ -50,6 +50,21 @@ def test_training_is_deterministic_on_cpu(splits, sampler):
     assert a["epochs"] == 3 and a["device"] == "cpu" and a["genotype"] == genotype.to_str()
 
 
+def test_validation_only_after_the_last_epoch_gives_the_same_row(splits):
+    genotype = sample_architectures("nb201", 1, seed=3)[0]
+    cpu = torch.device("cpu")
+    every, last = [], []
+    a = train_architecture(genotype, splits, FAST, seed=0, device=cpu, on_epoch=lambda e, r: every.append(r))
+    b = train_architecture(genotype, splits, replace(FAST, valid_every=0), seed=0, device=cpu,
+                           on_epoch=lambda e, r: last.append(r))
+    assert a == b  # evaluation draws nothing and changes no weights or statistics
+    assert all(r["valid_acc"] is not None for r in every)
+    assert [r["valid_acc"] is None for r in last] == [True, True, False]
+    assert [r["train_loss"] for r in last] == [r["train_loss"] for r in every]
+    with pytest.raises(ValueError, match="valid_every"):
+        TrainSettings(valid_every=-1)
+
+
 def test_resume_from_checkpoint_gives_the_identical_row(splits, tmp_path):
     genotype = sample_architectures("skip", 1, seed=2)[0]
     settings = replace(FAST, drop_path_prob=0.2)

@@ -74,6 +74,13 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(top level)"
 
 
+def _check_fractions(where: str, values) -> None:
+    """A non-empty list of fractions in (0, 1] (the points of a search at which its supernet is scored)."""
+    if (not isinstance(values, list) or not values
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1 for v in values)):
+        raise ParamsError(f"{where}: give a non-empty list of fractions in (0, 1], got {values!r}")
+
+
 def merge(base: dict, overrides: dict) -> dict:
     """``base`` updated by ``overrides``: mappings merge key by key, anything else is replaced."""
     out = copy.deepcopy(base)
@@ -222,6 +229,8 @@ class _References:
                                      (f"search.overrides.{space}/{method}", overrides.get(f"{space}/{method}", {}))):
                     if "dataset" in entry:
                         self.dataset(f"{where}.dataset", entry["dataset"])
+                    if "at" in entry:
+                        _check_fractions(f"{where}.at", entry["at"])
         for space, names in search.get("scoring", {}).get("sets", {}).items():
             for name in names:
                 where = f"search.scoring.sets.{space}"

@@ -68,7 +68,11 @@ class NetworkSettings:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that decides a training result (the ``train`` group of ``params.yaml``)."""
+    """Everything that decides a training result (the ``train`` group of ``params.yaml``).
+
+    ``valid_every``: the validation split is evaluated after every ``k``-th epoch and after the last (0: only
+    after the last, which is all the result holds; the epochs in between record ``None``).
+    """
 
     epochs: int = 6
     batch_size: int = 64
@@ -81,6 +85,7 @@ class TrainSettings:
     auxiliary_weight: float = 0.4
     drop_path_prob: float = 0.0
     eval_batch_size: int = 512
+    valid_every: int = 1
     amp: bool = True
     channels_last: bool = True
     network: NetworkSettings = field(default_factory=NetworkSettings)
@@ -88,7 +93,7 @@ class TrainSettings:
     def __post_init__(self):
         object.__setattr__(self, "network", nested_settings(self.network, NetworkSettings(), "train.network",
                                                             TrainError))
-        check_fields(self, at_least={"epochs": 1, "batch_size": 2, "eval_batch_size": 1},
+        check_fields(self, at_least={"epochs": 1, "batch_size": 2, "eval_batch_size": 1, "valid_every": 0},
                      non_negative=("momentum", "weight_decay", "grad_clip", "auxiliary_weight"))
         if not 0 <= self.drop_path_prob < 1:
             raise ValueError("drop_path_prob must lie in [0, 1)")
@@ -210,7 +215,10 @@ def train_architecture(
             loss_sum += F.cross_entropy(logits.detach().float(), yb, reduction="sum").item()
             correct += (logits.detach().argmax(1) == yb).sum().item()
             seen += len(yb)
-        valid_acc, valid_loss = _evaluate(model, valid.x, valid.y, settings.eval_batch_size, device, settings.channels_last)
+        valid_acc = valid_loss = None
+        if epoch + 1 == settings.epochs or (settings.valid_every and (epoch + 1) % settings.valid_every == 0):
+            valid_acc, valid_loss = _evaluate(model, valid.x, valid.y, settings.eval_batch_size, device,
+                                              settings.channels_last)
         record = {"epoch": epoch + 1, "train_acc": 100.0 * correct / max(seen, 1), "train_loss": loss_sum / max(seen, 1),
                   "valid_acc": valid_acc, "valid_loss": valid_loss}
         history.append(record)

@@ -202,6 +202,23 @@ def test_nb201_flops_are_additive_over_ops():
         assert flops[g.arch_id] == count_flops(preset.build(g), preset.input_shape) / 1e6
 
 
+@pytest.mark.parametrize("preset", ["tiny", "standard"])
+def test_darts_flops_counted_edge_by_edge_equal_each_network_counted_whole(preset):
+    from cellprobe.sampling import get_sampler
+    from cellprobe.spaces import DartsGenotype
+
+    rng = np.random.default_rng(0)
+    draw = get_sampler("uniform").draw
+    cells = [draw(rng) for _ in range(3)] + [get_sampler("primskip").draw(rng)]
+    odd = cells[0].to_str().replace(";reduce=", "@2,4;reduce=", 1)  # another normal concat: another base network
+    cells.append(DartsGenotype.parse(odd))
+    flops = network_flops(cells, preset)
+    spec = get_preset("darts", preset)
+    for g in cells:
+        assert flops[g.arch_id] == count_flops(spec.build(g), spec.input_shape) / 1e6
+    assert len(set(flops.values())) == len(cells)
+
+
 # -- evaluator tables and the criteria of all of them ------------------------------------------------------------
 
 

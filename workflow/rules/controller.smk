@@ -31,6 +31,7 @@ rule controller_train:
         **GPU,
         mem_mb=4000,
         runtime=120,
+    priority: 10
     shell:
         "cellprobe controller train --space {wildcards.space} --variant {wildcards.variant} --seed {params.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"

@@ -25,6 +25,7 @@ rule importance_surrogate:
     resources:
         mem_mb=4000,
         runtime=60,
+    priority: 10
     shell:
         "cellprobe importance surrogate --space {wildcards.space} {params.truth}"
         " --predictor {params.spec[predictor]} --loss {params.spec[loss]} --seed {params.spec[seed]}"
@@ -137,6 +138,7 @@ rule importance_predictors:
     resources:
         mem_mb=4000,
         runtime=240,
+    priority: 10
     shell:
         "cellprobe importance predictors {params.truth} --predictors {params.names} --sizes {params.sizes}"
         " --losses {params.losses} --sets {params.spec[sets]} --seeds {params.spec[seeds]} --out {output.table}"

@@ -17,7 +17,7 @@ rule search_run:
         data=lambda w, input: os.path.dirname(input.train),
         settings=search_settings,
         checkpoint=lambda w, output: os.path.join(os.path.dirname(output.trajectory), "checkpoint.pt"),
-        snapshots=" ".join(str(f) for f in SEARCH["scoring"]["at"]),
+        snapshots=search_snapshots,
         device=config["base"]["device"],
     log:
         f"{RESULTS}/search/logs/{{space}}-{{method}}-{{seed}}.log",
@@ -32,6 +32,7 @@ rule search_run:
         **GPU,
         mem_mb=8000,
         runtime=240,
+    priority: 20
     shell:
         "cellprobe search run --space {wildcards.space} --method {wildcards.method} --seed {wildcards.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
@@ -98,6 +99,7 @@ rule search_score:
         **GPU,
         mem_mb=8000,
         runtime=120,
+    priority: 20
     shell:
         "cellprobe search score --space {wildcards.space} --method {wildcards.method} --seed {wildcards.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"

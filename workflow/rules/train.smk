@@ -34,6 +34,7 @@ rule train_shard:
         **GPU,
         mem_mb=8000,
         runtime=240,
+    priority: 30
     shell:
         "cellprobe train shard --sample {input.sample} --sample-name {wildcards.name} --data {params.data}"
         " --shard {wildcards.shard} --shards {params.shards} --settings {params.settings:q}"

@@ -243,13 +243,15 @@ def network_flops(genotypes: Sequence, preset: str | NetworkPreset = "standard")
     Families with :attr:`~cellprobe.nn.registry.NetworkFamily.per_edge_flops` (NB201) hold one module per
     edge whatever its op, and :func:`count_flops` counts every convolution, so a cell's FLOPs are those of
     the all-``none`` cell plus one cost per edge op: the op costs are counted once and every cell follows.
-    Other networks (DARTS) are counted one by one.
+    Families with a :attr:`~cellprobe.nn.registry.NetworkFamily.flops_counter` (DARTS: edge by edge, one
+    network built per pair of concat lists) use it; any other network is built and counted one by one.
     """
     from cellprobe.spaces import get_space
     from cellprobe.spaces.arrays import to_arrays
 
     out: dict[str, float] = {}
     costs: dict[str, np.ndarray] = {}
+    counters: dict[str, object] = {}
     for g in genotypes:
         if g.arch_id in out:
             continue
@@ -267,6 +269,10 @@ def network_flops(genotypes: Sequence, preset: str | NetworkPreset = "standard")
                                                      for op in space.ops], dtype=np.int64)
             cost = costs[g.space]
             out[g.arch_id] = int(cost[0] + cost[1:][to_arrays([g]).ops].sum()) / 1e6
+        elif network_family(g.space).flops_counter is not None:
+            if g.space not in counters:
+                counters[g.space] = network_family(g.space).flops_counter(base.build, base.input_shape, count_flops)
+            out[g.arch_id] = counters[g.space](g) / 1e6
         else:
             out[g.arch_id] = count_flops(base.build(g), base.input_shape) / 1e6
     return out

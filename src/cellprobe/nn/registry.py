@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cellprobe.registry import Registry
@@ -27,7 +28,9 @@ class NetworkFamily:
     ``network(genotype, C=..., <depth_name>=..., num_classes=..., in_channels=..., [auxiliary=...])`` builds
     it; ``depth_name`` is ``layers`` (cells in the network) or ``N`` (cells per stage); ``auxiliary``: it
     has an auxiliary head and drop-path; ``per_edge_flops``: every edge holds one module whatever its op,
-    so a cell's FLOPs are those of the all-``none`` cell plus one cost per edge op.
+    so a cell's FLOPs are those of the all-``none`` cell plus one cost per edge op; ``flops_counter``:
+    otherwise, an optional ``(build, input_shape, count) → (genotype → FLOPs)`` factory that counts a
+    family's networks faster than building each one (equal to ``count`` on each network).
     """
 
     space: str
@@ -35,6 +38,7 @@ class NetworkFamily:
     depth_name: str
     auxiliary: bool = False
     per_edge_flops: bool = False
+    flops_counter: Callable | None = None
 
     @property
     def other_depth(self) -> str:

@@ -18,8 +18,14 @@ def search_config(wildcards):
 
 
 def search_settings(wildcards):
-    """The run's SearchSettings as JSON (its dataset is an input, not a setting)."""
-    return as_json({k: v for k, v in search_config(wildcards).items() if k != "dataset"})
+    """The run's SearchSettings as JSON (its dataset is an input and its scoring fractions an output, not settings)."""
+    return as_json({k: v for k, v in search_config(wildcards).items() if k not in ("dataset", "at")})
+
+
+def search_snapshots(wildcards):
+    """Fractions of the search at which its supernet is kept and scored: search.scoring.at unless its space or
+    method names its own ``at``."""
+    return " ".join(str(f) for f in search_config(wildcards).get("at", SEARCH["scoring"]["at"]))
 
 
 def search_data(split="train"):
