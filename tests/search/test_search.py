@@ -132,3 +132,24 @@ def test_snapshots_survive_resume_and_score_the_search_at_that_epoch(splits, tmp
     assert late["arch_id"].tolist() == [g.arch_id for g in genotypes]
     assert not np.allclose(late["valid_loss"], score_architectures(early, genotypes, splits, CPU, eval_images=32)["valid_loss"])
     assert not np.allclose(late["valid_loss"], score_architectures(state, genotypes, splits, CPU)["valid_loss"])
+
+
+@pytest.mark.parametrize("space", ["nb201", "darts"])
+def test_recalibrated_scores_carry_nothing_between_architectures(splits, space):
+    """Each sub-network's batch norms are re-estimated from scratch: a score does not depend on which
+    architectures were scored before it, and the supernet's own statistics are left alone."""
+    state = run_search(space, splits, settings(space, "darts-1st"), seed=0, device=CPU)
+    from cellprobe.sampling import sample_architectures
+
+    genotypes = sample_architectures("uniform" if space == "darts" else "nb201", 3, seed=4)
+    before = {k: v.clone() for k, v in state.supernet.state_dict().items()}
+    together = score_architectures(state, genotypes, splits, CPU, recalibrate_batches=2, eval_images=32)
+    reversed_ = score_architectures(state, genotypes[::-1], splits, CPU, recalibrate_batches=2, eval_images=32)
+    alone = pd.concat([score_architectures(state, [g], splits, CPU, recalibrate_batches=2, eval_images=32)
+                       for g in genotypes], ignore_index=True)
+    pd.testing.assert_frame_equal(together, alone)
+    pd.testing.assert_frame_equal(together, reversed_.iloc[::-1].reset_index(drop=True))
+    plain = score_architectures(state, genotypes, splits, CPU, eval_images=32)
+    assert not np.allclose(plain["valid_loss"], together["valid_loss"])  # running vs batch statistics
+    for k, v in state.supernet.state_dict().items():
+        assert torch.equal(v, before[k])

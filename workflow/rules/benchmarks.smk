@@ -15,6 +15,7 @@ rule benchmarks_nb201:
     resources:
         mem_mb=1000,
         runtime=5,
+    priority: 40
     shell:
         "cellprobe benchmarks nb201 --source {input.csv} --out {output.table} 2> {log}"
 
@@ -32,5 +33,6 @@ rule benchmarks_nb301:
     resources:
         mem_mb=1000,
         runtime=5,
+    priority: 40
     shell:
         "cellprobe benchmarks nb301 --source {input.json} --out {output.table} 2> {log}"

@@ -24,6 +24,7 @@ rule prep_dataset:
     resources:
         mem_mb=4000,
         runtime=30,
+    priority: 50
     shell:
         "cellprobe prep --dataset {params.kind} --out-dir {params.out_dir} --seed {params.seed}"
         " --options {params.options:q} 2> {log}"

@@ -20,5 +20,6 @@ rule sample_set:
     resources:
         mem_mb=1000,
         runtime=5,
+    priority: 40
     shell:
         "cellprobe sample --name {wildcards.name} {params.args} --out {output.table} 2> {log}"

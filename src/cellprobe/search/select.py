@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from cellprobe.data import minibatches, to_device
-from cellprobe.search.loop import SearchError, SearchState, batch_statistics, evaluate, measure, snapshot_state
+from cellprobe.search.loop import SearchError, SearchState, batch_statistics, measure, snapshot_state
 
 __all__ = ["SELECTIONS", "select_by_magnitude", "select_by_perturbation", "score_architectures",
            "recalibrate_batch_norm", "select_architectures", "score_sample_sets"]
@@ -114,17 +114,26 @@ def select_by_perturbation(
     return genotype_from_weights(supernet, weights)
 
 
-def recalibrate_batch_norm(supernet, weights, x, batch_size, batches, device, channels_last=True) -> None:
-    """Reset batch-norm running statistics and re-estimate them (cumulative average) on ``batches`` batches."""
-    norms = [m for m in supernet.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
-             and m.track_running_stats]
+def _tracking_norms(supernet) -> list:
+    return [m for m in supernet.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+            and m.track_running_stats]
+
+
+def recalibrate_batch_norm(supernet, weights, x, batch_size, batches, device, channels_last=True, *,
+                           norms=None) -> None:
+    """Reset batch-norm running statistics and re-estimate them (cumulative average) on ``batches`` batches.
+
+    The batch norms are left in training mode (batch norms are a supernet's only modules whose mode
+    matters); ``norms``: the supernet's tracking batch norms, when the caller has collected them already.
+    """
+    norms = _tracking_norms(supernet) if norms is None else norms
     if not norms or batches <= 0:
         return
     saved = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
         m.momentum = None
-    supernet.train()
+        m.train()
     with torch.no_grad():
         for i in range(batches):
             xb = x[i * batch_size : (i + 1) * batch_size]
@@ -145,21 +154,36 @@ def score_architectures(state: SearchState, genotypes: list, splits: dict, devic
     """
     from cellprobe.nn.supernet import discretize
 
-    supernet = copy.deepcopy(state.supernet).to(device)
-    pristine = copy.deepcopy(supernet.state_dict())
+    supernet = copy.deepcopy(state.supernet).to(device)  # a copy: its batch-norm modes and statistics change
     settings = state.settings
     train, valid = splits["train"], splits["valid"]
+    x, y = valid.x[:eval_images], valid.y[:eval_images]
+    norms = _tracking_norms(supernet)
     rows = []
-    for g in genotypes:
+
+    def weights_of(g) -> dict:
         weights = {k: v.to(device) for k, v in discretize(supernet, g).items()}
         weights.update({k: v.detach().to(device) for k, v in state.alpha.items() if k.endswith("_edges")})
-        if recalibrate_batches:
-            supernet.load_state_dict(pristine)
+        return weights
+
+    def row(g, acc, loss) -> dict:
+        return {"arch_id": g.arch_id, "genotype": g.to_str(), "valid_acc": acc, "valid_loss": loss}
+
+    if recalibrate_batches:
+        supernet.eval()
+        for g in genotypes:  # every running statistic is reset first: nothing carries over between architectures
+            weights = weights_of(g)
             recalibrate_batch_norm(supernet, weights, train.x, settings.batch_size, recalibrate_batches, device,
-                                   settings.channels_last)
-        acc, loss = evaluate(supernet, weights, valid.x[:eval_images], valid.y[:eval_images], settings.eval_batch_size,
-                             device, settings.channels_last, running_stats=recalibrate_batches > 0)
-        rows.append({"arch_id": g.arch_id, "genotype": g.to_str(), "valid_acc": acc, "valid_loss": loss})
+                                   settings.channels_last, norms=norms)
+            for m in norms:
+                m.eval()
+            rows.append(row(g, *measure(supernet, weights, x, y, settings.eval_batch_size, device,
+                                        settings.channels_last)))
+    else:
+        with batch_statistics(supernet):  # one walk of the module tree for all the architectures
+            for g in genotypes:
+                rows.append(row(g, *measure(supernet, weights_of(g), x, y, settings.eval_batch_size, device,
+                                            settings.channels_last)))
     return pd.DataFrame(rows, columns=["arch_id", "genotype", "valid_acc", "valid_loss"])
 
 
