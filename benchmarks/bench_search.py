@@ -1,16 +1,20 @@
 """Supernet step speed per search method, the small-map speed-up, and where a DARTS step's time goes.
 
-Run: ``.venv/bin/python benchmarks/bench_search.py [--threads N] [--quick] [--skip-standard] [--sections 1,2,3]``.
+Run: ``.venv/bin/python benchmarks/bench_search.py [--threads N] [--quick] [--skip-standard] [--sections 1,2,3,4]``.
 
 Prints
 1. the tiny DARTS supernet weight step (batch 64, 8×8×1, C=8; depth 5 as in issue 4's baseline and the
    params.yaml depth), with oneDNN's kernels (``DepthwiseConv2d.max_pixels = 0``) and with cellprobe's
    small-map formulations, in NCHW and channels-last order, and PC-DARTS (K=4);
 2. steps/s of every search method (:func:`cellprobe.search.loop.search_step`: α step + weight step, as in
-   a real search) on both spaces, at the tiny default of params.yaml and at the standard CIFAR-10 proxy
+   a real search) on both spaces, at the default of params.yaml (16×16×3) and at the standard CIFAR-10 proxy
    (DARTS: 32×32×3, C=16, 8 cells; NB201: 32×32×3, C=16, 5 cells per stage);
 3. a breakdown of the tiny DARTS weight step by op type: the step with only that op switched on on every
-   edge, minus the step with every op off (stem, preprocessing, classifier).
+   edge, minus the step with every op off (stem, preprocessing, classifier);
+4. the DARTS supernet weight step of params.yaml (C, depth) at the default input (16×16×3 CIFAR-10) and at
+   8×8×1, cellprobe's formulation (``none`` never computed, small-map kernels) side by side with a naive
+   one in the same process: every op of every edge computed with the native kernels, ``none`` included
+   as ``x · 0``, and summed with its weight, as the DARTS reference code does.
 
 Timings are medians over the steps (after a warm-up step), in seconds. Variants are interleaved so
 that a noisy machine affects them alike. Figures go to benchmarks/README.md with the machine.
@@ -42,6 +46,32 @@ def small_map_kernels(enabled: bool):
         yield
     finally:
         DepthwiseConv2d.max_pixels = saved
+
+
+@contextmanager
+def naive_mixing():
+    """Mixed ops computed as the DARTS reference code does: Σ_o w_o · op_o(x) over every op, ``none`` included."""
+    from cellprobe.nn.mixed import MixedOp
+    from cellprobe.nn.ops import Zero
+
+    saved = MixedOp._mix
+
+    def mix(self, x, weights, multipliers, active):
+        if not hasattr(self, "_naive_zero"):
+            self._naive_zero = Zero(self.op_channels, self.op_channels, self.stride)
+        coefs = (weights if weights.dim() == 1 else weights.t()).reshape(len(self.op_names), -1, 1, 1, 1)
+        out = 0
+        for i, coef in enumerate(coefs.unbind(0)):
+            op = self._modules_by_index.get(i, self._naive_zero)
+            out = out + coef * op(x)
+        return out
+
+    MixedOp._mix = mix
+    try:
+        with small_map_kernels(False):
+            yield
+    finally:
+        MixedOp._mix = saved
 
 
 def _median_step(step, steps: int, warmup: int = 1) -> float:
@@ -141,8 +171,8 @@ def section_methods(args, params) -> None:
     configs = []
     for space in ("darts", "nb201"):
         sp = search["spaces"][space]
-        configs.append((f"{space} tiny (params.yaml: C={sp['C']}, depth {sp['depth']}, 8×8×1)", space,
-                        dict(C=sp["C"], depth=sp["depth"], input_shape=(1, 8, 8)), args.steps))
+        configs.append((f"{space} default (params.yaml: C={sp['C']}, depth {sp['depth']}, 16×16×3)", space,
+                        dict(C=sp["C"], depth=sp["depth"], input_shape=(3, 16, 16)), args.steps))
     if not args.skip_standard:
         configs.append(("darts standard proxy (C=16, 8 cells, 32×32×3)", "darts",
                         dict(C=16, depth=8, input_shape=(3, 32, 32)), args.standard_steps))
@@ -195,6 +225,22 @@ def section_breakdown(args, depth: int) -> None:
     print(f"{'mixing (weighted sums)':<28}{rest:>9.3f}{100 * rest / full:>14.0f}%")
 
 
+def section_naive(args, params) -> None:
+    sp = params["search"]["spaces"]["darts"]
+    print(f"\n4. DARTS supernet weight step (params.yaml: C={sp['C']}, {sp['depth']} cells, batch 64) against a naive "
+          "formulation (native kernels, every op computed, none included)")
+    print(f"{'input':<12}{'cellprobe s/step':>18}{'naive s/step':>14}{'speed-up':>10}")
+    for shape in ((3, 16, 16), (1, 8, 8)):
+        bench = Bench("darts", "darts-1st", C=sp["C"], depth=sp["depth"], input_shape=shape)
+        ours, naive = [], []
+        for _ in range(args.rounds):  # interleaved
+            ours.append(_median_step(bench.weight_step, args.steps))
+            with naive_mixing():
+                naive.append(_median_step(bench.weight_step, args.steps))
+        label = "×".join(str(v) for v in (shape[1], shape[2], shape[0]))
+        print(f"{label:<12}{min(ours):>18.3f}{min(naive):>14.3f}{min(naive) / min(ours):>9.2f}×", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=1)
@@ -203,7 +249,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best round is reported")
     parser.add_argument("--skip-standard", action="store_true", help="leave out the (slow on CPU) standard proxy")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 steps, 1 round, no standard proxy")
-    parser.add_argument("--sections", default="1,2,3", help="comma-separated sections to run (default 1,2,3)")
+    parser.add_argument("--sections", default="1,2,3,4", help="comma-separated sections to run (default 1,2,3,4)")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.rounds, args.skip_standard = 2, 1, True
@@ -224,6 +270,8 @@ def main() -> None:
         section_methods(args, params)
     if "3" in sections:
         section_breakdown(args, depth)
+    if "4" in sections:
+        section_naive(args, params)
 
 
 if __name__ == "__main__":

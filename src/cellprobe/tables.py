@@ -571,13 +571,14 @@ PREDICTOR_SEARCH = register(
 
 
 #: The zero-cost proxies (cellprobe.analysis.zero_cost computes them), in the column order of ``zero_cost``;
-#: params and flops are counts.
-ZERO_COST_PROXIES = ("grad_norm", "snip", "synflow", "jacov", "nwot", "params", "flops")
+#: params and flops are counts. The twelve of NAS-Bench-Suite-Zero.
+ZERO_COST_PROXIES = ("grad_norm", "snip", "synflow", "jacov", "nwot", "params", "flops",
+                     "grasp", "fisher", "l2_norm", "plain", "epe_nas")
 
 ZERO_COST = register(
     TableSchema(
         "zero_cost",
-        1,
+        2,
         (
             pa.field("space", pa.string(), nullable=False),
             pa.field("arch_id", pa.string(), nullable=False),

@@ -10,7 +10,9 @@ from cellprobe.analysis.zero_cost import (
     PROXIES,
     ProxyBatch,
     batch_proxies,
+    epe_nas_score,
     jacov_score,
+    l2_norm,
     nwot_score,
     proxy_batch,
     proxy_network,
@@ -86,6 +88,55 @@ def test_gradient_proxies_match_a_plain_backward_pass():
     layers = [net[0], net[2]]
     assert scores["grad_norm"] == pytest.approx(sum(float(m.weight.grad.norm()) for m in layers))
     assert scores["snip"] == pytest.approx(sum(float((m.weight.grad * m.weight.detach()).abs().sum()) for m in layers))
+
+
+def test_grasp_plain_and_l2_norm_match_autograd_by_hand():
+    torch.manual_seed(1)
+    net, x, y = _tiny_mlp(), torch.randn(5, 2), torch.tensor([0, 1, 1, 0, 1])
+    scores = batch_proxies(net, x, y)
+    layers = [net[0], net[2]]
+    names = [f"{i}.weight" for i in (0, 2)]
+    params = dict(net.named_parameters())
+
+    def loss_of(*ws):
+        return nn.functional.cross_entropy(torch.func.functional_call(net, {**params, **dict(zip(names, ws))}, (x,)), y)
+
+    ws = tuple(params[k].detach() for k in names)
+    grads = torch.autograd.functional.jacobian(loss_of, ws)  # ∂L/∂W per layer
+    _, hg = torch.autograd.functional.hvp(loss_of, ws, grads)  # H · g
+    assert scores["grasp"] == pytest.approx(float(sum(-(w * h).sum() for w, h in zip(ws, hg))), rel=1e-5)
+    assert scores["plain"] == pytest.approx(float(sum((w * gr).sum() for w, gr in zip(ws, grads))), rel=1e-5)
+    assert l2_norm(net) == pytest.approx(sum(float(m.weight.detach().norm()) for m in layers))
+
+
+def test_fisher_sums_the_channel_fisher_information_of_every_layer_output():
+    torch.manual_seed(2)
+    net = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4 * 4, 2))
+    x, y = torch.randn(6, 1, 4, 4), torch.tensor([0, 1, 0, 1, 1, 0])
+    scores = batch_proxies(net, x, y)
+    conv_out = net[0](x)
+    conv_out.retain_grad()
+    lin_out = net[3](net[2](net[1](conv_out)))
+    lin_out.retain_grad()
+    nn.functional.cross_entropy(lin_out, y).backward()
+    expected = 0.5 * (conv_out.detach() * conv_out.grad).sum((2, 3)).pow(2).mean(0).sum() \
+        + 0.5 * (lin_out.detach() * lin_out.grad).pow(2).mean(0).sum()
+    assert scores["fisher"] == pytest.approx(float(expected), rel=1e-6)
+    assert scores["fisher"] > 0
+
+
+def test_epe_nas_score_by_class():
+    k = JACOV_K
+    rows = [[1.0, 2.0, 0.0], [2.0, 4.0, 0.1], [0.0, 1.0, -1.0], [1.0, 0.0, 3.0]]
+    s0 = float(np.sum(np.log(np.abs(np.corrcoef(rows[:2])) + k)))
+    s1 = float(np.sum(np.log(np.abs(np.corrcoef(rows[2:])) + k)))
+    assert epe_nas_score(rows, [0, 0, 1, 1]) == pytest.approx(abs(s0 - s1))  # 2 |s0 - s1| / 2 classes
+    assert epe_nas_score(rows, [0, 0, 0, 0]) == 0.0  # one class: nothing to compare
+    assert epe_nas_score(rows, [0, 1, 0, 1]) != epe_nas_score(rows, [0, 0, 1, 1])  # labels matter
+    with pytest.raises(ValueError, match="non-finite"):
+        epe_nas_score([[np.nan, 1.0], [0.0, 1.0]], [0, 1])
+    with pytest.raises(ValueError, match="N labels"):
+        epe_nas_score(rows, [0, 1])
 
 
 def test_synflow_by_hand_and_batch_norm_acts_as_identity():

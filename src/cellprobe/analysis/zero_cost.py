@@ -27,10 +27,29 @@ Proxies (sums run over the weights of every ``Conv2d`` and ``Linear`` layer):
 ``params``, ``flops``
     :func:`~cellprobe.nn.count_params` and :func:`~cellprobe.nn.count_flops` (multiply-accumulates of one
     image) of the same network.
+``grasp``
+    Σ −W ⊙ (H g), g = ∂L/∂W and H the Hessian of L, from a second backward pass through g·stop(g): GraSP
+    (Wang et al., ICLR 2020), with the sign of the zero-cost study and NAS-Bench-Suite-Zero's scores (as stored,
+    it correlates positively with accuracy; the pruning paper keeps the weights of low scores).
+``fisher``
+    Σ_layers Σ_channels ½ · mean_n (Σ_{h,w} a ⊙ ∂L/∂a)², a the output of every ``Conv2d`` and ``Linear`` layer:
+    the channel Fisher information of Theis et al. (2018) as BlockSwap (Turner et al., ICLR 2020) sums it.
+``l2_norm``
+    Σ_layers ‖W‖₂ (Frobenius norm of each weight), the weights' size at initialisation (Abdelfattah et al.).
+``plain``
+    Σ W ⊙ ∂L/∂W, the signed first-order saliency (Abdelfattah et al.'s baseline). Kept in their sign: it is
+    the one proxy whose NAS-Bench-Suite-Zero scores correlate *negatively* with accuracy (Spearman −0.26 on
+    NB201 CIFAR-10), so "higher = better" does not hold for it; the evaluators rank it as computed.
+``epe_nas``
+    EPE-NAS (Lopes et al., ICANN 2021): the per-image Jacobians of ``jacov`` grouped by label; for each class c,
+    s_c = Σ_{i,j} log(|R_c[i, j]| + k) with R_c the correlation matrix of its Jacobians (k = :data:`JACOV_K`);
+    the score is Σ_{c,c'} |s_c − s_c'| / (number of classes). See :func:`epe_nas_score`.
 
-``grad_norm``, ``snip``, ``jacov`` and ``nwot`` come from one forward pass in training mode (batch statistics)
-and two backward passes; batch-norm running statistics of the network are left untouched (the pass works on
-copies of the buffers), so the proxies do not depend on the order they are computed in. The values are
+Every proxy but ``synflow``, ``params``, ``flops`` and ``l2_norm`` comes from one forward pass in training mode
+(batch statistics) and its backward passes (the input Jacobian; the loss gradient with respect to the weights
+and to every layer's output; GraSP's Hessian-gradient product); batch-norm running statistics of the network
+are left untouched (the pass works on copies of the buffers), so the proxies do not depend on the order they
+are computed in. The values are
 deterministic for a given seed, batch, preset and torch thread count (a different thread count may change
 float summation order in the last bits).
 
@@ -75,6 +94,7 @@ __all__ = [
     "synflow",
     "jacov_score",
     "nwot_score",
+    "epe_nas_score",
     "proxy_scores",
     "representatives",
     "zero_cost_table",
@@ -208,21 +228,60 @@ def nwot_score(K) -> float:
     return float(np.sum(np.log(lam)))
 
 
+def epe_nas_score(jacobian, labels, k: float = JACOV_K) -> float:
+    """EPE-NAS score of an N×D matrix of per-image input gradients and the images' labels.
+
+    For each class c present, s_c = Σ_{i,j} log(|R_c[i, j]| + k), R_c the correlation matrix of the class's rows
+    (a class with one image has R_c = [1]); the score is Σ_{c,c'} |s_c − s_c'| / (number of classes present).
+    A row with zero variance correlates with nothing (its off-diagonal entries of R_c are 0, i.e. log k), so a
+    network whose output ignores its input scores 0 on a batch with equally many images per class, as does
+    any network on a batch of one class.
+
+    >>> round(epe_nas_score([[1.0, 0.0], [0.0, 1.0], [1.0, 2.0]], [0, 1, 1]) / float(np.log(1 + 1e-5)), 6)  # |1 - 4|
+    3.0
+    >>> epe_nas_score(np.zeros((4, 3)), [0, 0, 1, 1])
+    0.0
+    """
+    J = np.asarray(jacobian, dtype=np.float64)
+    labels = np.asarray(labels)
+    if J.ndim != 2 or labels.shape != (len(J),) or len(J) == 0:
+        raise ValueError(f"epe_nas needs an N×D matrix and N labels, got shapes {J.shape} and {labels.shape}")
+    if not np.isfinite(J).all():
+        raise ValueError("epe_nas: the Jacobian holds non-finite values")
+    per_class = []
+    for c in np.unique(labels):
+        rows = J[labels == c]
+        R = np.eye(len(rows))
+        live = rows.std(axis=1) > 0
+        if live.sum() > 1:
+            R[np.ix_(live, live)] = np.corrcoef(rows[live])
+        per_class.append(float(np.sum(np.log(np.abs(R) + k))))
+    s = np.array(per_class)
+    return float(np.abs(s[:, None] - s[None, :]).sum() / len(s))
+
+
 def batch_proxies(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
-    """``grad_norm``, ``snip``, ``jacov`` and ``nwot`` of ``net`` on one minibatch, from one shared forward pass.
+    """``grad_norm``, ``snip``, ``jacov``, ``nwot``, ``grasp``, ``fisher``, ``plain`` and ``epe_nas`` of ``net``
+    on one minibatch, from one shared forward pass.
 
     The network runs in training mode on copies of its buffers; its parameters, buffers and training flag
     are unchanged afterwards.
     """
     n = len(x)
     K = torch.zeros(n, n, dtype=torch.float64)
+    outputs: list[torch.Tensor] = []
 
     def record_codes(module, inputs, output):
         codes = (inputs[0].detach() > 0).reshape(n, -1).to(torch.float64)
         K.add_(codes @ codes.T).add_((1.0 - codes) @ (1.0 - codes).T)
 
+    def record_output(module, inputs, output):
+        outputs.append(output)
+
     handles = [m.register_forward_hook(record_codes) for m in net.modules() if isinstance(m, nn.ReLU)]
+    handles += [m.register_forward_hook(record_output) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     named = _weights(net)
+    weights = [w for _, w in named]
     was_training = net.training
     try:
         net.train()
@@ -231,23 +290,51 @@ def batch_proxies(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str,
         logits = functional_call(net, state, (xg,))
         (jacobian,) = torch.autograd.grad(logits.sum(), xg, retain_graph=True)
         loss = F.cross_entropy(logits, y)
-        grads = torch.autograd.grad(loss, [w for _, w in named], allow_unused=True)
+        # one backward pass for the weights (with its graph, for GraSP) and every layer's output (fisher)
+        both = torch.autograd.grad(loss, weights + outputs, allow_unused=True, create_graph=True)
+        graph_grads, output_grads = both[:len(weights)], [None if g is None else g.detach() for g in both[len(weights):]]
+        grads = [None if g is None else g.detach() for g in graph_grads]
+        # GraSP: H·g is the gradient of g(W)·stop(g(W)) (only the weights that reach the loss take part)
+        hessian_grads = [None] * len(weights)
+        live = [i for i, g in enumerate(graph_grads) if g is not None and g.requires_grad]
+        if live:
+            dot = sum((graph_grads[i] * grads[i]).sum() for i in live)
+            for i, h in zip(live, torch.autograd.grad(dot, [weights[i] for i in live], allow_unused=True)):
+                hessian_grads[i] = h
     finally:
         for handle in handles:
             handle.remove()
         net.train(was_training)
-    grad_norm = snip = 0.0
-    for (_, w), g in zip(named, grads):
+    grad_norm = snip = plain = grasp = 0.0
+    for (_, w), g, h in zip(named, grads, hessian_grads):
+        if g is not None:
+            grad_norm += float(g.norm())
+            snip += float((g * w.detach()).abs().sum())
+            plain += float((g * w.detach()).sum())
+        if h is not None:
+            grasp += float(-(w.detach() * h).sum())
+    fisher = 0.0
+    for a, g in zip(outputs, output_grads):
         if g is None:
             continue
-        grad_norm += float(g.norm())
-        snip += float((g * w.detach()).abs().sum())
+        per_channel = (a.detach() * g).reshape(n, a.shape[1], -1).sum(-1)  # N × channels
+        fisher += float(0.5 * per_channel.pow(2).mean(0).sum())
+    J = jacobian.reshape(n, -1).numpy()
     return {
         "grad_norm": grad_norm,
         "snip": snip,
-        "jacov": jacov_score(jacobian.reshape(n, -1).numpy()),
+        "jacov": jacov_score(J),
         "nwot": nwot_score(K.numpy()),
+        "grasp": grasp,
+        "fisher": fisher,
+        "plain": plain,
+        "epe_nas": epe_nas_score(J, y.numpy()),
     }
+
+
+def l2_norm(net: nn.Module) -> float:
+    """Σ ‖W‖₂ over the weights of every ``Conv2d`` and ``Linear`` layer."""
+    return float(sum(w.detach().norm() for _, w in _weights(net)))
 
 
 def synflow(net: nn.Module, input_shape: Sequence[int]) -> float:
@@ -284,6 +371,7 @@ def proxy_scores(genotype, batch: ProxyBatch, *, preset: str | NetworkPreset = "
         "params": float(count_params(net)),
         "flops": float(count_flops(net, batch.input_shape)),
         "synflow": synflow(net, batch.input_shape),
+        "l2_norm": l2_norm(net),
         **batch_proxies(net, batch.x, batch.y),
     }
     return {name: scores[name] for name in PROXIES}
