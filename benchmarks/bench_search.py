@@ -55,15 +55,15 @@ def naive_mixing():
     from cellprobe.nn.ops import Zero
 
     saved = MixedOp._mix
+    zeros = {}  # the `none` op of each (channels, stride), kept outside the supernet's modules
 
     def mix(self, x, weights, multipliers, active):
-        if not hasattr(self, "_naive_zero"):
-            self._naive_zero = Zero(self.op_channels, self.op_channels, self.stride)
+        key = (self.op_channels, self.stride)
+        zero = zeros.setdefault(key, Zero(self.op_channels, self.op_channels, self.stride))
         coefs = (weights if weights.dim() == 1 else weights.t()).reshape(len(self.op_names), -1, 1, 1, 1)
         out = 0
         for i, coef in enumerate(coefs.unbind(0)):
-            op = self._modules_by_index.get(i, self._naive_zero)
-            out = out + coef * op(x)
+            out = out + coef * self._modules_by_index.get(i, zero)(x)
         return out
 
     MixedOp._mix = mix

@@ -26,7 +26,7 @@ Training (:func:`run_controller`) alternates, every epoch, as ENAS does:
    one architecture sampled from the controller (cellprobe's supernet with :func:`discretize` weights);
 2. *controller* — ``controller_steps`` REINFORCE updates; each samples ``controller_batch`` architectures,
    scores each by the supernet's accuracy on one validation minibatch (the same batch for the whole step;
-   batch-norm batch statistics, :func:`~cellprobe.search.loop.evaluate`), adds the entropy bonus
+   batch-norm batch statistics, :class:`~cellprobe.search.loop.batch_statistics`), adds the entropy bonus
    ``entropy_weight · H`` (exact entropy of each step's distribution, summed) to the reward and minimises
    ``−(R − b) log π(a)`` with an exponential-moving-average baseline ``b`` (initialised to the first
    step's mean reward instead of 0, since runs here are short).
@@ -68,7 +68,7 @@ from cellprobe.data import minibatches, to_device
 from cellprobe.errors import CellprobeError
 from cellprobe.io import save_torch
 from cellprobe.runtime import EpochLoop, derive_seed
-from cellprobe.search.loop import build_search_supernet, evaluate
+from cellprobe.search.loop import batch_statistics, build_search_supernet, measure
 from cellprobe.search.settings import VARIANTS, ControllerError, ControllerSettings
 from cellprobe.spaces import Decision, get_space
 
@@ -503,8 +503,9 @@ def run_controller(
                 sample = controller.sample(settings.controller_batch, paths)
             genotypes = controller.decode(sample.actions)
             xv, yv = next(batches)
-            acc = torch.tensor([evaluate(supernet, supernet.discretize(g), xv, yv, shared.eval_batch_size, device,
-                                         shared.channels_last)[0] for g in genotypes], dtype=torch.float64)
+            with batch_statistics(supernet):  # one walk of the module tree for the whole batch of architectures
+                acc = torch.tensor([measure(supernet, supernet.discretize(g), xv, yv, shared.eval_batch_size, device,
+                                            shared.channels_last)[0] for g in genotypes], dtype=torch.float64)
             reward = (acc / 100.0 + settings.entropy_weight * sample.entropy.double()).float()
             mean_reward = float(reward.mean())
             baseline = mean_reward if math.isnan(baseline) else (

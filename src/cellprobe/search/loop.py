@@ -146,12 +146,9 @@ class batch_statistics:
         return False
 
 
-def evaluate(supernet, weights, x, y, batch_size, device, channels_last=True, *, running_stats=False) -> tuple[float, float]:
-    """Accuracy (%) and mean loss of the supernet under ``weights`` on (x, y).
-
-    Batch norms use batch statistics unless ``running_stats`` (e.g. after :func:`recalibrate_batch_norm`).
-    """
-    with _running(supernet) if running_stats else batch_statistics(supernet):
+def evaluate(supernet, weights, x, y, batch_size, device, channels_last=True) -> tuple[float, float]:
+    """Accuracy (%) and mean loss of the supernet under ``weights`` on (x, y), batch norms using batch statistics."""
+    with batch_statistics(supernet):
         return measure(supernet, weights, x, y, batch_size, device, channels_last)
 
 
@@ -169,18 +166,6 @@ def measure(supernet, weights, x, y, batch_size, device, channels_last=True) -> 
             correct += (logits.argmax(1) == yb).sum().item()
     return 100.0 * correct / len(x), loss / len(x)
 
-
-class _running:
-    def __init__(self, model):
-        self.model = model
-
-    def __enter__(self):
-        self.was_training = self.model.training
-        self.model.eval()
-
-    def __exit__(self, *exc):
-        self.model.train(self.was_training)
-        return False
 
 
 def _edge_costs(supernet, weights, x, y, settings, device) -> dict[str, dict[str, np.ndarray]]:
