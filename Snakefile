@@ -59,6 +59,7 @@ rule all:
         importance_targets(),
         motif_targets(),
         evaluator_targets(),
+        reference_targets(),
         controller_targets(),
         expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         rules.report.output.html,

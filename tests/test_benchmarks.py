@@ -2,13 +2,15 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from cellprobe.benchmarks import nb201_table, read_nb201_csv, read_nb301_json
-from cellprobe.errors import DataError
+from cellprobe.benchmarks import nb201_table, read_nb201_csv, read_nb301_json, read_zero_cost_json
+from cellprobe.errors import DataError, GenotypeError
 from cellprobe.spaces import DartsGenotype
-from cellprobe.tables import NB201_BENCHMARK, NB301_BENCHMARK, read_frame, write_table
+from cellprobe.tables import (NB201_BENCHMARK, NB301_BENCHMARK, ZERO_COST_BENCHMARK, ZERO_COST_PROXIES, read_frame,
+                              write_table)
 
 
 def csv_text(df: pd.DataFrame) -> io.StringIO:
@@ -128,3 +130,69 @@ def test_nb301_duplicates_missing_and_unreadable_files(tmp_path):
         read_nb301_json(tmp_path / "bad.json")
     with pytest.raises(DataError, match="no 'cifar10' architectures"):
         read_nb301_json(_nb301(tmp_path, {}))
+
+
+# -- NAS-Bench-Suite-Zero's proxy scores (the zero-cost reference) --------------------------------------------
+
+NB201_ZC_JSON = NB301_JSON.with_name("zc_nasbench201.json")
+
+
+def test_zero_cost_reference_of_nb201_joins_the_benchmark_table(tmp_path, nb201_csv):
+    table = read_zero_cost_json(NB201_ZC_JSON, "nb201")
+    assert len(table) == 725 and table["arch_id"].is_unique and set(table["space"]) == {"nb201"}
+    bench = nb201_table(nb201_csv)
+    joined = table.merge(bench, on="arch_id")
+    assert len(joined) == 725  # NASLib's edge order decoded right: every cell is a benchmark cell
+    assert joined["val_acc"].corr(joined["cifar10_test_acc"], method="spearman") > 0.95
+    # the file misses one synflow score (null) and has one singular nwot kernel (-inf, which ranks)
+    assert table["synflow"].isna().sum() == 1 and np.isneginf(table["nwot"]).sum() == 1
+    path = write_table(table, tmp_path / "zc.parquet", ZERO_COST_BENCHMARK)
+    pd.testing.assert_frame_equal(read_frame(path, ZERO_COST_BENCHMARK), table)
+
+
+def test_zero_cost_reference_of_nb301_is_the_nb301_table():
+    table = read_zero_cost_json(NB301_JSON, "darts")
+    nb301 = read_nb301_json(NB301_JSON)
+    assert table["arch_id"].tolist() == nb301["arch_id"].tolist()
+    assert table["val_acc"].tolist() == nb301["cifar10_val_acc"].tolist()
+    assert table[list(ZERO_COST_PROXIES)].notna().all().all()
+
+
+def test_naslib_nb201_tuple_is_edges_from_node_1_first():
+    g = read_zero_cost_json(NB201_ZC_JSON, "nb201")
+    from cellprobe.spaces import get_space
+
+    space = get_space("nb201")
+    # (1->2), (1->3), (1->4), (2->3), (2->4), (3->4): the benchmark string |e0~0|+|e1~0|e3~1|+|e2~0|e4~1|e5~2|
+    assert space.from_naslib((0, 1, 2, 3, 4, 0)).to_str() == \
+        "|skip_connect~0|+|none~0|nor_conv_1x1~1|+|nor_conv_3x3~0|avg_pool_3x3~1|skip_connect~2|"
+    assert len(g) == 725
+    for bad, message in (((0, 1, 2), "6 op indices"), ((0, 1, 2, 3, 4, 5), "0..4"), ("abc", "6 op indices")):
+        with pytest.raises(GenotypeError, match=message):
+            space.from_naslib(bad)
+
+
+def _zc_entry(arch, **scores):
+    entry = {"idx": "1", "arch": arch, "val_accuracy": 90.0}
+    entry.update({p: {"score": scores.get(p, 1.0), "time": 0.1} for p in ZERO_COST_PROXIES})
+    return entry
+
+
+@pytest.mark.parametrize("space, entry, message", [
+    ("nb201", _zc_entry(f"[{_CELL}, {_CELL}]"), "6 op indices"),        # a DARTS arch read as NB201
+    ("darts", _zc_entry("(0, 1, 2, 3, 4, 0)"), "arch must be \\[normal cell, reduce cell\\]"),
+    ("nb201", _zc_entry("(0, 1, 2, 3, 4, 0)", grasp="high"), "unreadable grasp score"),
+    ("nb201", {**_zc_entry("(0, 1, 2, 3, 4, 0)"), "val_accuracy": -3.0}, "not a percentage"),
+])
+def test_bad_zero_cost_reference_entries_are_refused(tmp_path, space, entry, message):
+    path = tmp_path / "zc.json"
+    path.write_text(json.dumps({"cifar10": {"key": entry}}))
+    with pytest.raises(DataError, match=message):
+        read_zero_cost_json(path, space)
+
+
+def test_zero_cost_reference_duplicates_are_refused(tmp_path):
+    path = tmp_path / "zc.json"
+    path.write_text(json.dumps({"cifar10": {"a": _zc_entry("(0, 1, 2, 3, 4, 0)"), "b": _zc_entry([0, 1, 2, 3, 4, 0])}}))
+    with pytest.raises(DataError, match="the same genotype as architecture a"):
+        read_zero_cost_json(path, "nb201")

@@ -112,3 +112,22 @@ def test_a_search_space_or_method_may_name_its_own_scoring_fractions(schema, par
         wrong = params | {"search": search | {"overrides": {f"{space}/{method}": {"at": bad}}}}
         with pytest.raises(ParamsError, match=f"search.overrides.{space}/{method}.at: give a non-empty list"):
             validate_params(wrong, schema)
+
+
+def test_the_zero_cost_reference_needs_its_batch_and_its_files(schema, params):
+    evaluators, benchmarks = params["evaluators"], params["benchmarks"]
+    reference = evaluators["reference"]
+    assert set(reference["spaces"]) <= set(benchmarks["zero_cost"])
+    no_data = params | {"evaluators": evaluators | {"reference": reference | {"dataset": "no-such-data"}}}
+    with pytest.raises(ParamsError, match="evaluators.reference.dataset: 'no-such-data' is not a prepared"):
+        validate_params(no_data, schema)
+    space = next(iter(reference["spaces"]))
+    no_file = params | {"benchmarks": benchmarks | {"zero_cost": {k: v for k, v in benchmarks["zero_cost"].items()
+                                                                   if k != space}}}
+    with pytest.raises(ParamsError, match=f"evaluators.reference.spaces.{space}: benchmarks.zero_cost has no file"):
+        validate_params(no_file, schema)
+    for bad in ({"archs": 2, "preset": "standard"}, {"archs": 10, "preset": "huge"}, {"archs": "most", "preset": "tiny"},
+                {"archs": 10}):
+        wrong = params | {"evaluators": evaluators | {"reference": reference | {"spaces": {space: bad}}}}
+        with pytest.raises(ParamsError, match=f"evaluators.reference.spaces.{space}"):
+            validate_params(wrong, schema)

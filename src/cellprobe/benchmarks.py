@@ -18,11 +18,11 @@ import math
 import pandas as pd
 
 from cellprobe.errors import DataError, GenotypeError
-from cellprobe.spaces.darts import DartsGenotype
+from cellprobe.spaces import get_space
 from cellprobe.spaces.nb201 import NB201Genotype, benchmark_index
-from cellprobe.tables import NB201_BENCHMARK, NB301_BENCHMARK
+from cellprobe.tables import NB201_BENCHMARK, NB301_BENCHMARK, ZERO_COST_BENCHMARK, ZERO_COST_PROXIES
 
-__all__ = ["NB201_ACCURACY_COLUMNS", "NB301_OPS", "read_nb201_csv", "nb201_table", "read_nb301_json"]
+__all__ = ["NB201_ACCURACY_COLUMNS", "read_nb201_csv", "nb201_table", "read_nb301_json", "read_zero_cost_json"]
 
 NB201_ACCURACY_COLUMNS = ("cifar10_test_acc", "cifar100_test_acc", "imagenet16_120_test_acc")
 _CSV_COLUMNS = ("index", "arch_str", *NB201_ACCURACY_COLUMNS)
@@ -97,34 +97,9 @@ def nb201_table(df: pd.DataFrame, name: str = "input") -> pd.DataFrame:
     return out.sort_values("index", kind="stable").reset_index(drop=True)
 
 
-#: NASLib's op indices of its compact DARTS form (no ``none``: NAS-Bench-301 cells never use it).
-NB301_OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
-             "dil_conv_5x5")
-
-
-def _naslib_cell(cell, where: str) -> list[tuple[str, int]]:
-    """One cell of NASLib's compact form, 8 ``(input node, op index)`` pairs, as DARTS ``(op, input)`` pairs."""
-    if not isinstance(cell, (list, tuple)) or len(cell) != 8:
-        raise DataError(f"{where}: a cell must be 8 (input node, op index) pairs")
-    pairs = []
-    for pair in cell:
-        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)):
-            raise DataError(f"{where}: {pair!r} is not an (input node, op index) pair of integers")
-        node, op = pair
-        if not 0 <= op < len(NB301_OPS):
-            raise DataError(f"{where}: op index {op} is not in 0..{len(NB301_OPS) - 1}")
-        pairs.append((NB301_OPS[op], node))
-    return pairs
-
-
-def read_nb301_json(source, dataset: str = "cifar10") -> pd.DataFrame:
-    """The ``nb301_benchmark`` table from NAS-Bench-Suite-Zero's ``zc_nasbench301.json`` (NASLib's layout:
-    ``{dataset: {arch_key: {"idx", "arch", "val_accuracy", <proxies>...}}}``), sorted by ``arch_id``.
-
-    Every architecture must parse as a DARTS genotype (concat nodes 2–5) with an accuracy in [0, 100];
-    two entries of the same genotype are refused.
-    """
+def _naslib_entries(source, dataset: str):
+    """``(key, where, entry)`` of every architecture of ``dataset`` in a NAS-Bench-Suite-Zero JSON file (NASLib's layout:
+    ``{dataset: {arch_key: {"idx", "arch", "val_accuracy", <proxy>: {"score", "time"}, ...}}}``)."""
     name = str(getattr(source, "name", source))
     try:
         with open(source, encoding="utf-8") as handle:
@@ -135,29 +110,82 @@ def read_nb301_json(source, dataset: str = "cifar10") -> pd.DataFrame:
         raise DataError(f"{name}: not a readable JSON file ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get(dataset), dict) or not data[dataset]:
         raise DataError(f"{name}: no {dataset!r} architectures (expected {{dataset: {{arch_key: entry}}}})")
-    rows, seen = [], {}
     for key, entry in data[dataset].items():
         where = f"{name}: {dataset} architecture {key}"
         if not isinstance(entry, dict) or not {"idx", "arch", "val_accuracy"} <= set(entry):
             raise DataError(f"{where}: needs idx, arch and val_accuracy")
+        yield key, where, entry
+
+
+def _naslib_genotype(space, entry, where: str):
+    try:
+        arch = ast.literal_eval(entry["arch"]) if isinstance(entry["arch"], str) else entry["arch"]
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise DataError(f"{where}: unreadable arch {str(entry['arch'])[:60]!r}") from None
+    try:
+        return get_space(space).from_naslib(arch)
+    except GenotypeError as exc:
+        raise DataError(f"{where}: {exc}") from None
+
+
+def _percentage(value, what: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not 0 <= value <= 100:
+        raise DataError(f"{where}: {what} {value!r} is not a percentage")
+    return float(value)
+
+
+def _unique(genotype, seen: dict, key: str, where: str) -> None:
+    if genotype.arch_id in seen:
+        raise DataError(f"{where}: the same genotype as architecture {seen[genotype.arch_id]}")
+    seen[genotype.arch_id] = key
+
+
+def read_nb301_json(source, dataset: str = "cifar10") -> pd.DataFrame:
+    """The ``nb301_benchmark`` table from NAS-Bench-Suite-Zero's ``zc_nasbench301.json``, sorted by ``arch_id``.
+
+    Every architecture must parse as a DARTS genotype (NASLib's compact form,
+    :meth:`~cellprobe.spaces.darts.DartsSpace.from_naslib`) with an accuracy in [0, 100]; two entries of the
+    same genotype are refused.
+    """
+    rows, seen = [], {}
+    for key, where, entry in _naslib_entries(source, dataset):
+        genotype = _naslib_genotype("darts", entry, where)
         try:
-            arch = ast.literal_eval(entry["arch"]) if isinstance(entry["arch"], str) else entry["arch"]
             idx = int(entry["idx"])
-        except (ValueError, SyntaxError, TypeError):
-            raise DataError(f"{where}: unreadable arch or idx") from None
-        if not isinstance(arch, (list, tuple)) or len(arch) != 2:
-            raise DataError(f"{where}: arch must be [normal cell, reduce cell]")
-        try:
-            genotype = DartsGenotype.from_pairs(_naslib_cell(arch[0], where), _naslib_cell(arch[1], where))
-        except GenotypeError as exc:
-            raise DataError(f"{where}: {exc}") from None
-        accuracy = entry["val_accuracy"]
-        if isinstance(accuracy, bool) or not isinstance(accuracy, (int, float)) or not math.isfinite(accuracy) \
-                or not 0 <= accuracy <= 100:
-            raise DataError(f"{where}: val_accuracy {accuracy!r} is not a percentage")
-        if genotype.arch_id in seen:
-            raise DataError(f"{where}: the same genotype as architecture {seen[genotype.arch_id]}")
-        seen[genotype.arch_id] = key
-        rows.append((idx, genotype.arch_id, genotype.to_str(), float(accuracy)))
+        except (ValueError, TypeError):
+            raise DataError(f"{where}: unreadable idx {entry['idx']!r}") from None
+        accuracy = _percentage(entry["val_accuracy"], "val_accuracy", where)
+        _unique(genotype, seen, key, where)
+        rows.append((idx, genotype.arch_id, genotype.to_str(), accuracy))
     out = pd.DataFrame(rows, columns=NB301_BENCHMARK.columns).astype({"naslib_idx": "int32"})
+    return out.sort_values("arch_id", kind="stable").reset_index(drop=True)
+
+
+def read_zero_cost_json(source, space: str, dataset: str = "cifar10") -> pd.DataFrame:
+    """The ``zero_cost_benchmark`` table of a NAS-Bench-Suite-Zero file (``zc_nasbench201.json``: space
+    ``nb201``; ``zc_nasbench301.json``: ``darts``): each architecture's genotype, its benchmark validation
+    accuracy and the twelve proxy scores NASLib computed, sorted by ``arch_id``.
+
+    A proxy missing from an entry, or NaN, is null; an infinite score is kept (it ranks: NASLib's ``nwot`` is
+    −inf where its kernel is singular). Refused with one :class:`DataError` line: an architecture of another
+    space, a score that is not a number, an accuracy outside [0, 100], two entries of the same genotype.
+    """
+    rows, seen = [], {}
+    for key, where, entry in _naslib_entries(source, dataset):
+        genotype = _naslib_genotype(space, entry, where)
+        row = {"space": genotype.space, "arch_id": genotype.arch_id, "genotype": genotype.to_str(),
+               "val_acc": _percentage(entry["val_accuracy"], "val_accuracy", where)}
+        for proxy in ZERO_COST_PROXIES:
+            if proxy not in entry:  # the file misses a few (one NB201 cell has no synflow): null
+                row[proxy] = None
+                continue
+            score = entry[proxy]
+            value = score.get("score") if isinstance(score, dict) else None
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise DataError(f"{where}: unreadable {proxy} score {score!r} (expected {{'score': number}})")
+            row[proxy] = None if math.isnan(value) else float(value)  # ±inf ranks (nwot: a singular kernel)
+        _unique(genotype, seen, key, where)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=ZERO_COST_BENCHMARK.columns)
     return out.sort_values("arch_id", kind="stable").reset_index(drop=True)

@@ -311,6 +311,13 @@ class _References:
         for name, spec in evaluators.get("predictors", {}).items():
             if spec["space"] not in spaces:
                 raise ParamsError(f"evaluators.predictors.{name}: evaluators.spaces does not list {spec['space']!r}")
+        reference = evaluators.get("reference", {})
+        if reference.get("spaces"):
+            self.dataset("evaluators.reference.dataset", reference.get("dataset"))
+        files = self.params.get("benchmarks", {}).get("zero_cost", {})
+        for space in reference.get("spaces", {}):
+            if space not in files:
+                raise ParamsError(f"evaluators.reference.spaces.{space}: benchmarks.zero_cost has no file for it")
 
     def check_controller(self) -> None:
         controller = self.params.get("controller", {})

@@ -597,6 +597,54 @@ ZERO_COST = register(
     )
 )
 
+ZERO_COST_BENCHMARK = register(
+    TableSchema(
+        "zero_cost_benchmark",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("val_acc", pa.float64(), nullable=False),
+            *(pa.field(proxy, pa.float64(), nullable=True) for proxy in ZERO_COST_PROXIES),
+        ),
+        "NAS-Bench-Suite-Zero's zero-cost proxy scores of a sample of architectures (NASLib's networks, one CPU "
+        "batch of 64 CIFAR-10 images; null where the file has none) with the benchmark's CIFAR-10 validation "
+        "accuracy (%), sorted by arch_id; the source file in the metadata.",
+    )
+)
+
+ZERO_COST_REFERENCE = register(
+    TableSchema(
+        "zero_cost_reference",
+        1,
+        (
+            pa.field("space", pa.string(), nullable=False),
+            pa.field("proxy", pa.string(), nullable=False),
+            pa.field("preset", pa.string(), nullable=False),
+            pa.field("batch_size", pa.int64(), nullable=False),
+            pa.field("resolution", pa.int64(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("vs_reference", pa.float64(), nullable=True),
+            pa.field("noise_ceiling", pa.float64(), nullable=True),
+            pa.field("threshold", pa.float64(), nullable=True),
+            pa.field("rule", pa.string(), nullable=False),
+            pa.field("agrees", pa.bool_(), nullable=True),
+            pa.field("ours_vs_accuracy", pa.float64(), nullable=True),
+            pa.field("reference_vs_accuracy", pa.float64(), nullable=True),
+            pa.field("reference_vs_accuracy_all", pa.float64(), nullable=True),
+            pa.field("n_all", pa.int64(), nullable=False),
+            pa.field("published", pa.float64(), nullable=True),
+            pa.field("published_source", pa.string(), nullable=False),
+        ),
+        "Each zero-cost proxy of cellprobe (network preset, batch_size images of resolution² pixels) beside "
+        "NAS-Bench-Suite-Zero's on the same n architectures (Spearman correlations): vs_reference between the two scores, noise_ceiling between two cellprobe runs with other "
+        "batches and initialisations, agrees = vs_reference >= threshold (the rule); each score's Spearman with the "
+        "benchmark's validation accuracy on the n, the reference's over all n_all of its file, and a published "
+        "value (|Spearman|, its protocol in published_source) where one exists.",
+    )
+)
+
 EVALUATOR_SCORES = register(
     TableSchema(
         "evaluator_scores",

@@ -397,3 +397,27 @@ def test_report_section(small_nb201):
     no_epochs, _ = criteria_tables(predictor, _truth(bench), ks=[0.1])
     without = evaluators_section(no_epochs)  # no supernet epochs, no FLOPs groups: the table only
     assert without.body.count("<svg") == 0 and "pred-x" in without.body and "Kendall τ 1.000" in without.summary
+
+
+def test_report_section_sets_cellprobe_beside_the_reference(small_nb201):
+    from cellprobe.analysis.zero_cost_reference import compare_to_reference
+    from cellprobe.report.evaluators_section import evaluators_section
+    from cellprobe.tables import ZERO_COST_PROXIES
+
+    bench, _ = small_nb201
+    genotypes = [NB201Genotype.parse(s) for s in bench["arch_str"]]
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"space": "nb201", "arch_id": [g.arch_id for g in genotypes],
+                        "genotype": [g.to_str() for g in genotypes], "val_acc": bench["cifar10_test_acc"].to_numpy(),
+                        **{p: rng.normal(size=len(bench)) for p in ZERO_COST_PROXIES}})
+    ours = ref[["space", "arch_id", "genotype", *ZERO_COST_PROXIES]].assign(
+        computed_for=ref["arch_id"], preset="standard", dataset="cifar10-32", batch_size=64, seed=0)
+    ours["grasp"] = -ours["grasp"]  # one proxy that disagrees
+    table = compare_to_reference([ours, ours.assign(seed=1)], ref, resolution=32)
+    predictor = from_predictions("nb201", "pred-x", genotypes, bench["cifar10_test_acc"], seed=0)
+    crit, _ = criteria_tables(predictor, _truth(bench), ks=[0.1])
+    section = evaluators_section(crit, reference=table)
+    assert "Zero-cost proxies beside NAS-Bench-Suite-Zero" in section.body
+    assert "11 of 12 proxies agree" in section.body and "one batch of 64 images at 32×32" in section.body
+    assert section.body.count(">no<") == 1 and "published |ρ|" in section.body
+    assert "NAS-Bench-Suite-Zero" not in evaluators_section(crit).body

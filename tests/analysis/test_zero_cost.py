@@ -119,8 +119,9 @@ def test_fisher_sums_the_channel_fisher_information_of_every_layer_output():
     lin_out = net[3](net[2](net[1](conv_out)))
     lin_out.retain_grad()
     nn.functional.cross_entropy(lin_out, y).backward()
-    expected = 0.5 * (conv_out.detach() * conv_out.grad).sum((2, 3)).pow(2).mean(0).sum() \
-        + 0.5 * (lin_out.detach() * lin_out.grad).pow(2).mean(0).sum()
+    # each channel's value counted once per weight of the channel (fan-in 1·3·3 and 3·4·4), as the zero-cost code
+    expected = 9 * 0.5 * (conv_out.detach() * conv_out.grad).sum((2, 3)).pow(2).mean(0).sum() \
+        + 48 * 0.5 * (lin_out.detach() * lin_out.grad).pow(2).mean(0).sum()
     assert scores["fisher"] == pytest.approx(float(expected), rel=1e-6)
     assert scores["fisher"] > 0
 

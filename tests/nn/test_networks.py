@@ -196,9 +196,12 @@ def test_flop_counter_matches_hand_formula():
 
 # -- building -----------------------------------------------------------------------------------------------
 def test_presets_and_builder():
-    assert set(PRESETS) == {"darts", "nb201"} and all(set(p) == {"standard", "tiny"} for p in PRESETS.values())
+    assert set(PRESETS) == {"darts", "nb201"} and set(PRESETS["nb201"]) == {"standard", "tiny"}
+    assert set(PRESETS["darts"]) == {"standard", "tiny", "nb301"}
     std = PRESETS["darts"]["standard"]
     assert (std.C, std.layers, std.auxiliary, std.drop_path_prob, std.input_shape) == (36, 20, True, 0.2, (3, 32, 32))
+    nb301 = PRESETS["darts"]["nb301"]  # NAS-Bench-301's training network, NAS-Bench-Suite-Zero's scores
+    assert (nb301.C, nb301.layers, nb301.auxiliary, nb301.input_shape) == (32, 8, False, (3, 32, 32))
     tiny = PRESETS["nb201"]["tiny"]
     assert (tiny.C, tiny.N, tiny.input_shape, tiny.num_classes) == (8, 1, (1, 8, 8), 10)
     with pytest.raises(AttributeError):

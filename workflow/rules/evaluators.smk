@@ -30,6 +30,39 @@ rule evaluators_zero_cost:
         " --threads {threads} --out {output.table} 2> {log}"
 
 
+rule evaluators_reference:
+    """cellprobe's zero-cost proxies beside NAS-Bench-Suite-Zero's on a sample of its architectures."""
+    input:
+        reference=rules.benchmarks_zero_cost.output.table,
+        split=prepared(EVA["reference"]["dataset"]),
+        code=code(*EVA_CODE, "analysis/zero_cost.py", "analysis/zero_cost_reference.py", "nn"),
+    output:
+        table=f"{EVA_DIR}/zero_cost/reference.parquet",
+        scores=f"{EVA_DIR}/zero_cost/reference_scores.parquet",
+    params:
+        spec=lambda w: EVA["reference"]["spaces"][w.space],
+        seeds=lambda w: " ".join(map(str, EVA["reference"]["spaces"][w.space].get("seeds", EVA["reference"]["seeds"]))),
+        batch_size=EVA["reference"]["batch_size"],
+    log:
+        f"{RESULTS}/evaluators/logs/{{space}}-zero-cost-reference.log",
+    benchmark:
+        f"{RESULTS}/evaluators/benchmarks/{{space}}-zero-cost-reference.tsv"
+    wildcard_constraints:
+        space="|".join(EVA["reference"]["spaces"]) or "^$",
+    threads: 1
+    priority: 20
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    shell:
+        "cellprobe evaluators reference --space {wildcards.space} --reference {input.reference}"
+        " --split {input.split} --archs {params.spec[archs]} --preset {params.spec[preset]} --seeds {params.seeds}"
+        " --batch-size {params.batch_size} --threads {threads} --scores {output.scores} --out {output.table}"
+        " 2> {log}"
+
+
 rule evaluators_predict:
     """A predictor trained on n_train architectures of the ground truth, scoring all the others (an evaluator)."""
     input:

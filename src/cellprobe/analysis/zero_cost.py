@@ -32,8 +32,10 @@ Proxies (sums run over the weights of every ``Conv2d`` and ``Linear`` layer):
     (Wang et al., ICLR 2020), with the sign of the zero-cost study and NAS-Bench-Suite-Zero's scores (as stored,
     it correlates positively with accuracy; the pruning paper keeps the weights of low scores).
 ``fisher``
-    Σ_layers Σ_channels ½ · mean_n (Σ_{h,w} a ⊙ ∂L/∂a)², a the output of every ``Conv2d`` and ``Linear`` layer:
-    the channel Fisher information of Theis et al. (2018) as BlockSwap (Turner et al., ICLR 2020) sums it.
+    Σ_layers fan_in · Σ_channels ½ · mean_n (Σ_{h,w} a ⊙ ∂L/∂a)², a the output of every ``Conv2d`` and
+    ``Linear`` layer and fan_in the weights per output channel (``weight[0].numel()``): the channel Fisher
+    information of Theis et al. (2018) as BlockSwap (Turner et al., ICLR 2020) and the zero-cost study sum it
+    — their code gives each channel's value to every weight of that channel, then sums the weights.
 ``l2_norm``
     Σ_layers ‖W‖₂ (Frobenius norm of each weight), the weights' size at initialisation (Abdelfattah et al.).
 ``plain``
@@ -98,6 +100,7 @@ __all__ = [
     "proxy_scores",
     "representatives",
     "zero_cost_table",
+    "PHASES",
 ]
 
 #: Every proxy, in the column order of the ``zero_cost`` table (declared with the table).
@@ -260,23 +263,48 @@ def epe_nas_score(jacobian, labels, k: float = JACOV_K) -> float:
     return float(np.abs(s[:, None] - s[None, :]).sum() / len(s))
 
 
-def batch_proxies(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+#: The phases of :func:`batch_proxies`, and the proxies each one is there for (its ``timings``).
+PHASES = {
+    "forward": ("nwot",),
+    "input gradient": ("jacov", "epe_nas"),
+    "loss gradient": ("grad_norm", "snip", "plain", "fisher"),
+    "hessian-gradient product": ("grasp",),
+}
+
+
+def batch_proxies(net: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                  timings: dict[str, float] | None = None) -> dict[str, float]:
     """``grad_norm``, ``snip``, ``jacov``, ``nwot``, ``grasp``, ``fisher``, ``plain`` and ``epe_nas`` of ``net``
     on one minibatch, from one shared forward pass.
 
     The network runs in training mode on copies of its buffers; its parameters, buffers and training flag
-    are unchanged afterwards.
+    are unchanged afterwards. ``timings``, when given, accumulates the seconds of each of :data:`PHASES`
+    (the loss gradient keeps its graph for GraSP, so its phase includes that cost).
     """
+    clock = [time.perf_counter()]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        if timings is not None:
+            timings[phase] = timings.get(phase, 0.0) + now - clock[0]
+        clock[0] = now
+
     n = len(x)
     K = torch.zeros(n, n, dtype=torch.float64)
     outputs: list[torch.Tensor] = []
+    fan_ins: list[int] = []
 
     def record_codes(module, inputs, output):
-        codes = (inputs[0].detach() > 0).reshape(n, -1).to(torch.float64)
-        K.add_(codes @ codes.T).add_((1.0 - codes) @ (1.0 - codes).T)
+        # units on which two codes agree: c·c' + (1−c)·(1−c') = 2 c·c' − |c| − |c'| + D, one float32 product
+        # (exact: integer counts far below 2^24) instead of two float64 ones
+        codes = (inputs[0].detach() > 0).reshape(n, -1).to(torch.float32)
+        ones = codes.sum(1)
+        agree = 2.0 * (codes @ codes.T) - ones[:, None] - ones[None, :] + codes.shape[1]
+        K.add_(agree.to(torch.float64))
 
     def record_output(module, inputs, output):
         outputs.append(output)
+        fan_ins.append(module.weight[0].numel())
 
     handles = [m.register_forward_hook(record_codes) for m in net.modules() if isinstance(m, nn.ReLU)]
     handles += [m.register_forward_hook(record_output) for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
@@ -288,12 +316,15 @@ def batch_proxies(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str,
         state = {**dict(net.named_parameters()), **{k: b.clone() for k, b in net.named_buffers()}}
         xg = x.detach().clone().requires_grad_(True)
         logits = functional_call(net, state, (xg,))
+        lap("forward")
         (jacobian,) = torch.autograd.grad(logits.sum(), xg, retain_graph=True)
+        lap("input gradient")
         loss = F.cross_entropy(logits, y)
         # one backward pass for the weights (with its graph, for GraSP) and every layer's output (fisher)
         both = torch.autograd.grad(loss, weights + outputs, allow_unused=True, create_graph=True)
         graph_grads, output_grads = both[:len(weights)], [None if g is None else g.detach() for g in both[len(weights):]]
         grads = [None if g is None else g.detach() for g in graph_grads]
+        lap("loss gradient")
         # GraSP: H·g is the gradient of g(W)·stop(g(W)) (only the weights that reach the loss take part)
         hessian_grads = [None] * len(weights)
         live = [i for i, g in enumerate(graph_grads) if g is not None and g.requires_grad]
@@ -301,6 +332,7 @@ def batch_proxies(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str,
             dot = sum((graph_grads[i] * grads[i]).sum() for i in live)
             for i, h in zip(live, torch.autograd.grad(dot, [weights[i] for i in live], allow_unused=True)):
                 hessian_grads[i] = h
+        lap("hessian-gradient product")
     finally:
         for handle in handles:
             handle.remove()
@@ -314,11 +346,11 @@ def batch_proxies(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str,
         if h is not None:
             grasp += float(-(w.detach() * h).sum())
     fisher = 0.0
-    for a, g in zip(outputs, output_grads):
+    for a, g, fan_in in zip(outputs, output_grads, fan_ins):
         if g is None:
             continue
         per_channel = (a.detach() * g).reshape(n, a.shape[1], -1).sum(-1)  # N × channels
-        fisher += float(0.5 * per_channel.pow(2).mean(0).sum())
+        fisher += fan_in * float(0.5 * per_channel.pow(2).mean(0).sum())
     J = jacobian.reshape(n, -1).numpy()
     return {
         "grad_norm": grad_norm,

@@ -1,4 +1,4 @@
-"""``cellprobe evaluators zero-cost|predict|criteria``: how well fast evaluators rank architectures."""
+"""``cellprobe evaluators zero-cost|reference|predict|criteria``: how well fast evaluators rank architectures."""
 
 from __future__ import annotations
 
@@ -39,6 +39,44 @@ def _zero_cost(args) -> None:
     write_table(table[ZERO_COST.columns], args.out, ZERO_COST, meta)
     say(f"wrote {args.out}: {len(table):,} architectures, {table['computed_for'].nunique():,} networks in "
         f"{time.perf_counter() - start:.1f} s")
+
+
+def _reference(args) -> None:
+    from cellprobe.analysis.zero_cost_reference import reference_comparison
+    from cellprobe.data import load_split
+    from cellprobe.tables import ZERO_COST, ZERO_COST_BENCHMARK, ZERO_COST_REFERENCE, read_frame, write_table
+
+    run_device(args)
+    reference = read_frame(args.reference, ZERO_COST_BENCHMARK)
+    if set(reference["space"]) != {args.space}:
+        raise CellprobeError(f"{args.reference}: not a {args.space} reference table "
+                             f"(space {', '.join(sorted(set(reference['space'])))})")
+    archs = "all" if args.archs == "all" else _count(args.archs)
+
+    def progress(seed, done, total, seconds):
+        if done == total or done % args.report_every == 0:
+            say(f"seed {seed}: {done:,}/{total:,} networks scored, {seconds:.1f} s")
+
+    scores, table, meta = reference_comparison(reference, load_split(args.split), archs=archs, seeds=args.seeds,
+                                               batch_size=args.batch_size, preset=args.preset, progress=progress)
+    meta.update({"split": Path(args.split).name, "reference": Path(args.reference).name})
+    write_table(scores[ZERO_COST.columns], args.scores, ZERO_COST, meta)
+    write_table(table, args.out, ZERO_COST_REFERENCE, meta)
+    for row in table.itertuples():
+        say(f"{row.proxy}: Spearman with the reference {_fmt(row.vs_reference)}, noise ceiling "
+            f"{_fmt(row.noise_ceiling)}, agrees {row.agrees}")
+    say(f"wrote {args.out} and {args.scores}: {table['n'].iloc[0]} architectures, seeds {args.seeds}")
+
+
+def _count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CellprobeError(f"--archs must be 'all' or a number, got {text!r}") from None
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None or value != value else f"{value:.3f}"
 
 
 def _predict(args) -> None:
@@ -96,6 +134,21 @@ def register(commands) -> None:
     p.add_argument("--report-every", type=int, default=1000, help="progress line every this many networks")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_zero_cost)
+
+    p = sub.add_parser("reference", help="zero-cost proxies beside NAS-Bench-Suite-Zero's on the same architectures")
+    add_space(p)
+    p.add_argument("--reference", required=True, type=Path, help="zero_cost_benchmark table (benchmarks zero-cost)")
+    p.add_argument("--split", required=True, type=Path, help="prepared split of the batch (32x32 CIFAR-10 images)")
+    p.add_argument("--archs", default="all", help="'all' or a number of the reference's architectures to draw")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1],
+                   help="one run per seed (batch and initialisations); the second gives the noise ceiling")
+    p.add_argument("--batch-size", type=int, default=64, help="images in the minibatch (default 64, as the reference)")
+    p.add_argument("--preset", default="standard", help="network preset (NB201 standard; DARTS nb301)")
+    add_run_options(p, device=False)
+    p.add_argument("--report-every", type=int, default=10, help="progress line every this many networks")
+    p.add_argument("--scores", required=True, type=Path, help="zero_cost table of every seed's scores")
+    p.add_argument("--out", required=True, type=Path, help="zero_cost_reference table")
+    p.set_defaults(func=_reference)
 
     p = sub.add_parser("predict", help="fit a predictor on N architectures with known accuracy, score the others")
     add_space(p)

@@ -110,11 +110,14 @@ def _check_positive(name: str, value) -> None:
 
 
 #: ``PRESETS[space][name]``: ``standard`` is the published evaluation setting (CIFAR-10), ``tiny`` a
-#: CPU-sized network for 8×8 one-channel images (the sklearn digits) used by tests and smoke runs.
+#: CPU-sized network for 8×8 one-channel images (the sklearn digits) used by tests and smoke runs, and
+#: DARTS ``nb301`` the network NAS-Bench-301 trained and NAS-Bench-Suite-Zero scored (32 channels, 8 cells).
 for _preset in (
     NetworkPreset("darts", "standard", C=36, layers=20, num_classes=10, in_channels=3, input_size=32,
                   auxiliary=True, drop_path_prob=0.2),
     NetworkPreset("darts", "tiny", C=8, layers=3, num_classes=10, in_channels=1, input_size=8,
+                  auxiliary=False, drop_path_prob=0.0),
+    NetworkPreset("darts", "nb301", C=32, layers=8, num_classes=10, in_channels=3, input_size=32,
                   auxiliary=False, drop_path_prob=0.0),
     NetworkPreset("nb201", "standard", C=16, N=5, num_classes=10, in_channels=3, input_size=32),
     NetworkPreset("nb201", "tiny", C=8, N=1, num_classes=10, in_channels=1, input_size=8),

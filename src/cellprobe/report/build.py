@@ -107,7 +107,7 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
         from cellprobe.report.evaluators_section import evaluators_section
 
         sections.append(evaluators_section(load("evaluators_criteria"), load("evaluators_flops_groups"),
-                                           k=evaluators_k))
+                                           k=evaluators_k, reference=load("zero_cost_reference")))
     if paths.get("controller_correlations"):
         from cellprobe.report.controller_section import controller_section
 
@@ -130,5 +130,6 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
             predictor_search=load("predictor_search"), surrogate_folds=load("surrogate_folds"),
             criteria=load("evaluators_criteria"), motifs=load("motifs"),
             controller=load("controller_correlations"), findings=claims, nb201=nb201,
-            surrogate_predictions=load("surrogate_predictions")), metrics)
+            surrogate_predictions=load("surrogate_predictions"),
+            zero_cost_reference=load("zero_cost_reference")), metrics)
     return page

@@ -124,13 +124,44 @@ def _iso_table(criteria: pd.DataFrame) -> pd.DataFrame:
                                  "iso_rank_var_ratio": "within / total, ranks", "n": "architectures in classes ≥ 2"})
 
 
+_REFERENCE_COLUMNS = {
+    "proxy": "proxy", "n": "n", "vs_reference": "ours vs NASLib", "noise_ceiling": "ours vs ours (noise ceiling)",
+    "threshold": "needs", "agrees": "agrees", "ours_vs_accuracy": "ours vs accuracy",
+    "reference_vs_accuracy": "NASLib vs accuracy", "reference_vs_accuracy_all": "NASLib vs accuracy, all",
+    "published": "published |ρ|",
+}
+
+
+def _reference_part(reference: pd.DataFrame) -> list[str]:
+    """Per space: cellprobe's proxies beside NAS-Bench-Suite-Zero's (``zero_cost_reference`` rows)."""
+    parts = ["<h3>Zero-cost proxies beside NAS-Bench-Suite-Zero</h3>",
+             "<p>cellprobe's proxies and NASLib's precomputed ones (NAS-Bench-Suite-Zero) on the same architectures, "
+             "as Spearman correlations: between the two implementations, between two cellprobe runs with another "
+             "batch and initialisation (the noise ceiling: the most a proxy that swings with its batch can agree "
+             "with any single run), and of each with the benchmark's validation accuracy, on the sample and, for "
+             "NASLib, on all of its file. “needs” is the row's rule: 0.9 for the proxies no image enters, 0.7 for "
+             "grad_norm, snip, nwot and jacov, the lower 95% bound of the noise ceiling for the others. Published: "
+             "Abdelfattah et al.'s |ρ| over all 15,625 NB201 cells.</p>"]
+    for space, part in reference.groupby("space", sort=True):
+        first = part.iloc[0]
+        agree = part["agrees"].dropna()
+        parts.append(f"<p><b>{space}</b>: network preset {first['preset']}, one batch of {first['batch_size']} "
+                     f"images at {first['resolution']}×{first['resolution']}, {part['n'].max()} of the reference's "
+                     f"{first['n_all']} architectures; {int(agree.sum())} of {len(agree)} proxies agree.</p>")
+        table = part[list(_REFERENCE_COLUMNS)].rename(columns=_REFERENCE_COLUMNS)
+        table["agrees"] = ["–" if pd.isna(v) else ("yes" if v else "no") for v in part["agrees"]]
+        parts.append(_html_table(table))
+    return parts
+
+
 def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None = None, *, k: float = 0.05,
-                       max_bars: int = 6) -> Section:
+                       max_bars: int = 6, reference: pd.DataFrame | None = None) -> Section:
     """Criteria per evaluator, criteria against supernet epochs, FLOPs-group bias and isomorphism spread.
 
     ``criteria``: ``evaluator_criteria`` rows (one or more spaces); ``flops_groups``: ``flops_groups`` rows.
     Top-K columns use the table's k closest to ``k``; the FLOPs figure shows the ``max_bars`` evaluators with
-    the highest Kendall τ per space.
+    the highest Kendall τ per space. ``reference``: ``zero_cost_reference`` rows (cellprobe's proxies beside
+    NAS-Bench-Suite-Zero's).
     """
     kk = _chosen_k(criteria, k)
     table = _criteria_table(criteria, kk)
@@ -157,6 +188,8 @@ def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None
                   "groups by FLOPs; bars: mean true rank − predicted rank over the whole set, divided by its size "
                   f"(positive = the evaluator ranks the group better than it is), for the {max_bars} evaluators with "
                   "the highest Kendall τ per space.</figcaption></figure>"]
+    if reference is not None and len(reference):
+        parts += _reference_part(reference)
     if (criteria["criterion"] == "iso_var_ratio").any():
         parts += ["<h3>Isomorphic cells (NB201)</h3>",
                   "<p>Pooled variance of the scores within isomorphism classes (cells computing the same function), "

@@ -22,6 +22,7 @@ INPUTS = {
     "motif_occurrences": "motif_occurrences",
     "evaluators_criteria": "evaluator_criteria",
     "evaluators_flops_groups": "flops_groups",
+    "zero_cost_reference": "zero_cost_reference",
     "controller_architectures": "controller_architectures",
     "controller_step_probs": "controller_step_probs",
     "controller_hidden": "controller_hidden",

@@ -41,7 +41,8 @@ def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.Data
                     surrogate_folds: pd.DataFrame | None = None,
                     criteria: pd.DataFrame | None = None, motifs: pd.DataFrame | None = None,
                     controller: pd.DataFrame | None = None, findings: pd.DataFrame | None = None,
-                    nb201: pd.DataFrame | None = None, surrogate_predictions: pd.DataFrame | None = None) -> dict:
+                    nb201: pd.DataFrame | None = None, surrogate_predictions: pd.DataFrame | None = None,
+                    zero_cost_reference: pd.DataFrame | None = None) -> dict:
     """Headline numbers of the tables given (see the module docstring)."""
     out: dict = {}
     if train is not None and len(train):
@@ -74,6 +75,11 @@ def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.Data
         tau = tau[(tau["epoch"] == last) | tau["epoch"].isna()]  # supernets: their last scored epoch
         for (space, evaluator), value in tau.groupby(["space", "evaluator"])["value"].mean().items():
             out[f"evaluators.{space}.{evaluator}.kendall_tau"] = _clean(value)
+    if zero_cost_reference is not None and len(zero_cost_reference):
+        for row in zero_cost_reference.itertuples():
+            out[f"evaluators.{row.space}.reference.{row.proxy}.spearman"] = _clean(row.vs_reference)
+        for space, g in zero_cost_reference.groupby("space"):
+            out[f"evaluators.{space}.reference.agree"] = int(g["agrees"].fillna(False).astype(bool).sum())
     if motifs is not None and len(motifs):
         for (space, name), g in motifs[motifs["reference"] == "random"].groupby(["space", "set"]):
             out[f"motifs.{space}.{name}.over_represented"] = int((g["q_value"] < 0.05).sum())

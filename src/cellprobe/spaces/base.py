@@ -157,6 +157,11 @@ class Space:
         """The genotype whose edges, in array order, carry ``ops`` (spaces whose edges have fixed inputs)."""
         raise GenotypeError(f"a {self.name} genotype is more than its ops: its edges choose their inputs")
 
+    def from_naslib(self, arch):
+        """The genotype of NASLib's compact encoding ``arch`` (NAS-Bench-Suite-Zero's ``arch`` keys), already
+        parsed from its string form; one :class:`GenotypeError` line if it is not one of this space."""
+        raise GenotypeError(f"the {self.name} space has no NASLib encoding")
+
     def population(self) -> list:
         """Every architecture of the space (enumerable spaces only), in the benchmark's order where it has one."""
         raise GenotypeError(f"the {self.name} space is too large to enumerate; draw a sample instead")

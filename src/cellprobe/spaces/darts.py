@@ -482,6 +482,27 @@ def info() -> dict:
     }
 
 
+#: NASLib's op indices of its compact DARTS form (no ``none``: NAS-Bench-301 cells never use it).
+NASLIB_OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3",
+              "dil_conv_5x5")
+
+
+def _naslib_cell(cell) -> list[tuple[str, int]]:
+    """One cell of NASLib's compact form, 8 ``(input node, op index)`` pairs, as DARTS ``(op, input)`` pairs."""
+    if not isinstance(cell, (list, tuple)) or len(cell) != 2 * N_NODES:
+        raise GenotypeError(f"a cell must be {2 * N_NODES} (input node, op index) pairs (NASLib's form), got {cell!r}")
+    pairs = []
+    for pair in cell:
+        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)):
+            raise GenotypeError(f"{pair!r} is not an (input node, op index) pair of integers")
+        node, op = pair
+        if not 0 <= op < len(NASLIB_OPS):
+            raise GenotypeError(f"NASLib DARTS op index {op} is not in 0..{len(NASLIB_OPS) - 1}")
+        pairs.append((NASLIB_OPS[op], node))
+    return pairs
+
+
 class DartsSpace(Space):
     """The DARTS space as a :class:`~cellprobe.spaces.base.Space`: a normal and a reduce cell, free inputs."""
 
@@ -517,6 +538,18 @@ class DartsSpace(Space):
 
     def info(self) -> dict:
         return info()
+
+    def from_naslib(self, arch) -> DartsGenotype:
+        """NASLib's compact form ``[[normal cell], [reduce cell]]``: each cell 8 ``(input node, op index)``
+        pairs, two per intermediate node, op indices into :data:`NASLIB_OPS`, concat nodes 2–5.
+
+        >>> cell = [(0, 3), (1, 3), (0, 2), (1, 5), (0, 3), (2, 2), (1, 4), (3, 0)]
+        >>> SPACE.from_naslib([cell, cell]).normal.edges[:2]
+        (('sep_conv_3x3', 0), ('sep_conv_3x3', 1))
+        """
+        if not isinstance(arch, (list, tuple)) or len(arch) != len(CELL_TYPES):
+            raise GenotypeError(f"a NASLib DARTS arch must be [normal cell, reduce cell], got {str(arch)[:80]}")
+        return DartsGenotype.from_pairs(*(_naslib_cell(cell) for cell in arch))
 
     @property
     def neighbour_ops(self) -> tuple[str, ...]:

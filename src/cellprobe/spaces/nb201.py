@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OPS",
     "EDGES",
+    "NASLIB_OPS",
     "NB201Genotype",
     "all_genotypes",
     "benchmark_order",
@@ -47,6 +48,8 @@ __all__ = [
 OPS = OpVocabulary("nb201", ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"])
 #: ``(target, source)`` of the 6 edges, in the order of the string form.
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
+#: NASLib's op indices of its NB201 encoding (:meth:`NB201Space.from_naslib`).
+NASLIB_OPS = ("skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")
 N_NODES = 4
 OUTPUT = N_NODES - 1
 #: The benchmark shuffled its enumeration with Python's ``random`` seeded by this value.
@@ -302,6 +305,22 @@ class NB201Space(Space):
 
     def from_ops(self, ops) -> NB201Genotype:
         return NB201Genotype(tuple(ops))
+
+    def from_naslib(self, arch) -> NB201Genotype:
+        """NASLib's op-index tuple of the 6 edges, ``(e0, ..., e5)``: op indices into :data:`NASLIB_OPS`, edges
+        (1→2), (1→3), (1→4), (2→3), (2→4), (3→4) of NASLib's node numbering 1..4, i.e. the cell
+        ``|e0~0|+|e1~0|e3~1|+|e2~0|e4~1|e5~2|``.
+
+        >>> SPACE.from_naslib((0, 2, 3, 2, 3, 1)).to_str()
+        '|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|'
+        """
+        if (not isinstance(arch, (list, tuple)) or len(arch) != len(EDGES)
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in arch)):
+            raise GenotypeError(f"a NASLib NB201 cell is {len(EDGES)} op indices, got {arch!r}")
+        if not all(0 <= v < len(NASLIB_OPS) for v in arch):
+            raise GenotypeError(f"NASLib NB201 op indices lie in 0..{len(NASLIB_OPS) - 1}, got {arch!r}")
+        e = [NASLIB_OPS[v] for v in arch]
+        return NB201Genotype((e[0], e[1], e[3], e[2], e[4], e[5]))
 
     def population(self) -> list[NB201Genotype]:
         return benchmark_order()

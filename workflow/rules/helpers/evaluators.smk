@@ -34,6 +34,11 @@ def zero_cost_args(wildcards, input):
     return f"--archs {spec['archs']}" + (" --dedupe" if spec["dedupe"] else "")
 
 
+def reference_targets():
+    """The zero-cost reference tables of every space in evaluators.reference.spaces."""
+    return [rules.evaluators_reference.output.table.format(space=space) for space in EVA["reference"]["spaces"]]
+
+
 def predictions(space):
     """The predictors-as-evaluators tables of a space (evaluators.predictors)."""
     return [rules.evaluators_predict.output.table.format(space=space, pred=name)

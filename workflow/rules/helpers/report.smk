@@ -18,6 +18,7 @@ REPORT_INPUTS = {
     "motif_occurrences": motif_targets("occurrences"),
     "evaluators_criteria": evaluator_targets("criteria"),
     "evaluators_flops_groups": evaluator_targets("flops_groups"),
+    "zero_cost_reference": reference_targets(),
     **{f"controller_{name}": controller_targets(name) for name in (*CTL_TABLES, "history") if name != "pairs"},
 }
 
