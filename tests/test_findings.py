@@ -58,8 +58,13 @@ def _trajectory(methods=("darts-1st",), seeds=(0,), *, start_cost=1.0, end_cost=
 
 
 def _predictors(hinge_tau, hinge_std=0.01, mse_std=0.03, runs=9):
-    return pd.DataFrame({"space": "nb201", "predictor": "gates", "loss": ["hinge", "mse"], "n_train": 78,
-                         "tau_mean": [hinge_tau, 0.7], "tau_std": [hinge_std, mse_std], "runs": runs})
+    tau = pd.DataFrame({"space": "nb201", "predictor": "gates", "loss": ["hinge", "mse"], "n_train": 78,
+                        "criterion": "kendall", "k": np.nan, "mean": [hinge_tau, 0.7], "std": [hinge_std, mse_std],
+                        "runs": runs, "n_scored": 15_625, "holdout": False})
+    # P@K rows and another space's τ must not count
+    other = pd.concat([tau.assign(criterion="precision", k=0.05, mean=0.1, std=0.5),
+                       tau.assign(space="darts", mean=0.1, std=0.5, holdout=True)])
+    return pd.concat([tau, other], ignore_index=True)
 
 
 def _criteria(deiso_better):

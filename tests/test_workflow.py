@@ -76,9 +76,15 @@ def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
     assert list(dict.fromkeys(predicted["set"])) == ["uniform", "skip", "prim", "primskip", "darts-pool", "search-darts"]
     assert "Sample sets scored by the surrogate" in page
     assert len(pd.read_parquet(workdir / "results/motifs/darts/darts-surrogate-top5/motifs.parquet")) >= 0
-    assert "Operator importance" in page and "Predictors: Kendall τ" in page
+    assert "Operator importance" in page and "Predictor study: nb201" in page and "Predictor study: darts" in page
     predictors = pd.read_parquet(workdir / "results/importance/nb201/predictors.parquet")
-    assert sorted(predictors["predictor"]) == ["gates", "rf"] and (predictors["tau_mean"] > 0.3).all()
+    tau = predictors[predictors["criterion"] == "kendall"]
+    assert sorted(tau["predictor"]) == ["gates", "rf"] and (tau["mean"] > 0.3).all() and not predictors["holdout"].any()
+    held_out = pd.read_parquet(workdir / "results/importance/darts/predictors.parquet")
+    assert held_out["holdout"].all() and (held_out["n_scored"] == 725 - 39).all()
+    reference = pd.read_parquet(workdir / "results/evaluators/nb201/zero_cost/reference.parquet")
+    assert len(reference) == 12 and (reference["n"] == 4).all() and reference["noise_ceiling"].notna().all()
+    assert "Zero-cost proxies beside NAS-Bench-Suite-Zero" in page
     assert "Multi-stage predictor-based search" in page
     correlations = pd.concat(pd.read_parquet(workdir / f"results/controller/nb201/{v}/correlations.parquet")
                              for v in ("trained", "random", "regularised"))

@@ -18,7 +18,7 @@ def tiny_params(params: dict) -> dict:
     """The default pipeline, shrunk (the same set and dataset names, so that dvc.yaml's stages apply): a few
     hundred CIFAR-10 images, a few architectures per set, one epoch, a 4-channel network, short searches and
     analyses."""
-    for name, sizes in (("cifar10-16", (192, 128, 64)), ("cifar10-16-small", (128, 64, 64))):
+    for name, sizes in (("cifar10-16", (192, 128, 64)), ("cifar10-16-small", (128, 64, 64)), ("cifar10-32", (40, 10, 10))):
         params["prep"]["datasets"][name]["options"].update(dict(zip(("train_size", "valid_size", "test_size"), sizes)))
     params["sample"]["sets"] = {
         "uniform": {"sampler": "uniform", "size": 4, "seed": 0},
@@ -39,15 +39,18 @@ def tiny_params(params: dict) -> dict:
                                    "recalibrate_batches": 1, "eval_images": 32}
     params["train"].update({"sets": ["calibration"], "seeds": [0, 1], "shards": 2})
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {
-        "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": 1},
+        "names": ["gates", "rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": [20]},
         "search": {"predictor": "rf", "loss": "hinge", "initial": 10, "per_stage": 5, "stages": 2, "seeds": [0]}})
     params["importance"]["darts"].update({  # the default's truth: a surrogate of the NAS-Bench-301 table
         "surrogate": {"predictor": "gates", "loss": "hinge", "seed": 0, "options": {"epochs": 5}, "folds": 2},
         "pool": {"sampler": "uniform", "size": 40}, "disable": 1, "steps": 1, "ablate": 1,
+        "predictors": {"names": ["rf"], "sizes": [39], "losses": ["hinge"], "sets": 1, "seeds": [20], "ks": [0.1]},
     })
     params["motifs"]["sets"]["darts-surrogate-top5"].update({"top": 0.2, "min_support": 0.4})
     params["motifs"]["reference_size"] = 100
     params["evaluators"]["zero_cost"]["archs"] = 30
+    params["evaluators"]["reference"].update({"batch_size": 16, "spaces": {  # the reference's sample, tiny networks
+        "nb201": {"archs": 4, "preset": "tiny"}, "darts": {"archs": 3, "preset": "tiny", "seeds": [0]}}})
     params["controller"]["settings"] = {"controller_steps": 2, "buffer_warmup": 2, "supernet": {"epochs": 2}}
     params["controller"]["analysis"].update({"n_archs": 16, "n_pairs": 20, "score_images": 32})
     params["train"]["settings"].update({"epochs": 1, "network": {"C": 4, "layers": 3, "N": 1, "auxiliary": False}})

@@ -265,9 +265,12 @@ class _References:
                                       f"and space: {space}")
                 if verify not in self.trained:
                     raise ParamsError(f"{where}.verify_set: {verify!r} must be in train.sets to be trained")
-            if not benchmark and (group["predictors"]["names"] or group["search"]["stages"]):
-                raise ParamsError(f"{where}: predictors and search run over a whole benchmark; this space's truth "
-                                  "is learnt by a surrogate (set predictors.names: [] and search.stages: 0)")
+            if not benchmark and group["search"]["stages"]:
+                raise ParamsError(f"{where}: the predictor-based search runs over a whole benchmark; this space's "
+                                  "truth is learnt by a surrogate (set search.stages: 0)")
+            if group["predictors"]["names"] and group["truth"].get("source") != "benchmark":
+                raise ParamsError(f"{where}: the predictor study needs a benchmark truth (source: benchmark); "
+                                  "set predictors.names: [] for a trained one")
             for name in group.get("predict", []):
                 if name not in self.sets:
                     raise ParamsError(f"{where}.predict: {name!r} is not a sample set (sample.sets has: "

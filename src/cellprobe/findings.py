@@ -222,7 +222,15 @@ def _no_recovery(search_trajectory: pd.DataFrame):
 
 
 # -- Ning et al.: evaluator surgery ----------------------------------------------------------------------------
+def _nb201_tau(predictors: pd.DataFrame) -> pd.DataFrame:
+    """The predictor study's Kendall τ rows over a whole space (all NB201 cells, not a held-out sample), as
+    ``tau_mean``/``tau_std``."""
+    rows = predictors[~predictors["holdout"].astype(bool) & (predictors["criterion"] == "kendall")]
+    return rows.rename(columns={"mean": "tau_mean", "std": "tau_std"})
+
+
 def _gates_tau(predictors: pd.DataFrame):
+    predictors = _nb201_tau(predictors)
     row = predictors[(predictors["predictor"] == "gates") & (predictors["loss"] == "hinge") & (predictors["n_train"] == 78)]
     if row.empty:
         return INCONCLUSIVE, "GATES (hinge) was not evaluated at N = 78", 0
@@ -233,6 +241,7 @@ def _gates_tau(predictors: pd.DataFrame):
 
 
 def _ranking_loss_stabler(predictors: pd.DataFrame):
+    predictors = _nb201_tau(predictors)
     g = predictors[(predictors["predictor"] == "gates") & (predictors["n_train"] == 78)].set_index("loss")
     if not {"hinge", "mse"} <= set(g.index):
         return INCONCLUSIVE, "GATES with both losses at N = 78 not evaluated", 0

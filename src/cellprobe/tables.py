@@ -488,19 +488,24 @@ IMPORTANCE_TESTS = register(
 PREDICTOR_EVALUATION = register(
     TableSchema(
         "predictor_evaluation",
-        2,
+        3,
         (
             pa.field("space", pa.string(), nullable=False),
             pa.field("predictor", pa.string(), nullable=False),
             pa.field("loss", pa.string(), nullable=False),
             pa.field("n_train", pa.int64(), nullable=False),
-            pa.field("tau_mean", pa.float64(), nullable=False),
-            pa.field("tau_std", pa.float64(), nullable=True),
+            pa.field("criterion", pa.string(), nullable=False),
+            pa.field("k", pa.float64(), nullable=True),
+            pa.field("mean", pa.float64(), nullable=True),
+            pa.field("std", pa.float64(), nullable=True),
             pa.field("runs", pa.int64(), nullable=False),
+            pa.field("n_scored", pa.int64(), nullable=False),
+            pa.field("holdout", pa.bool_(), nullable=False),
         ),
-        "Predictors ranking every cell of a benchmark: Kendall τ against the benchmark accuracy when trained on "
-        "n_train random cells, mean ± std over training sets × seeds (fit and predict times: "
-        "benchmarks/bench_predictors.py).",
+        "The predictor study: predictors trained on n_train random architectures of a benchmark, ranking n_scored "
+        "(every architecture, or with holdout the rest of a sampled benchmark) against its accuracy; per criterion "
+        "(kendall; precision and best_ranking at the top-K fraction k) the mean ± std over training sets × seeds "
+        "(fit and predict times: benchmarks/bench_predictors.py).",
     )
 )
 
@@ -545,7 +550,7 @@ SURROGATE_PREDICTIONS = register(
 PREDICTOR_SEARCH = register(
     TableSchema(
         "predictor_search",
-        1,
+        2,
         (
             pa.field("space", pa.string(), nullable=False),
             pa.field("predictor", pa.string(), nullable=False),
@@ -560,10 +565,13 @@ PREDICTOR_SEARCH = register(
             pa.field("acc", pa.float64(), nullable=False),
             pa.field("true_rank", pa.float64(), nullable=True),
             pa.field("best_acc", pa.float64(), nullable=False),
+            pa.field("k", pa.float64(), nullable=False),
+            pa.field("pool_precision", pa.float64(), nullable=True),
         ),
         "Multi-stage predictor-based search: every architecture the oracle scored, in query order, for the "
         "predictor-guided search (method predictor) and a random search of the same budget (method random); "
-        "true_rank is the rank in the candidate pool (1 = best) when the pool's truth is known.",
+        "true_rank is the rank in the candidate pool (1 = best) when the pool's truth is known; pool_precision "
+        "the P@K (K = k of the pool) of the predictor fitted at that stage over the whole pool.",
     )
 )
 

@@ -64,6 +64,31 @@ def test_predictor_proposes_its_top_unseen(pool):
     assert search_summary(table).query("method == 'predictor'")["queried"].tolist() == [30, 35, 40]
 
 
+def test_each_stage_records_its_predictors_precision_over_the_pool(pool):
+    from cellprobe.ranking import precision_at_k
+
+    cells = pool[:400]
+    value = np.array([10.0 * sum(op == "nor_conv_3x3" for op in g.ops) + g.ops.count("skip_connect") for g in cells])
+    oracle = lambda gs: np.array([value[cells.index(g)] for g in gs])  # noqa: E731
+    table = predictor_search(_rf(), cells, oracle, initial=30, per_stage=5, stages=2, seed=0, truth=value, k=0.05)
+    assert (table["k"] == 0.05).all()
+    predictor = table[table.method == "predictor"]
+    assert predictor.loc[predictor.stage == 0, "pool_precision"].isna().all()
+    assert table.loc[table.method == "random", "pool_precision"].isna().all()
+    per_stage = predictor[predictor.stage > 0].groupby("stage")["pool_precision"].agg(["min", "max"])
+    assert (per_stage["min"] == per_stage["max"]).all()  # one value per stage
+    # stage 1's value is the P@K of a forest fitted on the 30 initial cells, over all 400
+    initial = predictor[predictor.stage == 0]["arch_id"]
+    index = [i for i, g in enumerate(cells) if g.arch_id in set(initial)]
+    model = _rf()().fit([cells[i] for i in index], value[index])
+    expected = precision_at_k(value, np.asarray(model.predict(cells), dtype=float), 0.05)
+    assert per_stage.loc[1, "min"] == pytest.approx(expected)
+    no_truth = predictor_search(_rf(), cells, oracle, initial=30, per_stage=5, stages=1, seed=0)
+    assert no_truth["pool_precision"].isna().all()
+    with pytest.raises(ValueError, match="k is a fraction"):
+        predictor_search(_rf(), cells, oracle, initial=30, per_stage=5, stages=1, k=2.0)
+
+
 def test_deterministic_and_checked(pool):
     cells = pool[:100]
     oracle = lambda gs: np.array([float(len(g.to_str())) for g in gs])  # noqa: E731

@@ -54,8 +54,8 @@ rule evaluators_reference:
     conda:
         "../envs/cellprobe.yaml"
     resources:
-        mem_mb=4000,
-        runtime=120,
+        mem_mb=10000,  # a NAS-Bench-301 network's double backward over 64 images at 32x32: ~6 GB resident
+        runtime=lambda w: 720 if EVA["reference"]["spaces"][w.space]["archs"] == "all" else 60,  # CPU minutes
     shell:
         "cellprobe evaluators reference --space {wildcards.space} --reference {input.reference}"
         " --split {input.split} --archs {params.spec[archs]} --preset {params.spec[preset]} --seeds {params.seeds}"

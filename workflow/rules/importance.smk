@@ -119,7 +119,8 @@ rule importance_verify:
 
 
 rule importance_predictors:
-    """How well each predictor ranks every cell of a benchmark when trained on a few (the surrogate's credentials)."""
+    """The predictor study: how well each predictor ranks a benchmark when trained on a few of its architectures
+    (all of NB201; the held-out rest of NAS-Bench-301's sample)."""
     input:
         bench=lambda w: truth_inputs(imp_truth(w), w.space),
         code=code("predictors", "ground_truth.py", "cli/importance.py"),
@@ -131,6 +132,9 @@ rule importance_predictors:
         names=lambda w: " ".join(IMP[w.space]["predictors"]["names"]),
         sizes=lambda w: " ".join(map(str, IMP[w.space]["predictors"]["sizes"])),
         losses=lambda w: " ".join(IMP[w.space]["predictors"]["losses"]),
+        seeds=lambda w: " ".join(map(str, IMP[w.space]["predictors"]["seeds"])),
+        ks=lambda w: " ".join(map(str, IMP[w.space]["predictors"]["ks"])),
+        holdout=lambda w: "" if from_benchmark(w.space) else " --holdout",
     log:
         f"{RESULTS}/importance/logs/{{space}}-predictors.log",
     conda:
@@ -141,8 +145,8 @@ rule importance_predictors:
     priority: 10
     shell:
         "cellprobe importance predictors {params.truth} --predictors {params.names} --sizes {params.sizes}"
-        " --losses {params.losses} --sets {params.spec[sets]} --seeds {params.spec[seeds]} --out {output.table}"
-        " 2> {log}"
+        " --losses {params.losses} --sets {params.spec[sets]} --seeds {params.seeds} --ks {params.ks}{params.holdout}"
+        " --out {output.table} 2> {log}"
 
 
 rule importance_search:

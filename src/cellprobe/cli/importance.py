@@ -121,19 +121,21 @@ def _verify(args) -> None:
 
 
 def _predictors(args) -> None:
-    from cellprobe.predictors.evaluate import kendall_table
+    from cellprobe.predictors.evaluate import study_table
     from cellprobe.tables import PREDICTOR_EVALUATION, write_table
 
     truth = load_truth(args)
     try:
-        table = kendall_table(truth, args.predictors, args.sizes, args.losses, n_sets=args.sets, n_seeds=args.seeds,
-                              options=json_object(args.options, "--options"), threads=args.threads,
-                              progress=lambda r: say(f"{r['predictor']} {r['loss']} N={r['n_train']} set {r['set']} "
-                                                     f"seed {r['seed']}: tau {r['tau']:.3f}"))
+        table = study_table(truth, args.predictors, args.sizes, args.losses, n_sets=args.sets, seeds=args.seeds,
+                            ks=args.ks, holdout=args.holdout, options=json_object(args.options, "--options"),
+                            threads=args.threads,
+                            progress=lambda r: say(f"{r['predictor']} {r['loss']} N={r['n_train']} set {r['set']} "
+                                                   f"seed {r['seed']}: tau {r['tau']:.3f}"))
     except (KeyError, ValueError) as exc:
         raise CellprobeError(f"predictor evaluation: {exc}") from None
-    write_table(table.assign(space=truth.space)[PREDICTOR_EVALUATION.columns], args.out, PREDICTOR_EVALUATION,
-                {"truth": truth.source, "sets": args.sets, "seeds": args.seeds})
+    write_table(table.assign(space=truth.space, holdout=args.holdout)[PREDICTOR_EVALUATION.columns], args.out,
+                PREDICTOR_EVALUATION,
+                {"truth": truth.source, "sets": args.sets, "seeds": args.seeds, "holdout": args.holdout})
 
 
 def _search(args) -> None:
@@ -209,13 +211,18 @@ def register(commands) -> None:
     p.add_argument("--tests", required=True, type=Path)
     p.set_defaults(func=_verify)
 
-    p = sub.add_parser("predictors", help="Kendall τ of every predictor over a whole benchmark")
+    p = sub.add_parser("predictors", help="the predictor study: τ, P@K, BR@K of predictors trained on a few")
     add_truth_options(p)
     p.add_argument("--predictors", nargs="+", default=["mlp", "lstm", "gates", "rf"])
     p.add_argument("--sizes", nargs="+", type=int, default=[39, 78, 390, 781], help="training-set sizes")
     p.add_argument("--losses", nargs="+", default=["hinge", "mse"])
     p.add_argument("--sets", type=int, default=3, help="random training sets per size")
-    p.add_argument("--seeds", type=int, default=3, help="seeds per training set")
+    p.add_argument("--seeds", nargs="+", type=int, default=[20, 2020, 202020],
+                   help="the predictors' seeds, each set fitted once per seed (default: the evaluator surgery's)")
+    p.add_argument("--ks", nargs="+", type=float, default=[0.005, 0.01, 0.05, 0.5],
+                   help="top-K fractions of P@K and BR@K")
+    p.add_argument("--holdout", action="store_true",
+                   help="score the architectures outside each training set (a sampled benchmark), not all")
     p.add_argument("--options", help="JSON object: options per predictor name")
     add_run_options(p, device=False)
     p.add_argument("--out", required=True, type=Path)

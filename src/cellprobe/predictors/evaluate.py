@@ -1,15 +1,20 @@
-"""How well predictors rank a whole benchmark (NAS-Bench-201): Kendall τ over all its architectures.
+"""The predictor study: how well predictors rank a benchmark when trained on a few of its architectures.
 
 Each run draws ``n`` training architectures uniformly at random (without replacement) from a ground truth,
-fits a predictor with one seed on their accuracies, predicts every architecture of the ground truth and
-compares the two rankings with Kendall's τ (``scipy.stats.kendalltau``, τ-b). :func:`kendall_runs` returns
-one row per run (with its fit and predict seconds, for the benchmarks), :func:`kendall_table` the mean ±
-std over training sets × seeds.
+fits a predictor with one seed on their accuracies and ranks the architectures it is scored on against the
+truth: every architecture of the truth (a benchmark that holds the whole space, NAS-Bench-201: the evaluator
+surgery's protocol) or, with ``holdout=True``, all the others (a sample of the space, NAS-Bench-301's 725).
+The criteria are those of :mod:`cellprobe.ranking`: Kendall τ (τ-b), P@K and BR@K at the fractions ``ks``.
+:func:`study_runs` returns one row per run and criterion (with its fit and predict seconds, for the
+benchmarks), :func:`study_table` the mean ± std over training sets × seeds (:func:`summarize`).
+
+The protocol of Ning et al. (NeurIPS 2021): 3 training sets × 3 seeds (:data:`SEEDS`) per size in
+:data:`SIZES`, the hinge ranking loss against MSE.
 
 >>> from cellprobe.benchmarks import nb201_table, read_nb201_csv  # doctest: +SKIP
 >>> from cellprobe.ground_truth import GroundTruth  # doctest: +SKIP
 >>> truth = GroundTruth.from_benchmark(nb201_table(read_nb201_csv("data/benchmarks/nb201_test_accuracy.csv")))  # doctest: +SKIP
->>> kendall_table(truth, predictors=["gates"], sizes=[78], losses=["hinge"])  # doctest: +SKIP
+>>> study_table(truth, predictors=["gates"], sizes=[78], losses=["hinge"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -22,14 +27,19 @@ import pandas as pd
 import torch
 from scipy.stats import kendalltau
 
-from cellprobe.predictors.losses import LOSSES
 from cellprobe.ground_truth import GroundTruth
+from cellprobe.predictors.losses import LOSSES
 from cellprobe.predictors.registry import PREDICTORS, get_predictor_class, make_predictor
+from cellprobe.ranking import best_ranking_at_k, kendall, precision_at_k, top_count
 
-__all__ = ["SIZES", "training_sets", "kendall_runs", "kendall_table", "summarize", "kfold_runs"]
+__all__ = ["SIZES", "SEEDS", "STUDY_KS", "training_sets", "study_runs", "study_table", "summarize", "kfold_runs"]
 
 #: Training-set sizes of the GATES paper on NB201 (0.25 %, 0.5 %, 2.5 %, 5 % of 15,625 cells).
 SIZES = (39, 78, 390, 781)
+#: The predictors' seeds of the evaluator surgery (Ning et al.): each training set is fitted once per seed.
+SEEDS = (20, 2020, 202020)
+#: Top-K fractions of the study's P@K and BR@K.
+STUDY_KS = (0.005, 0.01, 0.05, 0.5)
 
 
 def training_sets(n_cells: int, size: int, n_sets: int, seed: int = 0) -> list[np.ndarray]:
@@ -50,29 +60,44 @@ def _losses_of(name: str, losses: Sequence[str]) -> list[str]:
     return [fixed] if fixed else list(losses)
 
 
-def kendall_runs(
+def _run_criteria(true: np.ndarray, scores: np.ndarray, ks: Sequence[float]) -> list[tuple[str, float | None, float]]:
+    out = [("kendall", None, kendall(true, scores))]
+    out += [("precision", float(k), precision_at_k(true, scores, k)) for k in ks]
+    out += [("best_ranking", float(k), best_ranking_at_k(true, scores, k)) for k in ks]
+    return out
+
+
+def study_runs(
     truth: GroundTruth,
     predictors: Sequence[str] = tuple(PREDICTORS),
     sizes: Sequence[int] = SIZES,
     losses: Sequence[str] = LOSSES,
     *,
     n_sets: int = 3,
-    n_seeds: int = 3,
+    seeds: Sequence[int] = SEEDS,
+    ks: Sequence[float] = STUDY_KS,
+    holdout: bool = False,
     options: Mapping[str, dict] | None = None,
     threads: int | None = None,
     set_seed: int = 0,
     progress: Callable[[dict], None] | None = None,
 ) -> pd.DataFrame:
-    """One row per (predictor, loss, size, training set, seed): ``tau``, ``fit_s``, ``predict_s``.
+    """One row per (predictor, loss, size, training set, seed, criterion, k): ``value``, ``n_scored``,
+    ``fit_s``, ``predict_s``.
 
     ``truth``: the ground truth (e.g. one accuracy column of the NB201 table); every one of its architectures
-    is predicted. ``options``: extra settings per predictor name. ``threads``: torch threads
-    during the runs (restored afterwards). A predictor that always regresses (``rf``) runs once per size
-    and set and seed under its own loss name. ``progress`` is called with each finished row.
+    is scored, or with ``holdout`` every one outside the training set. ``options``: extra settings per
+    predictor name. ``threads``: torch threads during the runs (restored afterwards). A predictor that
+    always regresses (``rf``) runs once per size and set and seed under its own loss name. ``progress`` is
+    called after each run with its ``predictor, loss, n_train, set, seed, tau, fit_s, predict_s``.
     """
     for loss in losses:
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; losses are: {', '.join(LOSSES)}")
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct and at least one, got {list(seeds)}")
+    for k in ks:
+        top_count(1, k)  # a bad k is refused before anything is fitted
     options = dict(options or {})
     genotypes = truth.genotypes()
     true = truth.scores()
@@ -84,33 +109,32 @@ def kendall_runs(
         for name in predictors:
             for loss in _losses_of(name, losses):
                 for size in sizes:
+                    if holdout and size >= len(genotypes) - 1:
+                        raise ValueError(f"training-set size {size} leaves fewer than 2 of {len(genotypes)} "
+                                         "architectures to score")
                     for k, index in enumerate(training_sets(len(genotypes), size, n_sets, set_seed)):
                         train = [genotypes[i] for i in index]
-                        for seed in range(n_seeds):
-                            predictor = make_predictor(name, truth.space, loss=loss, seed=seed,
+                        scored = np.setdiff1d(np.arange(len(genotypes)), index) if holdout else np.arange(len(genotypes))
+                        for seed in seeds:
+                            predictor = make_predictor(name, truth.space, loss=loss, seed=int(seed),
                                                        **options.get(name, {}))
                             start = time.perf_counter()
                             predictor.fit(train, true[index])
                             fit_s = time.perf_counter() - start
                             start = time.perf_counter()
-                            scores = predictor.predict(genotypes)
+                            scores = np.asarray(predictor.predict([genotypes[i] for i in scored]), dtype=float)
                             predict_s = time.perf_counter() - start
-                            row = {
-                                "predictor": name,
-                                "loss": loss,
-                                "n_train": int(size),
-                                "set": k,
-                                "seed": seed,
-                                "tau": float(kendalltau(scores, true).statistic),
-                                "fit_s": fit_s,
-                                "predict_s": predict_s,
-                            }
-                            rows.append(row)
+                            run = {"predictor": name, "loss": loss, "n_train": int(size), "set": k, "seed": int(seed)}
+                            found = _run_criteria(true[scored], scores, ks)
+                            rows += [{**run, "criterion": criterion, "k": kk, "value": float(value),
+                                      "n_scored": len(scored), "fit_s": fit_s, "predict_s": predict_s}
+                                     for criterion, kk, value in found]
                             if progress is not None:
-                                progress(row)
+                                progress({**run, "tau": float(found[0][2]), "fit_s": fit_s, "predict_s": predict_s})
     finally:
         torch.set_num_threads(old_threads)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["predictor", "loss", "n_train", "set", "seed", "criterion", "k", "value",
+                                       "n_scored", "fit_s", "predict_s"])
 
 
 def kfold_runs(truth: GroundTruth, predictor: str, loss: str = "hinge", *, folds: int = 5, seed: int = 0,
@@ -139,24 +163,21 @@ def kfold_runs(truth: GroundTruth, predictor: str, loss: str = "hinge", *, folds
     return pd.DataFrame(rows)
 
 
-def kendall_table(truth: GroundTruth, *args, **kwargs) -> pd.DataFrame:
-    """Kendall τ over every cell of ``table``, mean ± std over training sets × seeds.
+def study_table(truth: GroundTruth, *args, **kwargs) -> pd.DataFrame:
+    """The study's criteria, mean ± std over training sets × seeds.
 
-    Takes the arguments of :func:`kendall_runs`; returns one row per (predictor, loss, n_train) with
-    ``tau_mean, tau_std`` (sample std; NaN for a single run) and ``runs``. The runs' timings stay out of
-    it (a result table holds results; ``benchmarks/bench_predictors.py`` prints the times).
+    Takes the arguments of :func:`study_runs`; returns one row per (predictor, loss, n_train, criterion, k)
+    (:func:`summarize`). The runs' timings stay out of it (a result table holds results;
+    ``benchmarks/bench_predictors.py`` prints the times).
     """
-    runs = kendall_runs(truth, *args, **kwargs)
-    return summarize(runs)
+    return summarize(study_runs(truth, *args, **kwargs))
 
 
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate :func:`kendall_runs` rows per (predictor, loss, n_train), in the order they came."""
-    keys = ["predictor", "loss", "n_train"]
-    grouped = runs.groupby(keys, sort=False)
-    out = grouped.agg(
-        tau_mean=("tau", "mean"),
-        tau_std=("tau", "std"),
-        runs=("tau", "size"),
-    )
+    """Aggregate :func:`study_runs` rows per (predictor, loss, n_train, criterion, k), in the order they came:
+    ``mean, std`` (sample std; NaN for a single run), ``runs`` and ``n_scored`` (the largest)."""
+    keys = ["predictor", "loss", "n_train", "criterion", "k"]
+    grouped = runs.groupby(keys, sort=False, dropna=False)
+    out = grouped.agg(mean=("value", "mean"), std=("value", "std"), runs=("value", "size"),
+                      n_scored=("n_scored", "max"))
     return out.reset_index()

@@ -32,6 +32,7 @@ from scipy.stats import rankdata
 
 from cellprobe.predictors.base import Predictor
 from cellprobe.predictors.forest import RandomForestPredictor  # noqa: F401  (doctest)
+from cellprobe.ranking import precision_at_k, top_count
 
 __all__ = ["predictor_search", "search_summary", "search_table"]
 
@@ -56,6 +57,7 @@ def predictor_search(
     seed: int = 0,
     truth: np.ndarray | None = None,
     random_baseline: bool = True,
+    k: float = 0.001,
 ) -> pd.DataFrame:
     """Run the multi-stage search over ``pool`` and (optionally) a random search with the same budget.
 
@@ -66,7 +68,9 @@ def predictor_search(
 
     Columns: method (``predictor`` | ``random``), stage, order (query number, from 1), arch_id, genotype,
     predicted (the proposing predictor's score; NaN at stage 0 and for random), acc (oracle), true_rank,
-    best_acc (best oracle accuracy found up to this query).
+    best_acc (best oracle accuracy found up to this query), and ``pool_precision``: P@K of the predictor
+    fitted at this stage over the whole pool (K = ``k`` of the pool, 0.1 % by default: the evaluator
+    surgery's multi-stage criterion; NaN at stage 0, for random and without a truth).
     """
     pool = list(pool)
     n = len(pool)
@@ -83,9 +87,13 @@ def predictor_search(
     rng = np.random.default_rng(seed)
     start = rng.choice(n, initial, replace=False)  # shared by both methods: they differ only after stage 0
 
-    def rows(method: str, stage: int, index: np.ndarray, predicted: np.ndarray, acc: np.ndarray) -> list[dict]:
+    top_count(n, k)  # refuse a bad k before any query
+
+    def rows(method: str, stage: int, index: np.ndarray, predicted: np.ndarray, acc: np.ndarray,
+             precision: float = np.nan) -> list[dict]:
         return [
-            {"method": method, "stage": stage, "pool_index": int(i), "predicted": float(p), "acc": float(a)}
+            {"method": method, "stage": stage, "pool_index": int(i), "predicted": float(p), "acc": float(a),
+             "pool_precision": precision}
             for i, p, a in zip(index, predicted, acc)
         ]
 
@@ -95,12 +103,14 @@ def predictor_search(
     for stage in range(1, stages + 1):
         index = np.fromiter(scored, dtype=np.int64)
         predictor = make_predictor().fit([pool[i] for i in index], np.array([scored[i] for i in index]))
+        everything = np.asarray(predictor.predict(pool), dtype=float)
+        precision = precision_at_k(truth, everything, k) if truth is not None else np.nan
         unseen = np.setdiff1d(np.arange(n), index)
-        scores = predictor.predict([pool[i] for i in unseen])
+        scores = everything[unseen]
         order = np.lexsort((unseen, -scores))[:per_stage]  # best score first, ties by pool position
         chosen = unseen[order]
         acc = np.asarray(oracle([pool[i] for i in chosen]), dtype=float)
-        out += rows("predictor", stage, chosen, scores[order], acc)
+        out += rows("predictor", stage, chosen, scores[order], acc, precision)
         scored.update(zip(chosen.tolist(), acc.tolist()))
     if random_baseline:
         rest = rng.permutation(np.setdiff1d(np.arange(n), start))[: stages * per_stage]
@@ -115,12 +125,16 @@ def predictor_search(
     table["true_rank"] = ranks[table["pool_index"].to_numpy()]
     table["arch_id"] = [pool[i].arch_id for i in table["pool_index"]]
     table["genotype"] = [pool[i].to_str() for i in table["pool_index"]]
-    return table[["method", "stage", "order", "arch_id", "genotype", "predicted", "acc", "true_rank", "best_acc"]]
+    table["k"] = float(k)
+    return table[["method", "stage", "order", "arch_id", "genotype", "predicted", "acc", "true_rank", "best_acc",
+                  "k", "pool_precision"]]
 
 
 def search_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per method and stage: architectures queried so far, best accuracy and best true rank found so far."""
-    last = table.groupby(["method", "stage"]).agg(queried=("order", "max"), best_acc=("best_acc", "max"))
+    """Per method and stage: architectures queried so far, best accuracy and best true rank found so far, and
+    the stage's predictor's P@K over the pool (``pool_precision``)."""
+    last = table.groupby(["method", "stage"]).agg(queried=("order", "max"), best_acc=("best_acc", "max"),
+                                                  pool_precision=("pool_precision", "max"))
     best_rank = table.assign(best_rank=table.groupby("method")["true_rank"].cummin())
     last["best_rank"] = best_rank.groupby(["method", "stage"])["best_rank"].min()
     return last.reset_index()

@@ -97,14 +97,40 @@ def _disabling_figure(results: pd.DataFrame) -> str:
     return svg(fig)
 
 
-def _predictor_table(predictors: pd.DataFrame) -> pd.DataFrame:
-    """τ (mean ± std) per predictor and loss (rows) and training-set size (columns)."""
-    cell = [f"{m:.3f}" + ("" if pd.isna(s) else f" ± {s:.3f}") for m, s in zip(predictors["tau_mean"],
-                                                                             predictors["tau_std"])]
-    wide = predictors.assign(cell=cell).pivot_table(index=["predictor", "loss"], columns="n_train", values="cell",
-                                                     aggfunc="first", sort=False)
+def _closest_k(rows: pd.DataFrame, criterion: str, k: float) -> float | None:
+    ks = rows.loc[rows["criterion"] == criterion, "k"].dropna().unique()
+    return float(ks[abs(ks - k).argmin()]) if len(ks) else None
+
+
+def _predictor_table(predictors: pd.DataFrame, criterion: str = "kendall", k: float | None = None) -> pd.DataFrame:
+    """``criterion`` (at ``k``; mean ± std) per predictor and loss (rows) and training-set size (columns)."""
+    rows = predictors[(predictors["criterion"] == criterion)
+                      & (predictors["k"].isna() if k is None else predictors["k"] == k)]
+    cell = [f"{m:.3f}" + ("" if pd.isna(s) else f" ± {s:.3f}") for m, s in zip(rows["mean"], rows["std"])]
+    wide = rows.assign(cell=cell).pivot_table(index=["predictor", "loss"], columns="n_train", values="cell",
+                                              aggfunc="first", sort=False)
     wide.columns = [f"N = {n}" for n in wide.columns]
     return wide.reset_index()
+
+
+def _predictor_part(predictors: pd.DataFrame) -> list[str]:
+    """Per space: the predictor study's Kendall τ, P@K (K near 5 %) and BR@K (K near 1 %)."""
+    parts = []
+    for space, rows in predictors.groupby("space", sort=True):
+        runs, n_scored = int(rows["runs"].max()), int(rows["n_scored"].max())
+        scope = (f"the other architectures of the benchmark's sample ({n_scored:,} at most)" if rows["holdout"].any()
+                 else f"all {n_scored:,} architectures of the benchmark")
+        parts += [f"<h3>Predictor study: {space}</h3>",
+                  f"<p>Each predictor trained on N random architectures of the benchmark ranks {scope}; mean ± std "
+                  f"over {runs} run(s) (training sets × seeds). Kendall τ:</p>", _html_table(_predictor_table(rows))]
+        for criterion, k, title in (("precision", 0.05, "P@K, the share of the true top-K in the predicted top-K"),
+                                    ("best_ranking", 0.01, "BR@K, the best true rank in the predicted top-K / n "
+                                                           "(lower is better)")):
+            kk = _closest_k(rows, criterion, k)
+            if kk is not None:
+                parts += [f"<p>{title}, K = {kk:g} of the scored set:</p>",
+                          _html_table(_predictor_table(rows, criterion, kk))]
+    return parts
 
 
 def _search_figure(search: pd.DataFrame) -> str:
@@ -131,6 +157,16 @@ def _search_table(search: pd.DataFrame) -> pd.DataFrame:
     return last.groupby("method").agg(runs=("queried", "size"), queried=("queried", "max"),
                                       best_acc=("best_acc", "mean"), median_best_rank=("best_rank", "median"),
                                       worst_best_rank=("best_rank", "max")).reset_index()
+
+
+def _stage_precision_table(search: pd.DataFrame) -> pd.DataFrame:
+    """Per stage: cells scored so far and the stage's predictor's P@K over the pool (mean, min, max over seeds)."""
+    rows = search[(search["method"] == "predictor") & search["pool_precision"].notna()]
+    per_run = rows.groupby(["stage", "seed"]).agg(queried=("order", "min"), p=("pool_precision", "first"))
+    table = per_run.groupby("stage").agg(trained_on=("queried", "min"), mean=("p", "mean"), low=("p", "min"),
+                                         high=("p", "max")).reset_index()
+    table["trained_on"] = table["trained_on"] - 1  # the predictor proposing query q was fitted on q - 1 cells
+    return table.rename(columns={"trained_on": "fitted on (cells)", "mean": "mean P@K", "low": "min", "high": "max"})
 
 
 def _predicted_table(predicted: pd.DataFrame) -> pd.DataFrame:
@@ -228,11 +264,7 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
         parts += ["<h3>Tests (one-sided Wilcoxon signed-rank)</h3>",
                   _html_table(shown.rename(columns={"mean_difference": "mean difference (points)", "p_value": "p"}))]
     if predictors is not None and len(predictors):
-        runs = int(predictors["runs"].max())
-        parts += ["<h3>Predictors: Kendall τ over all 15,625 NB201 cells</h3>",
-                  f"<p>Each predictor trained on N random cells (real CIFAR-10 accuracies), τ of its scores against "
-                  f"the benchmark over every cell; mean ± std over {runs} run(s) (training sets × seeds).</p>",
-                  _html_table(_predictor_table(predictors))]
+        parts += _predictor_part(predictors)
     if search is not None and len(search):
         spec = search.iloc[0]
         parts += ["<h3>Multi-stage predictor-based search</h3>",
@@ -242,6 +274,12 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
                   f"<figure>{_search_figure(search)}<figcaption>Median (line) and range (band) over seeds."
                   "</figcaption></figure>",
                   _html_table(_search_table(search).rename(columns={"best_acc": "mean best accuracy (%)"}))]
+        stages = _stage_precision_table(search)
+        if len(stages):
+            k = float(search["k"].iloc[0])
+            parts += [f"<p>P@K of the predictor at each stage over the whole pool, K = {100 * k:g} % "
+                      "(the share of the true top-K among its predicted top-K; the evaluator surgery's multi-stage "
+                      "criterion), over seeds:</p>", _html_table(stages)]
     top = summary_table[summary_table["group"] == "top"]
     summary = "; ".join(f"{r.space}: {r['important (%)']:.0f}% of the ops of {r.architectures} top architectures "
                         f"have |OI| ≥ threshold" for _, r in top.iterrows())

@@ -60,8 +60,8 @@ def collect_metrics(*, train: pd.DataFrame | None = None, importance_oi: pd.Data
         for space, g in top.groupby("space"):
             out[f"importance.{space}.top_share_important"] = _clean(g["important"].mean())
     if predictors is not None and len(predictors):
-        for row in predictors.itertuples():
-            out[f"predictors.{row.predictor}.{row.loss}.n{row.n_train}.kendall_tau"] = _clean(row.tau_mean)
+        for row in predictors[predictors["criterion"] == "kendall"].itertuples():
+            out[f"predictors.{row.space}.{row.predictor}.{row.loss}.n{row.n_train}.kendall_tau"] = _clean(row.mean)
     if surrogate_folds is not None and len(surrogate_folds):
         for space, g in surrogate_folds.groupby("space"):
             out[f"importance.{space}.surrogate_kendall_tau"] = _clean(g["tau"].mean())

@@ -27,8 +27,9 @@ def importance_targets(table=None):
                  "tests": rules.importance_verify.output.tests}
     targets = {name: [path.format(space=space) for space in IMP["spaces"]] for name, path in per_space.items()}
     benchmarks = [space for space in IMP["spaces"] if from_benchmark(space)]
-    targets["predictors"] = [rules.importance_predictors.output.table.format(space=space) for space in benchmarks
-                             if IMP[space]["predictors"]["names"]]
+    # the predictor study: over a whole-space benchmark, or over a sampled one (the held-out rest)
+    targets["predictors"] = [rules.importance_predictors.output.table.format(space=space) for space in IMP["spaces"]
+                             if IMP[space]["predictors"]["names"] and IMP[space]["truth"]["source"] == "benchmark"]
     targets["search"] = [rules.importance_search.output.table.format(space=space) for space in benchmarks
                          if IMP[space]["search"]["stages"] > 0]
     targets["surrogate_folds"] = [rules.importance_surrogate.output.folds.format(space=space)
