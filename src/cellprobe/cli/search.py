@@ -82,7 +82,7 @@ def register(commands) -> None:
             ("score", _score, "score sample sets with a trained supernet's shared weights (supernet as evaluator)")):
         p = sub.add_parser(name, help=helptext)
         add_space(p)
-        p.add_argument("--method", required=True, help="darts-1st, darts-2nd, darts-single, snas, spos, spos-deiso")
+        p.add_argument("--method", required=True, help="darts-1st, darts-2nd, darts-single, snas, spos, spos-mc3, spos-mc5, spos-deiso, fairnas")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--data", required=True, type=Path, help="prepared dataset folder")
         p.add_argument("--settings", default="{}", help="JSON object: search settings (see SearchSettings)")

@@ -9,7 +9,9 @@ Methods (``SearchSettings.method``):
   training data;
 * ``snas`` — SNAS: Gumbel-softmax samples with an annealed temperature, single-level;
 * ``spos`` / ``spos-deiso`` — uniform one-shot: one uniformly sampled path per step, weights only
-  (``spos-deiso`` samples NB201 isomorphism classes uniformly).
+  (``spos-deiso`` samples NB201 isomorphism classes uniformly); ``spos-mc3`` / ``spos-mc5`` average the
+  losses of 3 / 5 sampled paths per step (MC samples);
+* ``fairnas`` — FairNAS' strict fairness: per step one path per candidate op, every edge taking each op once.
 
 Every epoch is a pure function of the state at its start and ``(seed, epoch)``; a checkpoint written
 after each epoch lets a killed search resume to identical trajectories. At the end of each epoch the
@@ -71,10 +73,17 @@ def expected_weights(weighting: EdgeWeighting, alpha: dict, supernet) -> dict:
 
 
 def _sample_weights(weighting, alpha, supernet, generator, progress, detach: bool) -> dict:
+    return _sample_paths(weighting, alpha, supernet, generator, progress, detach, paths=False)[0]
+
+
+def _sample_paths(weighting, alpha, supernet, generator, progress, detach: bool, paths: bool = True) -> list[dict]:
+    """The weights of one step's paths (:meth:`EdgeWeighting.paths`; only one with ``paths=False``), PC-DARTS
+    edge weights included."""
     ops = {k: (v.detach() if detach else v) for k, v in alpha.items() if not k.endswith("_edges")}
-    weights = weighting.sample(ops, supernet, generator, progress)
-    weights.update({k: (v.detach() if detach else v) for k, v in alpha.items() if k.endswith("_edges")})
-    return weights
+    drawn = weighting.paths(ops, supernet, generator, progress) if paths else \
+        [weighting.sample(ops, supernet, generator, progress)]
+    edges = {k: (v.detach() if detach else v) for k, v in alpha.items() if k.endswith("_edges")}
+    return [{**weights, **edges} for weights in drawn]
 
 
 @dataclass
@@ -257,8 +266,9 @@ def _unrolled_alpha_step(supernet, alpha, weighting, settings, train_batch, sear
 def search_step(supernet, alpha, weighting, settings, w_opt, a_opt, batch, search_batch, generator, progress, lr):
     """One step of ``settings.method``: the α update (bi-level methods, on ``search_batch``), then the weight update.
 
-    Single-level methods that learn α update it from the same loss as the weights. Returns the weight
-    step's ``(loss, logits)``.
+    Single-level methods that learn α update it from the same loss as the weights. Methods that draw several
+    paths per step (MC sampling, FairNAS) average their losses on the batch before the one update. Returns the
+    weight step's ``(loss, logits)`` (the mean loss; the last path's logits).
     """
     xb, yb = batch
     if settings.bilevel:
@@ -273,10 +283,14 @@ def search_step(supernet, alpha, weighting, settings, w_opt, a_opt, batch, searc
     joint = weighting.learns_alpha and not settings.bilevel
     w_opt.zero_grad(set_to_none=True)
     a_opt.zero_grad(set_to_none=True)
-    weights = _sample_weights(weighting, alpha, supernet, generator, progress, detach=not joint)
-    logits = supernet(xb, weights)
-    loss = F.cross_entropy(logits, yb)
-    loss.backward()
+    paths = _sample_paths(weighting, alpha, supernet, generator, progress, detach=not joint)
+    total = 0.0
+    for weights in paths:
+        logits = supernet(xb, weights)
+        loss = F.cross_entropy(logits, yb) / len(paths)
+        loss.backward()
+        total = total + loss.detach()
+    loss = total if len(paths) > 1 else loss
     torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
     w_opt.step()
     if joint:

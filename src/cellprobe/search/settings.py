@@ -19,7 +19,7 @@ from cellprobe.settings import check_fields, nested_settings, settings_digest, s
 
 __all__ = ["METHODS", "VARIANTS", "SearchError", "ControllerError", "SearchSettings", "ControllerSettings"]
 
-METHODS = ("darts-1st", "darts-2nd", "darts-single", "snas", "spos", "spos-deiso")
+METHODS = ("darts-1st", "darts-2nd", "darts-single", "snas", "spos", "spos-mc3", "spos-mc5", "spos-deiso", "fairnas")
 #: Controller variants: trained by REINFORCE, never updated, or regularised by a memory buffer.
 VARIANTS = ("trained", "random", "regularised")
 

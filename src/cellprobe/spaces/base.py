@@ -162,6 +162,12 @@ class Space:
         parsed from its string form; one :class:`GenotypeError` line if it is not one of this space."""
         raise GenotypeError(f"the {self.name} space has no NASLib encoding")
 
+    def fair_draws(self, rng) -> list:
+        """FairNAS' strict fairness (Chu et al., ICCV 2021): as many genotypes as an edge has candidate ops, in
+        which every edge takes each candidate op exactly once (a random permutation per edge); ``rng`` a
+        :class:`numpy.random.Generator`."""
+        raise GenotypeError(f"the {self.name} space has no fair sampling")
+
     def population(self) -> list:
         """Every architecture of the space (enumerable spaces only), in the benchmark's order where it has one."""
         raise GenotypeError(f"the {self.name} space is too large to enumerate; draw a sample instead")

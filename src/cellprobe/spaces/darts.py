@@ -539,6 +539,29 @@ class DartsSpace(Space):
     def info(self) -> dict:
         return info()
 
+    def fair_draws(self, rng) -> list[DartsGenotype]:
+        """Seven genotypes in which each of the 8 edge slots of each cell (two per node, in node order) takes
+        each non-``none`` op once; every genotype draws its own inputs (two distinct per node, uniformly), as
+        the uniform sampler does.
+
+        >>> gs = SPACE.fair_draws(__import__("numpy").random.default_rng(0))
+        >>> len(gs), all(sorted(g.normal.edges[s][0] for g in gs) == sorted(NEIGHBOUR_OPS) for s in range(8))
+        (7, True)
+        """
+        ops = NEIGHBOUR_OPS
+        perms = {ct: [rng.permutation(len(ops)) for _ in range(2 * N_NODES)] for ct in CELL_TYPES}
+        out = []
+        for j in range(len(ops)):
+            cells = []
+            for ct in CELL_TYPES:
+                pairs = []
+                for node in range(N_NODES):
+                    inputs = rng.choice(node + N_INPUTS, size=2, replace=False)
+                    pairs += [(ops[perms[ct][2 * node + i][j]], int(inputs[i])) for i in range(2)]
+                cells.append(pairs)
+            out.append(DartsGenotype.from_pairs(*cells))
+        return out
+
     def from_naslib(self, arch) -> DartsGenotype:
         """NASLib's compact form ``[[normal cell], [reduce cell]]``: each cell 8 ``(input node, op index)``
         pairs, two per intermediate node, op indices into :data:`NASLIB_OPS`, concat nodes 2–5.

@@ -322,6 +322,16 @@ class NB201Space(Space):
         e = [NASLIB_OPS[v] for v in arch]
         return NB201Genotype((e[0], e[1], e[3], e[2], e[4], e[5]))
 
+    def fair_draws(self, rng) -> list[NB201Genotype]:
+        """Five cells in which each edge takes each of the five ops (``none`` included) once.
+
+        >>> cells = SPACE.fair_draws(__import__("numpy").random.default_rng(0))
+        >>> len(cells), all(sorted(c.ops[e] for c in cells) == sorted(OPS) for e in range(6))
+        (5, True)
+        """
+        perms = [rng.permutation(len(OPS)) for _ in EDGES]
+        return [NB201Genotype(tuple(OPS[perm[j]] for perm in perms)) for j in range(len(OPS))]
+
     def population(self) -> list[NB201Genotype]:
         return benchmark_order()
 
