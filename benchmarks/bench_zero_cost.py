@@ -7,8 +7,8 @@ CIFAR-10: the rank correlations with the benchmark's CIFAR-10 test accuracy meas
 survives that change of data and network size. ``--sample N`` scores N random cells instead and extrapolates
 the time to all cells (labelled as such). ``--dedupe`` scores one network per isomorphism class (6,466).
 
-Also prints where the time of one cell goes (network build, params+FLOPs, SynFlow, the shared
-forward/backward pass of grad_norm/snip/jacov/nwot), measured on 100 cells.
+Also prints where the time of one cell goes (network build, params+FLOPs, SynFlow, l2_norm and each phase of
+the shared minibatch pass), measured on 100 cells.
 
 ``--costs`` prints instead the cost of each proxy on both spaces, at the default pipeline's setting (``tiny``
 preset, one batch of 32 CIFAR-10 images at 16×16 from the repository's JPEG subset) and at NAS-Bench-Suite-Zero's
@@ -50,24 +50,6 @@ ZC_NB201 = ROOT / "data" / "benchmarks" / "zc_nasbench201.json"
 ZC_NB301 = ROOT / "data" / "benchmarks" / "zc_nasbench301.json"
 JPEG = ROOT / "data" / "images" / "cifar10_jpeg_subset.parquet"
 N_CELLS = 15_625
-
-
-def breakdown(cells, batch, preset: str, seed: int) -> dict[str, float]:
-    """Mean seconds per cell of each part of :func:`~cellprobe.analysis.zero_cost.proxy_scores`."""
-    parts = {"build": 0.0, "params+flops": 0.0, "synflow": 0.0, "batch pass": 0.0}
-    for g in cells:
-        t0 = time.perf_counter()
-        net = proxy_network(g, batch, preset, seed)
-        t1 = time.perf_counter()
-        count_params(net), count_flops(net, batch.input_shape)
-        t2 = time.perf_counter()
-        synflow(net, batch.input_shape)
-        t3 = time.perf_counter()
-        batch_proxies(net, batch.x, batch.y)
-        t4 = time.perf_counter()
-        for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
-            parts[key] += dt / len(cells)
-    return parts
 
 
 def proxy_costs(genotypes, batch, preset: str, seed: int = 0) -> dict[str, float]:
@@ -148,7 +130,7 @@ def main() -> None:
           f"{torch.get_num_threads()} thread(s), OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
     print(f"data: {batch.dataset} train split, {len(batch)} images {batch.input_shape}, seed {args.seed}; "
           f"preset {args.preset}; dedupe {args.dedupe}")
-    parts = breakdown(benchmark_order()[:100], batch, args.preset, args.seed)
+    parts = proxy_costs(benchmark_order()[:100], batch, args.preset, args.seed)
     print("one cell, mean of 100 (ms): " + ", ".join(f"{k} {1e3 * v:.2f}" for k, v in parts.items())
           + f"; total {1e3 * sum(parts.values()):.2f}")
 

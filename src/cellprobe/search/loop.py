@@ -290,12 +290,11 @@ def search_step(supernet, alpha, weighting, settings, w_opt, a_opt, batch, searc
         loss = F.cross_entropy(logits, yb) / len(paths)
         loss.backward()
         total = total + loss.detach()
-    loss = total if len(paths) > 1 else loss
     torch.nn.utils.clip_grad_norm_(supernet.parameters(), settings.grad_clip)
     w_opt.step()
     if joint:
         a_opt.step()
-    return loss, logits
+    return total, logits
 
 
 def _checkpoint_tag(space, settings, seed, dataset) -> dict:
