@@ -139,3 +139,11 @@ def test_reference_command_writes_both_tables_or_nothing(tmp_path, digits_hard, 
     bad = tmp_path / "bad.parquet"
     bad.write_text(json.dumps({"not": "parquet"}))
     assert main([*args[:5], str(bad), *args[6:]]) != 0 and not out.exists()
+
+
+def test_infinite_reference_scores_still_rank():
+    ref = _reference()
+    ref.loc[0, "nwot"] = -np.inf  # NASLib's nwot of a singular kernel
+    ours = _run(ref.assign(nwot=ref["nwot"].replace(-np.inf, -1e9)))
+    table = compare_to_reference([ours], ref, 32).set_index("proxy")
+    assert table.loc["nwot", "vs_reference"] == pytest.approx(1.0) and table.loc["nwot", "n"] == N

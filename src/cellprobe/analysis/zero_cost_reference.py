@@ -39,9 +39,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from cellprobe.analysis.zero_cost import proxy_batch, zero_cost_table
 from cellprobe.errors import CellprobeError
-from cellprobe.ranking import spearman
 from cellprobe.runtime import derive_seed
 from cellprobe.spaces import get_space
 from cellprobe.tables import ZERO_COST_PROXIES, ZERO_COST_REFERENCE
@@ -68,10 +68,12 @@ def _spearman(a, b) -> float | None:
     """Spearman of the pairs where both are known (NaN: a score missing from the reference)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     known = ~(np.isnan(a) | np.isnan(b))
-    if known.sum() < 3:
+    a, b = a[known], b[known]
+    if len(a) < 3 or len(np.unique(a)) < 2 or len(np.unique(b)) < 2:
         return None
-    rho = spearman(a[known], b[known])  # NaN when either side is constant
-    return None if np.isnan(rho) else rho
+    # scipy directly: NASLib's scores hold -inf (nwot of a singular kernel), which ranks but which
+    # cellprobe.ranking's criteria refuse
+    return float(stats.spearmanr(a, b).statistic)
 
 
 def threshold_of(proxy: str, noise_ceiling: float | None, n: int) -> tuple[float | None, str]:
