@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from cellprobe.config import load_params, load_schema, validate_params
+from cellprobe.config import apply_preset, load_params, load_schema, validate_params
 from cellprobe.errors import ParamsError
 
 
@@ -112,6 +112,31 @@ def test_a_search_space_or_method_may_name_its_own_scoring_fractions(schema, par
         wrong = params | {"search": search | {"overrides": {f"{space}/{method}": {"at": bad}}}}
         with pytest.raises(ParamsError, match=f"search.overrides.{space}/{method}.at: give a non-empty list"):
             validate_params(wrong, schema)
+
+
+def _with_search(params, **changes):
+    return params | {"search": params["search"] | changes}
+
+
+def test_search_variants_are_runs_of_their_method(schema, params):
+    runs = params["search"]["runs"] | {"nb201": ["spos", "spos-wide"]}
+    good = {"spos-wide": {"method": "spos", "experiment": "width", "C": 16, "epochs": 2}}
+    validate_params(_with_search(params, runs=runs, variants=good), schema)
+    validate_params(apply_preset(params | {"preset": "cifar10-proxy"}), schema)  # the proxy-size experiment
+    cases = [
+        (runs | {"nb201": ["spos-narrow"]}, good, "search.runs.nb201: 'spos-narrow' is neither a method"),
+        (runs, {"spos-wide": {"method": "spos", "lr": 0.1}}, r"search.variants.spos-wide: unknown setting\(s\) \['lr'\]"),
+        (runs | {"nb201": ["spos"]}, {"spos": {"method": "spos-mc3"}}, "search.variants.spos: a variant needs a name of its own"),
+        (runs, {"spos-wide": {"C": 16}}, "'method' is a required property"),
+        (runs | {"darts": ["deiso-darts"]}, {"deiso-darts": {"method": "spos-deiso"}},
+         "search.runs.darts: 'deiso-darts' samples one cell per isomorphism class"),
+        (runs | {"darts": ["spos-deiso"]}, good, "search.runs.darts: 'spos-deiso' samples one cell per isomorphism"),
+        (runs, {"spos-wide": {"method": "spos", "dataset": "no-such-data"}},
+         "search.variants.spos-wide.dataset: 'no-such-data' is not a prepared"),
+    ]
+    for bad_runs, variants, message in cases:
+        with pytest.raises(ParamsError, match=message):
+            validate_params(_with_search(params, runs=bad_runs, variants=variants), schema)
 
 
 def test_the_zero_cost_reference_needs_its_batch_and_its_files(schema, params):

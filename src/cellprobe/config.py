@@ -7,6 +7,7 @@ Validation errors are one line naming the offending key, e.g.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 
 import jsonschema
@@ -215,18 +216,36 @@ class _References:
                 raise ParamsError(f"train.sets: {name!r} is not a sample set (sample.sets has: {_names(self.sets)})")
 
     def check_search(self) -> None:
+        from cellprobe.search.settings import METHODS, SearchSettings
+        from cellprobe.spaces import get_space
+
         search = self.params.get("search", {})
-        runs = search.get("runs", {})
+        runs, variants = search.get("runs", {}), search.get("variants", {})
         if any(runs.values()):
             self.dataset("search.dataset", search.get("dataset"))
+        settings = {f.name for f in dataclasses.fields(SearchSettings)} - {"method", "run"}
+        for name, variant in variants.items():
+            if name in METHODS:
+                raise ParamsError(f"search.variants.{name}: a variant needs a name of its own, not a method's")
+            unknown = sorted(set(variant) - settings - {"method", "experiment", "dataset", "at"})
+            if unknown:
+                raise ParamsError(f"search.variants.{name}: unknown setting(s) {unknown}")
         overrides = search.get("overrides", {})
-        for space, methods in runs.items():
-            if methods and space not in search.get("spaces", {}):
+        for space, names in runs.items():
+            if names and space not in search.get("spaces", {}):
                 raise ParamsError(f"search.spaces: no supernet size for space {space!r}")
-            for method in methods or []:
+            for name in names or []:
+                if name not in METHODS and name not in variants:
+                    raise ParamsError(f"search.runs.{space}: {name!r} is neither a method ({_names(METHODS)}) "
+                                      f"nor a search.variants name ({_names(variants)})")
+                method = variants.get(name, {}).get("method", name)
+                if method == "spos-deiso" and not get_space(space).isomorphism_classes:
+                    raise ParamsError(f"search.runs.{space}: {name!r} samples one cell per isomorphism class, "
+                                      f"which {space} cells do not have")
                 for where, entry in ((f"search.spaces.{space}", search["spaces"][space]),
                                      (f"search.overrides.{method}", overrides.get(method, {})),
-                                     (f"search.overrides.{space}/{method}", overrides.get(f"{space}/{method}", {}))):
+                                     (f"search.overrides.{space}/{method}", overrides.get(f"{space}/{method}", {})),
+                                     (f"search.variants.{name}", variants.get(name, {}))):
                     if "dataset" in entry:
                         self.dataset(f"{where}.dataset", entry["dataset"])
                     if "at" in entry:

@@ -6,6 +6,7 @@ import torch
 
 from cellprobe.search.loop import METHODS, SearchError, SearchSettings, run_search
 from cellprobe.search.select import score_architectures, select_by_magnitude, select_by_perturbation
+from cellprobe.search.settings import ONE_SHOT
 from cellprobe.spaces import get_space
 from tests.conftest import first
 
@@ -38,6 +39,7 @@ def test_every_method_runs_on_every_space(splits, space, method):
     assert np.allclose(t.groupby(["epoch", "cell", "edge"])["prob"].sum(), 1.0)
     learns = s.weighting().learns_alpha
     assert t["alpha"].isna().all() != learns
+    assert (method in ONE_SHOT) != learns  # the workflow's selections read ONE_SHOT: it names the methods without α
     if learns:  # α moved away from its initial values
         start = t[t["epoch"] == 0]["alpha"].to_numpy()
         end = t[t["epoch"] == 1]["alpha"].to_numpy()
@@ -87,9 +89,25 @@ def test_spos_deiso_is_refused_on_darts(splits):
         run_search("darts", splits, settings("darts", "spos-deiso"), seed=0, device=CPU)
 
 
+def test_a_named_variant_runs_its_method_and_names_its_tables(splits):
+    plain = settings("nb201", "spos", epochs=1)
+    variant = settings("nb201", "spos", epochs=1, run="spos-wide")
+    a = run_search("nb201", splits, plain, seed=0, device=CPU)
+    b = run_search("nb201", splits, variant, seed=0, device=CPU)
+    (ta, ha), (tb, hb) = a.tables(), b.tables()
+    pd.testing.assert_frame_equal(ha.drop(columns="method"), hb.drop(columns="method"))
+    assert set(ta["method"]) == {"spos"} and set(tb["method"]) == {"spos-wide"} and set(hb["method"]) == {"spos-wide"}
+    # the same method, seed and settings: the same search; only the name differs (and the digest, which names it)
+    pd.testing.assert_frame_equal(ta.drop(columns="method"), tb.drop(columns="method"))
+    assert plain.digest() != variant.digest() and variant.name == "spos-wide" and plain.name == "spos"
+
+
 def test_settings_validation():
     with pytest.raises(SearchError, match="method must be one of"):
         SearchSettings.from_dict({"method": "enas"})
+    for bad in ("spos", "Wide", "a b", "-x"):  # a method's name, or not a plain lower-case name
+        with pytest.raises(SearchError, match="run must name a variant"):
+            SearchSettings.from_dict({"method": "spos", "run": bad})
     with pytest.raises(SearchError, match=r"unknown setting\(s\) \['lr'\]"):
         SearchSettings.from_dict({"lr": 0.1})
 

@@ -15,6 +15,7 @@ rule search_run:
         supernet=f"{SEARCH_DIR}/supernet.pt",
     params:
         data=lambda w, input: os.path.dirname(input.train),
+        method=run_method,
         settings=search_settings,
         checkpoint=lambda w, output: os.path.join(os.path.dirname(output.trajectory), "checkpoint.pt"),
         snapshots=search_snapshots,
@@ -34,7 +35,7 @@ rule search_run:
         runtime=240,
     priority: 20
     shell:
-        "cellprobe search run --space {wildcards.space} --method {wildcards.method} --seed {wildcards.seed}"
+        "cellprobe search run --space {wildcards.space} --method {params.method} --seed {wildcards.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
         " --checkpoint {params.checkpoint} --supernet {output.supernet} --trajectory {output.trajectory}"
         " --history {output.history} --snapshots {params.snapshots} 2> {log}"
@@ -50,6 +51,7 @@ rule search_select:
         genotypes=f"{SEARCH_DIR}/genotype.parquet",
     params:
         data=lambda w, input: os.path.dirname(input.train),
+        method=run_method,
         settings=search_settings,
         selections=selections,
         perturbation=as_json(SEARCH["selection"]["perturbation"]),
@@ -66,7 +68,7 @@ rule search_select:
         mem_mb=8000,
         runtime=120,
     shell:
-        "cellprobe search select --space {wildcards.space} --method {wildcards.method} --seed {wildcards.seed}"
+        "cellprobe search select --space {wildcards.space} --method {params.method} --seed {wildcards.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
         " --supernet {input.supernet} --selections {params.selections} --perturbation {params.perturbation:q}"
         " --out {output.genotypes} 2> {log}"
@@ -84,6 +86,7 @@ rule search_score:
         scores=f"{SEARCH_DIR}/scores.parquet",
     params:
         data=lambda w, input: os.path.dirname(input.train),
+        method=run_method,
         settings=search_settings,
         recalibrate=SEARCH["scoring"]["recalibrate_batches"],
         eval_images=SEARCH["scoring"]["eval_images"],
@@ -101,7 +104,7 @@ rule search_score:
         runtime=120,
     priority: 20
     shell:
-        "cellprobe search score --space {wildcards.space} --method {wildcards.method} --seed {wildcards.seed}"
+        "cellprobe search score --space {wildcards.space} --method {params.method} --seed {wildcards.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
         " --supernet {input.supernet} --archs {input.archs} --recalibrate {params.recalibrate}"
         " --eval-images {params.eval_images} --out {output.scores} 2> {log}"

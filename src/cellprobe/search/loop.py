@@ -112,7 +112,7 @@ class SearchState:
     @property
     def keys(self) -> dict:
         """The key columns of this search's tables."""
-        return {"space": self.space, "method": self.settings.method, "seed": int(self.seed)}
+        return {"space": self.space, "method": self.settings.name, "seed": int(self.seed)}
 
     def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """This search's ``search_trajectory`` and ``search_history`` tables (with its key columns)."""

@@ -12,14 +12,19 @@ one-shot method — how its shared-weight supernet is built and trained (``super
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from cellprobe.errors import CellprobeError
 from cellprobe.settings import check_fields, nested_settings, settings_digest, settings_from_dict
 
-__all__ = ["METHODS", "VARIANTS", "SearchError", "ControllerError", "SearchSettings", "ControllerSettings"]
+__all__ = ["METHODS", "ONE_SHOT", "RUN_NAME", "VARIANTS", "SearchError", "ControllerError", "SearchSettings", "ControllerSettings"]
 
 METHODS = ("darts-1st", "darts-2nd", "darts-single", "snas", "spos", "spos-mc3", "spos-mc5", "spos-deiso", "fairnas")
+#: The one-shot methods: their paths are sampled, not weighted by a learned α (no magnitude selection).
+ONE_SHOT = ("spos", "spos-mc3", "spos-mc5", "spos-deiso", "fairnas")
+#: A named variant of a method (``search.variants``): lower-case letters, digits and dashes.
+RUN_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 #: Controller variants: trained by REINFORCE, never updated, or regularised by a memory buffer.
 VARIANTS = ("trained", "random", "regularised")
 
@@ -34,7 +39,11 @@ class ControllerError(CellprobeError):
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Everything that decides a search run (one method on one space)."""
+    """Everything that decides a search run (one method on one space).
+
+    ``run``: the run's name in its tables when it is a named variant of its method (``search.variants``, e.g. a
+    supernet of fewer cells for the layer-proxy experiment); empty for the method itself.
+    """
 
     method: str = "darts-1st"
     epochs: int = 3
@@ -56,10 +65,14 @@ class SearchSettings:
     cost_batches: int = 1
     eval_batch_size: int = 128
     channels_last: bool = False
+    run: str = ""
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if self.run and (not isinstance(self.run, str) or not RUN_NAME.fullmatch(self.run) or self.run in METHODS):
+            raise ValueError(f"run must name a variant in lower-case letters, digits and dashes, other than a "
+                             f"method, got {self.run!r}")
         check_fields(self, at_least={"epochs": 1, "batch_size": 2, "C": 1, "depth": 1, "eval_batch_size": 1,
                                      "partial_channels": 1, "cost_batches": 0},
                      positive=("w_lr", "alpha_lr", "tau_max", "tau_min"),
@@ -68,6 +81,11 @@ class SearchSettings:
     @classmethod
     def from_dict(cls, data: dict) -> SearchSettings:
         return settings_from_dict(cls, data, "search settings", SearchError)
+
+    @property
+    def name(self) -> str:
+        """What the run's tables call it: its variant name, else its method."""
+        return self.run or self.method
 
     @property
     def bilevel(self) -> bool:

@@ -1,19 +1,31 @@
 # The input and argument helpers of the search rules (search.smk includes this file first).
 
+from cellprobe.search.settings import ONE_SHOT
+
 SEARCH = config["search"]
+#: {method} is the run's name: a method, or a named variant of one (search.variants)
 SEARCH_DIR = f"{RESULTS}/search/{{space}}/{{method}}/{{seed}}"
 SEARCH_CODE = ("search/loop.py", "search/settings.py", "search/weighting.py", "nn", "cli/search.py")
+SEARCH_VARIANTS = SEARCH.get("variants", {})
+
+
+def run_method(wildcards):
+    """The method of a run: itself, or the method a named variant (search.variants) runs."""
+    return SEARCH_VARIANTS.get(wildcards.method, {}).get("method", wildcards.method)
 
 
 def search_config(wildcards):
     """The shared search settings, then the space's supernet size (C, depth, epochs, dataset), then the
-    overrides for the method and for "space/method" (search.overrides)."""
-    overrides = SEARCH.get("overrides", {})
+    overrides for the method and for "space/method" (search.overrides), then a named variant's own entries."""
+    overrides, method = SEARCH.get("overrides", {}), run_method(wildcards)
+    variant = SEARCH_VARIANTS.get(wildcards.method)
     return {
         **SEARCH["settings"],
         **SEARCH["spaces"][wildcards.space],
-        **overrides.get(wildcards.method, {}),
-        **overrides.get(f"{wildcards.space}/{wildcards.method}", {}),
+        **overrides.get(method, {}),
+        **overrides.get(f"{wildcards.space}/{method}", {}),
+        **({k: v for k, v in variant.items() if k not in ("method", "experiment")} | {"run": wildcards.method}
+           if variant else {}),
     }
 
 
@@ -55,7 +67,7 @@ def scoring_inputs(wildcards):
 def selections(wildcards):
     """Magnitude, and perturbation for the methods (or space/methods) of search.selection.perturbation_for;
     one-shot methods learn no α, so perturbation is their only selection."""
-    chosen = SEARCH["selection"]
-    perturbed = {wildcards.method, f"{wildcards.space}/{wildcards.method}"} & set(chosen["perturbation_for"])
-    return " ".join(m for m in chosen["methods"] if m != "perturbation" or perturbed
-                    or wildcards.method.startswith("spos"))
+    chosen, method = SEARCH["selection"], run_method(wildcards)
+    names = {wildcards.method, method}
+    perturbed = (names | {f"{wildcards.space}/{name}" for name in names}) & set(chosen["perturbation_for"])
+    return " ".join(m for m in chosen["methods"] if m != "perturbation" or perturbed or method in ONE_SHOT)
