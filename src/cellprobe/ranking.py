@@ -217,7 +217,7 @@ TOP_K_CRITERIA: dict[str, Callable] = {
     "kendall_top": kendall_top_k,
     "kendall_bottom": kendall_bottom_k,
 }
-DEFAULT_KS = (0.01, 0.05, 0.1, 0.2, 0.5)
+DEFAULT_KS = (0.005, 0.01, 0.05, 0.1, 0.2, 0.5)
 
 
 def criteria(true, predicted, ks: Sequence[float] = DEFAULT_KS) -> pd.DataFrame:

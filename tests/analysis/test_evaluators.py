@@ -389,6 +389,7 @@ def test_report_section(small_nb201):
     crit, groups = criteria_tables(scores, _truth(bench), ks=[0.1, 0.5], n_groups=4, deiso=True)
     section = evaluators_section(crit, groups, k=0.1)
     assert section.id == "evaluators" and section.body.count("<svg") == 2
+    assert "P@50%" in section.body and "Sampling and de-isomorphism" in section.body
     assert "supernet-spos-bn (de-iso)" in section.body and "Isomorphic cells" in section.body
     assert "P@K" in section.body and "K = 0.1 of the set" in section.body
     assert section.summary.startswith("4 evaluator(s); nb201: best Kendall τ")
@@ -421,3 +422,45 @@ def test_report_section_sets_cellprobe_beside_the_reference(small_nb201):
     assert "11 of 12 proxies agree" in section.body and "one batch of 64 images at 32×32" in section.body
     assert section.body.count(">no<") == 1 and "published |ρ|" in section.body
     assert "NAS-Bench-Suite-Zero" not in evaluators_section(crit).body
+
+
+def test_surgery_table_rows_are_plain_and_post_deiso_scores_at_the_last_epoch(small_nb201):
+    from cellprobe.report.evaluators_section import surgery_table
+
+    bench, _ = small_nb201
+    crit, _ = criteria_tables(from_supernet_scores(_supernet_scores(bench)), _truth(bench), ks=[0.005, 0.01, 0.05, 0.5],
+                              deiso=True)
+    table = surgery_table(crit).set_index(["supernet", "scores"])
+    assert list(table.index) == [("spos", "plain"), ("spos", "post de-iso"), ("spos-bn", "plain"),
+                                 ("spos-bn", "post de-iso")]
+    assert list(table.columns) == ["space", "seeds", "BR@0.5%", "BR@1%", "P@5%", "P@50%", "Kendall τ"]
+    last = crit[(crit["evaluator"] == "supernet-spos") & ~crit["deiso"] & (crit["epoch"] == 3)
+                & (crit["criterion"] == "kendall")]["value"]
+    assert table.loc[("spos", "plain"), "Kendall τ"] == pytest.approx(float(last.iloc[0]))
+    n = crit[crit["evaluator"] == "supernet-spos"]["n"].max()
+    assert n < 200 and table["BR@0.5%"].equals(table["BR@1%"])  # under 200 cells both K are one cell
+    only_k = crit[~crit["criterion"].isin(["best_ranking"])]
+    assert "BR@1%" not in surgery_table(only_k)  # a K the table lacks is left out, not shown as empty
+    assert surgery_table(crit[~crit["deiso"]]).empty  # nothing scored both ways: no table
+
+
+def test_experiment_tables_group_the_variants_of_an_experiment(small_nb201):
+    from cellprobe.report.evaluators_section import evaluators_section, experiment_tables
+
+    bench, _ = small_nb201
+    scores = pd.concat([_supernet_scores(bench).assign(method=name) for name in ("spos", "spos-few", "spos-thin")])
+    crit, _ = criteria_tables(from_supernet_scores(scores), _truth(bench), ks=[0.01, 0.05, 0.5])
+    variants = {"spos-few": {"method": "spos", "experiment": "layer vs channel", "depth": 1, "C": 16},
+                "spos-thin": {"method": "spos", "experiment": "layer vs channel", "C": 4},
+                "spos-unscored": {"method": "spos", "experiment": "never run"}}
+    tables = experiment_tables(crit, variants, {"nb201": {"C": 8, "depth": 5}})
+    assert list(tables) == ["layer vs channel"]  # an experiment without scores is left out
+    t = tables["layer vs channel"].set_index("supernet")
+    assert list(t.index) == ["spos-few", "spos-few-bn", "spos-thin", "spos-thin-bn"]
+    assert t.loc["spos-few", ["C", "depth"]].tolist() == [16, 1] and t.loc["spos-thin", ["C", "depth"]].tolist() == [4, 5]
+    tau = crit[(crit["evaluator"] == "supernet-spos-thin") & (crit["criterion"] == "kendall") & (crit["epoch"] == 3)]
+    assert t.loc["spos-thin", "Kendall τ"] == pytest.approx(float(tau["value"].iloc[0]))
+    assert {"P@5%", "P@50%", "BR@1%", "epoch", "seeds"} <= set(t.columns) and (t["epoch"] == 3).all()
+    body = evaluators_section(crit, variants=variants, sizes={"nb201": {"C": 8, "depth": 5}}).body
+    assert "Experiment: layer vs channel" in body and "never run" not in body
+    assert "Experiment:" not in evaluators_section(crit).body

@@ -170,7 +170,7 @@ def register(commands) -> None:
     p.add_argument("--proxies", nargs="+", help="zero-cost proxies to evaluate (default: all)")
     p.add_argument("--scores", nargs="*", type=Path, default=[], help="evaluator_scores tables (e.g. predictors)")
     add_truth_options(p, metric="test_acc")
-    p.add_argument("--ks", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.2, 0.5],
+    p.add_argument("--ks", nargs="+", type=float, default=[0.005, 0.01, 0.05, 0.1, 0.2, 0.5],
                    help="top-K fractions of the set, each in (0, 1]")
     p.add_argument("--flops-groups", type=int, default=10, help="FLOPs groups (default 10)")
     p.add_argument("--flops-preset", default="standard",

@@ -106,8 +106,10 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
     if paths.get("evaluators_criteria"):
         from cellprobe.report.evaluators_section import evaluators_section
 
+        search = (params or {}).get("search") or {}
         sections.append(evaluators_section(load("evaluators_criteria"), load("evaluators_flops_groups"),
-                                           k=evaluators_k, reference=load("zero_cost_reference")))
+                                           k=evaluators_k, reference=load("zero_cost_reference"),
+                                           variants=search.get("variants"), sizes=search.get("spaces")))
     if paths.get("controller_correlations"):
         from cellprobe.report.controller_section import controller_section
 

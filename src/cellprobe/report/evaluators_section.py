@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import numpy as np
 import pandas as pd
 
 from cellprobe.report.figures import new_figure, svg
 from cellprobe.report.page import Section, html_table
 
-__all__ = ["evaluators_section"]
+__all__ = ["evaluators_section", "surgery_table", "experiment_tables"]
 
 _COLUMNS = [  # (criterion, uses k, column title)
     ("pearson", False, "Pearson"),
@@ -70,15 +72,17 @@ def _criteria_table(criteria: pd.DataFrame, k: float | None) -> pd.DataFrame:
     return table[list(shown)].rename(columns=shown)
 
 
-def _epochs_figure(criteria: pd.DataFrame, k: float | None) -> str | None:
-    """Kendall τ and P@K of the supernet evaluators against their training epochs (mean over seeds)."""
+def _epochs_figure(criteria: pd.DataFrame) -> str | None:
+    """Kendall τ, P@5% and P@50% of the supernet evaluators against their training epochs (mean over seeds; the
+    surgery's Fig. 2: the top of the ranking and its coarse halves need not improve together)."""
     s = criteria[(criteria["kind"] == "supernet") & ~criteria["deiso"] & criteria["epoch"].notna()]
-    panels = [("kendall", None, "Kendall τ")] + ([("precision", k, f"P@K, K = {k:g} of the set")] if k else [])
     if s.empty:
         return None
-    fig, axes = new_figure(ncols=len(panels), width=4.3 * len(panels), height=3.0)
+    panels = [("kendall", None, "Kendall τ")] + [("precision", k, f"P@{100 * k:g}%") for k in _EPOCH_KS
+                                                   if np.isclose(s["k"].dropna(), k).any()]
+    fig, axes = new_figure(ncols=len(panels), width=3.6 * len(panels), height=3.0)
     for ax, (criterion, kk, title) in zip(axes[0], panels):
-        part = s[(s["criterion"] == criterion) & (s["k"].isna() if kk is None else s["k"] == kk)]
+        part = s[(s["criterion"] == criterion) & (s["k"].isna() if kk is None else np.isclose(s["k"], kk))]
         for (space, evaluator), g in part.groupby(["space", "evaluator"], sort=True):
             mean = g.groupby("epoch")["value"].mean().sort_index()
             ax.plot(mean.index.to_numpy(dtype=float), mean.to_numpy(), marker="o", ms=3, label=f"{space} {evaluator}")
@@ -86,6 +90,70 @@ def _epochs_figure(criteria: pd.DataFrame, k: float | None) -> str | None:
         ax.set_ylabel(title)
     axes[0][-1].legend(frameon=False, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return svg(fig)
+
+
+#: The surgery's table of sampling and de-isomorphism: (criterion, k, column title); BR@K lower is better.
+_SURGERY_COLUMNS = [("best_ranking", 0.005, "BR@0.5%"), ("best_ranking", 0.01, "BR@1%"), ("precision", 0.05, "P@5%"),
+                    ("precision", 0.5, "P@50%"), ("kendall", None, "Kendall τ")]
+_EPOCH_KS = (0.05, 0.5)
+
+
+def surgery_table(criteria: pd.DataFrame) -> pd.DataFrame:
+    """The evaluator surgery's comparison of plain and de-isomorphic sampling and post de-isomorphism.
+
+    Rows: each NB201 one-shot supernet of the SPOS family (its BN mode included) as trained ("plain" scores), and
+    after averaging its scores within isomorphism classes ("post de-iso"); training with one cell per class is the
+    ``spos-deiso`` method's own row. Columns: BR@0.5 %, BR@1 %, P@5 %, P@50 % and Kendall τ at the last scored
+    epoch, mean over seeds; a column is left out when the criteria table lacks its K. Empty when no supernet of the
+    table was scored both ways.
+    """
+    s = _final(criteria[(criteria["kind"] == "supernet")])
+    s = s[s["evaluator"].str.startswith(("supernet-spos", "supernet-fairnas"))]
+    if s.empty or not s["deiso"].any():
+        return pd.DataFrame()
+    rows = []
+    for (space, evaluator, deiso), g in s.groupby(["space", "evaluator", "deiso"], sort=True):
+        row = {"space": space, "supernet": evaluator.removeprefix("supernet-"),
+               "scores": "post de-iso" if deiso else "plain", "seeds": int(g["seed"].nunique())}
+        for criterion, k, title in _SURGERY_COLUMNS:
+            part = g[(g["criterion"] == criterion) & (g["k"].isna() if k is None else np.isclose(g["k"], k))]
+            if len(part):
+                row[title] = float(part["value"].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def experiment_tables(criteria: pd.DataFrame, variants: dict, sizes: dict | None = None) -> dict[str, pd.DataFrame]:
+    """One table per named experiment of search variants (``search.variants`` entries with an ``experiment``).
+
+    Rows: each variant's supernet evaluators (with and without per-architecture batch-norm statistics) on each
+    space it was scored on, with its method, its supernet size (``C`` and ``depth`` of the variant, else of
+    ``sizes[space]``, the space's ``search.spaces`` entry) and Kendall τ, P@5 %, P@50 % and BR@1 % at its last
+    scored epoch (mean over seeds, scores as given). Experiments none of whose variants were scored are left out.
+    """
+    sizes = sizes or {}
+    s = _final(criteria[(criteria["kind"] == "supernet") & ~criteria["deiso"]])
+    tables = {}
+    for experiment in dict.fromkeys(v["experiment"] for v in variants.values() if v.get("experiment")):
+        rows = []
+        for name, variant in variants.items():
+            if variant.get("experiment") != experiment:
+                continue
+            for (space, evaluator), g in s[s["evaluator"].isin([f"supernet-{name}", f"supernet-{name}-bn"])].groupby(
+                    ["space", "evaluator"], sort=True):
+                size = {**sizes.get(space, {}), **variant}
+                row = {"space": space, "supernet": evaluator.removeprefix("supernet-"), "method": variant["method"],
+                       "C": size.get("C"), "depth": size.get("depth"), "seeds": int(g["seed"].nunique()),
+                       "epoch": int(g["epoch"].max())}
+                for criterion, k, title in (("kendall", None, "Kendall τ"), ("precision", 0.05, "P@5%"),
+                                            ("precision", 0.5, "P@50%"), ("best_ranking", 0.01, "BR@1%")):
+                    part = g[(g["criterion"] == criterion) & (g["k"].isna() if k is None else np.isclose(g["k"], k))]
+                    if len(part):
+                        row[title] = float(part["value"].mean())
+                rows.append(row)
+        if rows:
+            tables[experiment] = pd.DataFrame(rows)
+    return tables
 
 
 def _flops_figure(groups: pd.DataFrame, criteria: pd.DataFrame, max_bars: int) -> str:
@@ -155,13 +223,15 @@ def _reference_part(reference: pd.DataFrame) -> list[str]:
 
 
 def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None = None, *, k: float = 0.05,
-                       max_bars: int = 6, reference: pd.DataFrame | None = None) -> Section:
+                       max_bars: int = 6, reference: pd.DataFrame | None = None, variants: dict | None = None,
+                       sizes: dict | None = None) -> Section:
     """Criteria per evaluator, criteria against supernet epochs, FLOPs-group bias and isomorphism spread.
 
     ``criteria``: ``evaluator_criteria`` rows (one or more spaces); ``flops_groups``: ``flops_groups`` rows.
     Top-K columns use the table's k closest to ``k``; the FLOPs figure shows the ``max_bars`` evaluators with
     the highest Kendall τ per space. ``reference``: ``zero_cost_reference`` rows (cellprobe's proxies beside
-    NAS-Bench-Suite-Zero's).
+    NAS-Bench-Suite-Zero's). ``variants`` and ``sizes``: the configuration's ``search.variants`` and
+    ``search.spaces``, for one table per named experiment of variants (:func:`experiment_tables`).
     """
     kk = _chosen_k(criteria, k)
     table = _criteria_table(criteria, kk)
@@ -177,11 +247,26 @@ def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None
         "isomorphism classes first.</p>",
         _html_table(table),
     ]
-    figure = _epochs_figure(criteria, kk)
+    surgery = surgery_table(criteria)
+    if len(surgery):
+        parts += ["<h3>Sampling and de-isomorphism (the evaluator surgery's table)</h3>",
+                  "<p>One-shot supernets of the SPOS family: “plain” scores as the supernet gives them, “post de-iso” "
+                  "the same scores averaged within isomorphism classes; <code>spos-deiso</code> trained on one cell "
+                  "per isomorphism class (de-isomorphic sampling). BR@K: the best true rank (÷ set size, lower is "
+                  "better) among the predicted top-K; on a set of n cells, K below 1/n is one cell. Last scored "
+                  "epoch, mean over seeds.</p>",
+                  _html_table(surgery)]
+    for experiment, frame in experiment_tables(criteria, variants or {}, sizes).items():
+        parts += [f"<h3>Experiment: {escape(experiment)}</h3>",
+                  "<p>Supernets of one method that differ only in the entries of their <code>search.variants</code> "
+                  "(here their size: C channels, depth cells or cells per stage), ranked by the same criteria "
+                  "against the same truth; last scored epoch, mean over seeds.</p>",
+                  _html_table(frame)]
+    figure = _epochs_figure(criteria)
     if figure:
         parts += ["<h3>Criteria along supernet training</h3>",
-                  f"<figure>{figure}<figcaption>Kendall τ and P@K of each supernet evaluator at its scored epochs "
-                  "(mean over seeds).</figcaption></figure>"]
+                  f"<figure>{figure}<figcaption>Kendall τ, P@5% and P@50% of each supernet evaluator at its scored "
+                  "epochs (mean over seeds).</figcaption></figure>"]
     if flops_groups is not None and len(flops_groups):
         parts += ["<h3>Bias by FLOPs</h3>",
                   f"<figure>{_flops_figure(flops_groups, criteria, max_bars)}<figcaption>Architectures split into "
