@@ -31,6 +31,20 @@ def test_space_info_nb201():
     assert "cells with unreachable output: 341" in result.stdout
 
 
+def test_space_commands_on_enas_rnn(capsys):
+    cell = "tanh|relu~0|relu~1|identity~1|tanh~2|sigmoid~3|tanh~4|identity~5|relu~6|sigmoid~7|tanh~8|relu~9"
+    assert main(["space", "info", "enas-rnn"]) == 0
+    out = capsys.readouterr().out
+    assert "ops: tanh, relu, identity, sigmoid" in out and "nodes per cell: 12" in out and "neighbours per cell: 91" in out
+    assert main(["space", "neighbours", "--space", "enas-rnn", "--edits", cell]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 91 and lines[0].split("\t")[:5] == ["cell", "0", "op", "tanh", "relu"]
+    assert main(["space", "canonical", "--space", "enas-rnn", cell]) == 0
+    assert "canonical_key: " in capsys.readouterr().out
+    bad = run("space", "canonical", "--space", "enas-rnn", cell.replace("relu~9", "relu~12"))
+    assert bad.returncode == 1 and bad.stderr.strip() == "cellprobe: error: enas-rnn node 11 must read an earlier node 0..10, got 12"
+
+
 def test_space_info_darts(capsys):
     assert main(["space", "info", "darts"]) == 0
     out = capsys.readouterr().out

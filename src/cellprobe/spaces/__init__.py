@@ -9,14 +9,15 @@ module here that defines its genotype type and registers a :class:`Space` subcla
 >>> space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|").reachable
 True
 >>> sorted(SPACES)
-['darts', 'nb201']
+['darts', 'enas-rnn', 'nb201']
 """
 
 from __future__ import annotations
 
-from cellprobe.spaces import darts, nb201  # noqa: F401  (each registers its Space)
+from cellprobe.spaces import darts, enas_rnn, nb201  # noqa: F401  (each registers its Space)
 from cellprobe.spaces.base import Decision, Edit, OpVocabulary, Space, stable_id
 from cellprobe.spaces.darts import DartsCell, DartsGenotype
+from cellprobe.spaces.enas_rnn import ENASRNNGenotype
 from cellprobe.spaces.nb201 import NB201Genotype
 from cellprobe.spaces.registry import SPACES, get_space, parse_genotype, register_space
 
@@ -33,7 +34,8 @@ __all__ = [
     "DartsCell",
     "DartsGenotype",
     "NB201Genotype",
+    "ENASRNNGenotype",
     "Genotype",
 ]
 
-Genotype = DartsGenotype | NB201Genotype
+Genotype = DartsGenotype | NB201Genotype | ENASRNNGenotype

@@ -130,6 +130,8 @@ class Space:
     motif_cells: tuple[str, ...]
     #: Cell-node labels of the graph encoding and the nodes each may sit on.
     graph_nodes: dict[str, tuple[int, ...]]
+    #: Whether an edge can be cut (:meth:`disable`: set to ``none``), which operator-importance verification needs.
+    can_disable: bool = True
     #: ``(info key, label)`` of :meth:`info` as ``cellprobe space info`` prints it.
     info_labels: tuple[tuple[str, str], ...] = ()
 
