@@ -60,6 +60,7 @@ rule all:
         motif_targets(),
         evaluator_targets(),
         reference_targets(),
+        pool_study_targets(),
         controller_targets(),
         expand(rules.train_gather.output.table, name=config["train"]["sets"]),
         rules.report.output.html,

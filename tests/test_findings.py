@@ -117,6 +117,21 @@ def _correlations(trained, regularised):
                         columns=["space", "similarity", "variant", "spearman_rho"])
 
 
+def _pool(gain, n=78, seeds=(0, 1)):
+    """pool_study rows: the pool-trained supernet and the predictor ``gain`` τ above the whole-space supernet."""
+    rows = []
+    for seed in seeds:
+        for question, role, on in (("pool training", "whole-space supernet", "pool"),
+                                   ("pool training", "pool supernet", "pool"),
+                                   ("predictor on one-shot scores", "whole-space supernet", "rest"),
+                                   ("predictor on one-shot scores", "predictor", "rest")):
+            for bn in (False, True):
+                tau = 0.5 + (gain if role != "whole-space supernet" and not bn else 0.0)
+                rows.append({"question": question, "role": role, "evaluator": role, "on": on, "seed": seed,
+                             "bn_recalibrated": bn, "epoch": 10, "n": n, "kendall": tau})
+    return pd.DataFrame(rows)
+
+
 # claim → (tables that reproduce it, tables that contradict it, tables too small to say)
 CASES = {
     "redundancy.fraction_important": ({"importance_oi": _oi_top([True] * 5 + [False] * 35)},
@@ -164,6 +179,10 @@ CASES = {
     "evaluators.longer_training": ({"evaluators_criteria": _along_training(0.2)},
                                    {"evaluators_criteria": _along_training(-0.2)},
                                    {"evaluators_criteria": _along_training(0.2, n=2)}),
+    "evaluators.pool_training": ({"pool_study": _pool(-0.03)}, {"pool_study": _pool(0.3)},
+                                 {"pool_study": _pool(-0.03, n=10)}),
+    "evaluators.predictor_on_one_shot": ({"pool_study": _pool(0.0)}, {"pool_study": _pool(0.2)},
+                                         {"pool_study": _pool(0.1)}),
     "evaluators.flops_bias": ({"evaluators_flops_groups": _flops(-0.1)}, {"evaluators_flops_groups": _flops(0.1)},
                               {"evaluators_flops_groups": _flops(-0.1).query("evaluator == 'supernet-m0'")}),
     "dartspt.perturbation": (dict(zip(("search_genotypes", "nb201"), _darts_pt(1))),
@@ -181,7 +200,7 @@ CASES = {
 
 
 def test_every_claim_has_cases():
-    assert set(CASES) == {c.id for c in CLAIMS} and len(CLAIMS) == 18
+    assert set(CASES) == {c.id for c in CLAIMS} and len(CLAIMS) == 20
 
 
 def _verdict_of(claim_id, tables):

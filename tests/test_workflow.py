@@ -70,7 +70,13 @@ def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
     scores = pd.read_parquet(workdir / "results/search/darts/darts-1st/0/scores.parquet")
     assert len(scores) == 4 * 2  # the uniform set, with and without batch-norm recalibration, at the one epoch
     assert set(scores["arch_id"]) == set(pd.read_parquet(workdir / "results/sample/uniform.parquet")["arch_id"])
-    assert len(pd.read_parquet(workdir / "results/search/nb201/spos/0/scores.parquet")) == 4 * 2
+    assert len(pd.read_parquet(workdir / "results/search/nb201/spos/0/scores.parquet")) == (4 + 4) * 2  # 2 sets
+    # a named variant (search.variants): spos trained on the calibration cells only, named so in its tables
+    pooled = pd.read_parquet(workdir / "results/search/nb201/spos-pool/0/scores.parquet")
+    assert set(pooled["method"]) == {"spos-pool"} and len(pooled) == (4 + 4) * 2
+    study = pd.read_parquet(workdir / "results/evaluators/nb201/pool_study.parquet")
+    assert set(study["question"]) == {"pool training", "predictor on one-shot scores"} and (study["n"] == 4).all()
+    assert "A supernet trained on a pool of cells" in page and "Sampling and de-isomorphism" in page
     # the DARTS-space sets are scored by the NAS-Bench-301 surrogate: distributions, motifs, evaluators' truth
     predicted = pd.read_parquet(workdir / "results/importance/darts/predicted.parquet")
     assert list(dict.fromkeys(predicted["set"])) == ["uniform", "skip", "prim", "primskip", "darts-pool", "search-darts"]

@@ -30,12 +30,16 @@ def tiny_params(params: dict) -> dict:
         "nb201-uniform": {"sampler": "nb201", "size": 4, "seed": 0},
         "calibration": {"sampler": "nb201-reachable", "size": 4, "seed": 7},
     }
-    params["search"]["runs"] = {"darts": ["darts-1st"], "nb201": ["spos"]}
+    params["search"]["runs"] = {"darts": ["darts-1st"], "nb201": ["spos", "spos-pool"]}
+    # a pool study on the calibration cells (a set dvc.yaml tracks: the DVC round trip leaves nothing to do)
+    params["search"]["variants"] = {"spos-pool": {"method": "spos", "pool": "calibration", "epochs": 1}}
+    params["evaluators"]["pool_study"] = {"nb201": {"pool_run": "spos-pool", "space_run": "spos",
+                                                    "predictor": "rf", "loss": "mse"}}
     params["search"]["spaces"] = {"darts": {"C": 4, "depth": 3, "epochs": 1}, "nb201": {"C": 4, "depth": 1, "epochs": 1}}
     params["search"]["selection"].update({"perturbation_for": ["spos"],
                                           "perturbation": {"tune_every": 0, "tune_steps": 0, "eval_images": 32}})
     params["search"]["overrides"] = {"nb201/spos": {"epochs": 2, "dataset": "cifar10-16"}}  # a dataset per method
-    params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform"], "nb201": ["nb201-uniform"]},
+    params["search"]["scoring"] = {"at": [1.0], "sets": {"darts": ["uniform"], "nb201": ["nb201-uniform", "calibration"]},
                                    "recalibrate_batches": 1, "eval_images": 32}
     params["train"].update({"sets": ["calibration"], "seeds": [0, 1], "shards": 2})
     params["importance"]["nb201"].update({"disable": 5, "steps": 2, "predictors": {

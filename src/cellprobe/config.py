@@ -227,9 +227,16 @@ class _References:
         for name, variant in variants.items():
             if name in METHODS:
                 raise ParamsError(f"search.variants.{name}: a variant needs a name of its own, not a method's")
-            unknown = sorted(set(variant) - settings - {"method", "experiment", "dataset", "at"})
+            unknown = sorted(set(variant) - settings - {"method", "experiment", "dataset", "at", "pool"})
             if unknown:
                 raise ParamsError(f"search.variants.{name}: unknown setting(s) {unknown}")
+            if "pool" in variant:
+                if variant["method"] not in ("spos", "spos-mc3", "spos-mc5"):
+                    raise ParamsError(f"search.variants.{name}.pool: training on a pool needs spos, spos-mc3 or "
+                                      f"spos-mc5, not {variant['method']}")
+                if variant["pool"] not in self.sets:
+                    raise ParamsError(f"search.variants.{name}.pool: {variant['pool']!r} is not a sample set "
+                                      f"(sample.sets has: {_names(self.sets)})")
         overrides = search.get("overrides", {})
         for space, names in runs.items():
             if names and space not in search.get("spaces", {}):
@@ -239,6 +246,10 @@ class _References:
                     raise ParamsError(f"search.runs.{space}: {name!r} is neither a method ({_names(METHODS)}) "
                                       f"nor a search.variants name ({_names(variants)})")
                 method = variants.get(name, {}).get("method", name)
+                pool = variants.get(name, {}).get("pool")
+                if pool and _set_space(self.sets[pool]) != space:
+                    raise ParamsError(f"search.variants.{name}.pool: {pool!r} holds {_set_space(self.sets[pool])} "
+                                      f"architectures, not {space} ones")
                 if method == "spos-deiso" and not get_space(space).isomorphism_classes:
                     raise ParamsError(f"search.runs.{space}: {name!r} samples one cell per isomorphism class, "
                                       f"which {space} cells do not have")
@@ -340,6 +351,21 @@ class _References:
         for space in reference.get("spaces", {}):
             if space not in files:
                 raise ParamsError(f"evaluators.reference.spaces.{space}: benchmarks.zero_cost has no file for it")
+        search = self.params.get("search", {})
+        for space, spec in evaluators.get("pool_study", {}).items():
+            where, runs = f"evaluators.pool_study.{space}", search.get("runs", {}).get(space) or []
+            if space not in spaces:
+                raise ParamsError(f"{where}: evaluators.spaces does not list {space!r} (its ground truth)")
+            for key in ("pool_run", "space_run"):
+                if spec[key] not in runs:
+                    raise ParamsError(f"{where}.{key}: {spec[key]!r} is not a run of search.runs.{space}")
+            pool = search.get("variants", {}).get(spec["pool_run"], {}).get("pool")
+            if not pool:
+                raise ParamsError(f"{where}.pool_run: {spec['pool_run']!r} is not a search.variants entry with a pool")
+            scored = search.get("scoring", {}).get("sets", {}).get(space, [])
+            if pool not in scored or len(scored) < 2:
+                raise ParamsError(f"{where}: search.scoring.sets.{space} must list the pool {pool!r} and another set "
+                                  f"(the rest of the space), has {_names(scored)}")
 
     def check_controller(self) -> None:
         controller = self.params.get("controller", {})

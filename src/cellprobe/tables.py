@@ -653,6 +653,33 @@ ZERO_COST_REFERENCE = register(
     )
 )
 
+POOL_STUDY = register(
+    TableSchema(
+        "pool_study",
+        1,
+        (
+            pa.field("question", pa.string(), nullable=False),
+            pa.field("role", pa.string(), nullable=False),
+            pa.field("evaluator", pa.string(), nullable=False),
+            pa.field("on", pa.string(), nullable=False),
+            pa.field("seed", pa.int64(), nullable=False),
+            pa.field("bn_recalibrated", pa.bool_(), nullable=False),
+            pa.field("epoch", pa.int64(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("kendall", pa.float64(), nullable=True),
+            pa.field("precision_5", pa.float64(), nullable=True),
+            pa.field("best_ranking_1", pa.float64(), nullable=True),
+            pa.field("paper_kendall", pa.float64(), nullable=True),
+            pa.field("paper_best_ranking_1", pa.float64(), nullable=True),
+        ),
+        "The evaluator surgery's questions about a pool of cells (cellprobe.analysis.pool_study): each evaluator "
+        "(role: the whole-space supernet, the supernet trained on the pool only, a predictor fitted on the "
+        "whole-space supernet's scores of the pool) on the pool or on the rest of the scored cells, per seed and "
+        "batch-norm mode at the last scored epoch: Kendall tau, P@5% and BR@1% against the ground truth, beside "
+        "the paper's NB201 figures where it gives them.",
+    )
+)
+
 EVALUATOR_SCORES = register(
     TableSchema(
         "evaluator_scores",

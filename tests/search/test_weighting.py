@@ -74,3 +74,28 @@ def test_a_fair_step_trains_every_op_and_mc_averages_the_losses():
         expected = float(np.mean([F.cross_entropy(net(x, w), y).item() for w in drawn]))
     loss, _ = search_step(net, {}, mc.weighting(), mc, w_opt, a_opt, (x, y), None, g, 0.0, 0.0)
     assert float(loss) == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_pool_draws_only_its_members_and_a_pooled_search_says_so(digits_hard_splits, tmp_path):
+    from cellprobe.search.loop import SearchError, run_search
+    from cellprobe.spaces.nb201 import benchmark_order
+    from tests.conftest import first
+
+    net = _net("nb201")
+    pool = tuple(g for _, g in zip(range(3), benchmark_order()))
+    weighting = Uniform(samples=5, pool=pool)
+    drawn = weighting.paths({}, net, torch.Generator().manual_seed(0), 0.0)
+    allowed = [net.discretize(g)["cell"] for g in pool]
+    assert all(any(torch.equal(w["cell"], a) for a in allowed) for w in drawn)
+    assert len({tuple(w["cell"].argmax(1).tolist()) for w in drawn}) > 1  # several members, not one
+    splits = first(digits_hard_splits, train=64, valid=32)
+    s = SearchSettings(method="spos", epochs=1, batch_size=32, C=4, depth=1, eval_batch_size=32)
+    state = run_search("nb201", splits, s, 0, torch.device("cpu"), pool=pool, checkpoint=tmp_path / "ck.pt")
+    assert state.pool == tuple(g.arch_id for g in pool) and state.tag["pool"] == list(state.pool)
+    plain = run_search("nb201", splits, s, 0, torch.device("cpu"), checkpoint=tmp_path / "ck.pt")
+    assert "pool" not in plain.tag  # the pooled checkpoint is another run's: not resumed
+    assert not plain.trajectory.equals(state.trajectory) or not plain.history.equals(state.history)
+    for method in ("darts-1st", "spos-deiso", "fairnas"):
+        with pytest.raises(SearchError, match="needs a uniform one-shot method"):
+            run_search("nb201", splits, SearchSettings(method=method, epochs=1, C=4, depth=1), 0,
+                       torch.device("cpu"), pool=pool)

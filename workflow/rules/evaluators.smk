@@ -112,3 +112,30 @@ rule evaluators_criteria:
         "cellprobe evaluators criteria --space {wildcards.space} {params.args} --ks {params.ks}"
         " --flops-groups {params.spec[flops_groups]} --flops-preset {params.spec[flops_preset]}"
         " --out-dir {params.out_dir} 2> {log}"
+
+
+rule evaluators_pool_study:
+    """The surgery's questions about a pool of cells: a supernet trained on the pool only, a predictor fitted on
+    a whole-space supernet's scores of the pool."""
+    input:
+        unpack(pool_study_inputs),
+        code=code(*EVA_CODE, "analysis/pool_study.py", "predictors"),
+    output:
+        table=f"{EVA_DIR}/pool_study.parquet",
+    params:
+        truth=lambda w, input: truth_args(eva_truth(w), input.truth),
+        spec=lambda w: EVA["pool_study"][w.space],
+        options=lambda w: as_json(EVA["pool_study"][w.space]["options"]),
+    log:
+        f"{RESULTS}/evaluators/logs/{{space}}-pool-study.log",
+    wildcard_constraints:
+        space="|".join(EVA["pool_study"]) or "^$",
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "cellprobe evaluators pool-study --space {wildcards.space} {params.truth} --pool {input.pool}"
+        " --space-scores {input.space_scores} --pool-scores {input.pool_scores} --predictor {params.spec[predictor]}"
+        " --loss {params.spec[loss]} --options {params.options:q} --out {output.table} 2> {log}"

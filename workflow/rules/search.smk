@@ -8,6 +8,7 @@ rule search_run:
     input:
         train=search_data(),
         valid=search_data("valid"),
+        pool=search_pool,
         code=code(*SEARCH_CODE),
     output:
         trajectory=f"{SEARCH_DIR}/trajectory.parquet",
@@ -19,6 +20,7 @@ rule search_run:
         settings=search_settings,
         checkpoint=lambda w, output: os.path.join(os.path.dirname(output.trajectory), "checkpoint.pt"),
         snapshots=search_snapshots,
+        pool=lambda w, input: f"--pool {' '.join(input.pool)}" if input.pool else "",
         device=config["base"]["device"],
     log:
         f"{RESULTS}/search/logs/{{space}}-{{method}}-{{seed}}.log",
@@ -38,7 +40,7 @@ rule search_run:
         "cellprobe search run --space {wildcards.space} --method {params.method} --seed {wildcards.seed}"
         " --data {params.data} --settings {params.settings:q} --device {params.device} --threads {threads}"
         " --checkpoint {params.checkpoint} --supernet {output.supernet} --trajectory {output.trajectory}"
-        " --history {output.history} --snapshots {params.snapshots} 2> {log}"
+        " --history {output.history} --snapshots {params.snapshots} {params.pool} 2> {log}"
 
 
 rule search_select:

@@ -1,4 +1,4 @@
-"""``cellprobe evaluators zero-cost|reference|predict|criteria``: how well fast evaluators rank architectures."""
+"""``cellprobe evaluators zero-cost|reference|predict|criteria|pool-study``: how well fast evaluators rank architectures."""
 
 from __future__ import annotations
 
@@ -116,6 +116,22 @@ def _criteria(args) -> None:
     say(f"wrote {len(per_evaluator)} evaluator table(s), criteria.parquet and flops_groups.parquet under {out}")
 
 
+def _pool_study(args) -> None:
+    from cellprobe.analysis.pool_study import pool_study
+    from cellprobe.tables import POOL_STUDY, SAMPLE_SET, SUPERNET_SCORES, read_frames, write_table
+
+    run_device(args)
+    truth = load_truth(args, args.space)
+    pool = read_frames(args.pool, SAMPLE_SET)
+    table = pool_study(truth, read_frames(args.space_scores, SUPERNET_SCORES),
+                       read_frames(args.pool_scores, SUPERNET_SCORES), pool["arch_id"], predictor=args.predictor, loss=args.loss,
+                       options=json_object(args.options, "--options"))
+    write_table(table, args.out, POOL_STUDY, {"pool": [str(p) for p in args.pool], "truth": truth.source})
+    for row in table[~table["bn_recalibrated"]].itertuples():
+        say(f"{row.question}: {row.evaluator} on the {row.on} (seed {row.seed}): Kendall tau {_fmt(row.kendall)}")
+    say(f"wrote {args.out}: {len(table)} rows")
+
+
 def register(commands) -> None:
     ev = commands.add_parser("evaluators", help="rank evaluators: supernets, predictors, zero-cost proxies")
     sub = ev.add_subparsers(dest="evaluators_command", required=True, metavar="<subcommand>")
@@ -162,6 +178,21 @@ def register(commands) -> None:
     add_run_options(p, device=False)
     p.add_argument("--out", required=True, type=Path, help="evaluator_scores table")
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser("pool-study", help="a supernet trained on a pool of cells, and a predictor on one-shot scores")
+    add_space(p)
+    add_truth_options(p, metric="test_acc")
+    p.add_argument("--pool", required=True, nargs="+", type=Path, help="sample-set table(s) of the pool")
+    p.add_argument("--space-scores", required=True, nargs="+", type=Path,
+                   help="supernet_scores of the whole-space supernet (one table per seed)")
+    p.add_argument("--pool-scores", required=True, nargs="+", type=Path,
+                   help="supernet_scores of the pool-trained supernet (one table per seed)")
+    p.add_argument("--predictor", default="gates", help="mlp, lstm, gates or rf")
+    p.add_argument("--loss", default="hinge", choices=["hinge", "mse"])
+    p.add_argument("--options", help="JSON object: predictor options")
+    add_run_options(p, device=False)
+    p.add_argument("--out", required=True, type=Path, help="pool_study table")
+    p.set_defaults(func=_pool_study)
 
     p = sub.add_parser("criteria", help="ranking criteria and FLOPs groups of evaluators against the ground truth")
     add_space(p)

@@ -24,14 +24,24 @@ def _load(args, settings, splits):
     return load_search_state(args.supernet, args.space, settings, train.num_classes, int(train.x.shape[1]))
 
 
+def _genotypes(paths) -> list:
+    """The distinct architectures of sample-set tables, in order of appearance."""
+    from cellprobe.spaces import parse_genotype
+    from cellprobe.tables import SAMPLE_SET, read_frames
+
+    archs = read_frames(paths, SAMPLE_SET).drop_duplicates("arch_id")
+    return [parse_genotype(s, g) for s, g in zip(archs["space"], archs["genotype"])]
+
+
 def _run(args) -> None:
     from cellprobe.search.loop import run_search, save_search_state, snapshot_epochs
     from cellprobe.tables import SEARCH_HISTORY, SEARCH_TRAJECTORY, write_table
 
     settings, device, splits = _inputs(args)
+    pool = _genotypes(args.pool) if args.pool else ()
     state = run_search(args.space, splits, settings, args.seed, device, checkpoint=args.checkpoint,
                        dataset=Path(args.data).name, snapshot_epochs=snapshot_epochs(settings.epochs, args.snapshots),
-                       on_epoch=lambda e, r: say(f"epoch {e}: valid acc {r['valid_acc']:.2f}%"))
+                       on_epoch=lambda e, r: say(f"epoch {e}: valid acc {r['valid_acc']:.2f}%"), pool=pool)
     trajectory, history = state.tables()
     meta = {"dataset": Path(args.data).name, "settings": json_object(args.settings, "--settings")}
     write_table(trajectory, args.trajectory, SEARCH_TRAJECTORY, meta)
@@ -55,13 +65,11 @@ def _select(args) -> None:
 
 def _score(args) -> None:
     from cellprobe.search.select import score_sample_sets
-    from cellprobe.spaces import parse_genotype
-    from cellprobe.tables import SAMPLE_SET, SUPERNET_SCORES, read_frames, write_table
+    from cellprobe.tables import SUPERNET_SCORES, write_table
 
     settings, device, splits = _inputs(args)
     state = _load(args, settings, splits)
-    archs = read_frames(args.archs, SAMPLE_SET).drop_duplicates("arch_id")
-    genotypes = [parse_genotype(space, g) for space, g in zip(archs["space"], archs["genotype"])]
+    genotypes = _genotypes(args.archs)
 
     def progress(epoch, recalibrate, scores):
         say(f"epoch {epoch}{' (BN recalibrated)' if recalibrate else ''}: scored {len(scores)} architectures, "
@@ -93,6 +101,8 @@ def register(commands) -> None:
     p.add_argument("--checkpoint", type=Path, help="per-epoch checkpoint for resuming a killed search")
     p.add_argument("--trajectory", required=True, type=Path)
     p.add_argument("--history", required=True, type=Path)
+    p.add_argument("--pool", nargs="+", type=Path,
+                   help="sample-set tables: train only on their architectures (uniform one-shot methods)")
     p.add_argument("--snapshots", nargs="*", type=float, default=[],
                    help="keep the supernet at these fractions of the search epochs (e.g. 0.25 0.5) for scoring")
     p = sub.choices["select"]

@@ -109,7 +109,8 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
         search = (params or {}).get("search") or {}
         sections.append(evaluators_section(load("evaluators_criteria"), load("evaluators_flops_groups"),
                                            k=evaluators_k, reference=load("zero_cost_reference"),
-                                           variants=search.get("variants"), sizes=search.get("spaces")))
+                                           variants=search.get("variants"), sizes=search.get("spaces"),
+                                           pool_study=load("pool_study")))
     if paths.get("controller_correlations"):
         from cellprobe.report.controller_section import controller_section
 

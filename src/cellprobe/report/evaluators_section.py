@@ -156,6 +156,29 @@ def experiment_tables(criteria: pd.DataFrame, variants: dict, sizes: dict | None
     return tables
 
 
+_POOL_COLUMNS = {"question": "question", "evaluator": "evaluator", "on": "on", "bn": "BN", "seeds": "seeds",
+                 "n": "n", "kendall": "Kendall τ", "paper_kendall": "paper τ", "precision_5": "P@5%",
+                 "best_ranking_1": "BR@1%", "paper_best_ranking_1": "paper BR@1%"}
+
+
+def _pool_part(study: pd.DataFrame) -> list[str]:
+    """The pool study's rows, means over seeds, beside the paper's NB201 figures."""
+    table = (study.assign(bn=np.where(study["bn_recalibrated"], "recalibrated", "as trained"))
+             .groupby(["question", "evaluator", "on", "bn"], sort=False)
+             .agg(seeds=("seed", "nunique"), n=("n", "max"), kendall=("kendall", "mean"),
+                  paper_kendall=("paper_kendall", "first"), precision_5=("precision_5", "mean"),
+                  best_ranking_1=("best_ranking_1", "mean"), paper_best_ranking_1=("paper_best_ranking_1", "first"))
+             .reset_index())
+    pool = int(study[study["on"] == "pool"]["n"].max()) if (study["on"] == "pool").any() else 0
+    return ["<h3>A supernet trained on a pool of cells, and a predictor on one-shot scores</h3>",
+            f"<p>The evaluator surgery's two questions about a small set of cells (here a pool of {pool}): does a "
+            "supernet trained only on the pool rank it (and the rest of the scored cells) better than one trained on "
+            "the whole space, and does a predictor fitted on the whole-space supernet's scores of the pool rank the "
+            "rest better than the supernet does? The paper's answers on NB201 (78 cells, 200-epoch supernets): no "
+            "and no. Last scored epoch, mean over seeds.</p>",
+            _html_table(table[list(_POOL_COLUMNS)].rename(columns=_POOL_COLUMNS))]
+
+
 def _flops_figure(groups: pd.DataFrame, criteria: pd.DataFrame, max_bars: int) -> str:
     """Per space: mean true − predicted rank difference per FLOPs group, for the evaluators with the highest τ."""
     g = _final(groups[~groups["deiso"]])
@@ -224,7 +247,7 @@ def _reference_part(reference: pd.DataFrame) -> list[str]:
 
 def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None = None, *, k: float = 0.05,
                        max_bars: int = 6, reference: pd.DataFrame | None = None, variants: dict | None = None,
-                       sizes: dict | None = None) -> Section:
+                       sizes: dict | None = None, pool_study: pd.DataFrame | None = None) -> Section:
     """Criteria per evaluator, criteria against supernet epochs, FLOPs-group bias and isomorphism spread.
 
     ``criteria``: ``evaluator_criteria`` rows (one or more spaces); ``flops_groups``: ``flops_groups`` rows.
@@ -232,6 +255,7 @@ def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None
     the highest Kendall τ per space. ``reference``: ``zero_cost_reference`` rows (cellprobe's proxies beside
     NAS-Bench-Suite-Zero's). ``variants`` and ``sizes``: the configuration's ``search.variants`` and
     ``search.spaces``, for one table per named experiment of variants (:func:`experiment_tables`).
+    ``pool_study``: ``pool_study`` rows (a supernet trained on a pool of cells; a predictor on one-shot scores).
     """
     kk = _chosen_k(criteria, k)
     table = _criteria_table(criteria, kk)
@@ -262,6 +286,8 @@ def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None
                   "(here their size: C channels, depth cells or cells per stage), ranked by the same criteria "
                   "against the same truth; last scored epoch, mean over seeds.</p>",
                   _html_table(frame)]
+    if pool_study is not None and len(pool_study):
+        parts += _pool_part(pool_study)
     figure = _epochs_figure(criteria)
     if figure:
         parts += ["<h3>Criteria along supernet training</h3>",

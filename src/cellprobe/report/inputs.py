@@ -23,6 +23,7 @@ INPUTS = {
     "evaluators_criteria": "evaluator_criteria",
     "evaluators_flops_groups": "flops_groups",
     "zero_cost_reference": "zero_cost_reference",
+    "pool_study": "pool_study",
     "controller_architectures": "controller_architectures",
     "controller_step_probs": "controller_step_probs",
     "controller_hidden": "controller_hidden",

@@ -24,8 +24,8 @@ from __future__ import annotations
 import copy
 import math
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,7 @@ from cellprobe.data import minibatches, to_device
 from cellprobe.io import save_torch
 from cellprobe.runtime import EpochLoop, derive_seed
 from cellprobe.search.settings import METHODS, SearchError, SearchSettings
-from cellprobe.search.weighting import EdgeWeighting
+from cellprobe.search.weighting import EdgeWeighting, Uniform
 
 __all__ = ["METHODS", "SearchSettings", "SearchError", "SearchState", "run_search", "build_search_supernet",
            "init_alpha", "expected_weights", "save_search_state", "load_search_state", "snapshot_state",
@@ -100,6 +100,8 @@ class SearchState:
     #: epoch → {"supernet": state dict, "alpha": {key: tensor}} saved during the search (CPU tensors).
     snapshots: dict = field(default_factory=dict)
     dataset: str = ""
+    #: The architectures the supernet was trained on, when only those (``run_search(pool=...)``); their ids.
+    pool: tuple = ()
 
     def expected_weights(self) -> dict:
         return expected_weights(self.settings.weighting(), self.alpha, self.supernet)
@@ -107,7 +109,7 @@ class SearchState:
     @property
     def tag(self) -> dict:
         """What names this search: space, settings digest, seed and dataset (checkpoints and supernet files)."""
-        return _checkpoint_tag(self.space, self.settings, self.seed, self.dataset)
+        return _checkpoint_tag(self.space, self.settings, self.seed, self.dataset, self.pool)
 
     @property
     def keys(self) -> dict:
@@ -297,8 +299,9 @@ def search_step(supernet, alpha, weighting, settings, w_opt, a_opt, batch, searc
     return total, logits
 
 
-def _checkpoint_tag(space, settings, seed, dataset) -> dict:
-    return {"space": space, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
+def _checkpoint_tag(space, settings, seed, dataset, pool=()) -> dict:
+    tag = {"space": space, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
+    return tag | ({"pool": list(pool)} if pool else {})
 
 
 def save_search_state(state: SearchState, path) -> Path:
@@ -336,7 +339,8 @@ def load_search_state(path: Path, space: str, settings: SearchSettings, num_clas
     alpha = {k: v.clone().requires_grad_() for k, v in state["alpha"].items()}
     return SearchState(space, settings, int(tag["seed"]), supernet, alpha,
                        pd.DataFrame(state["trajectory"]), pd.DataFrame(state["history"]),
-                       {int(e): v for e, v in state.get("snapshots", {}).items()}, str(tag.get("dataset", "")))
+                       {int(e): v for e, v in state.get("snapshots", {}).items()}, str(tag.get("dataset", "")),
+                       tuple(tag.get("pool", ())))
 
 
 def snapshot_state(state: SearchState, epoch: int) -> SearchState:
@@ -348,7 +352,7 @@ def snapshot_state(state: SearchState, epoch: int) -> SearchState:
     supernet.load_state_dict(snap["supernet"])
     alpha = {k: v.clone().requires_grad_() for k, v in snap["alpha"].items()}
     return SearchState(state.space, state.settings, state.seed, supernet, alpha, state.trajectory, state.history,
-                       dataset=state.dataset)
+                       dataset=state.dataset, pool=state.pool)
 
 
 def run_search(
@@ -363,8 +367,12 @@ def run_search(
     stop_after_epoch: int | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
     snapshot_epochs: Iterable[int] = (),
+    pool: Sequence = (),
 ) -> SearchState | None:
     """Search on ``splits['train']`` (split 50/50 for bi-level methods), recording on ``splits['valid']``.
+
+    ``pool``: genotypes of ``space``; a uniform one-shot method (spos, spos-mc3, spos-mc5) then trains only
+    on them, drawing a member of the pool per path.
 
     The supernet weights and α after each epoch in ``snapshot_epochs`` are kept in
     :attr:`SearchState.snapshots` (and in the checkpoint, so a resumed search keeps them): the
@@ -383,7 +391,16 @@ def run_search(
         raise SearchError(f"unknown augmentation {settings.augment!r}")
     augment = AUGMENT_PRESETS[settings.augment]
     weighting = settings.weighting()
-    loop = EpochLoop(settings.epochs, checkpoint, _checkpoint_tag(space, settings, seed, dataset), seed,
+    pool = tuple(pool)
+    if pool:
+        if not isinstance(weighting, Uniform) or weighting.deisomorphic:
+            raise SearchError(f"a pool of architectures needs a uniform one-shot method (spos, spos-mc3, spos-mc5), "
+                              f"not {settings.method}")
+        if any(g.space != space for g in pool):
+            raise SearchError(f"the pool holds architectures of another space than {space}")
+        weighting = replace(weighting, pool=pool)
+    pool_ids = tuple(g.arch_id for g in pool)
+    loop = EpochLoop(settings.epochs, checkpoint, _checkpoint_tag(space, settings, seed, dataset, pool_ids), seed,
                      stop_after_epoch=stop_after_epoch, on_epoch=on_epoch)
 
     torch.manual_seed(derive_seed(seed, "init"))
@@ -480,7 +497,7 @@ def run_search(
             return None
 
     return SearchState(space, settings, int(seed), supernet, alpha, pd.DataFrame(trajectory), pd.DataFrame(history),
-                       snapshots, dataset)
+                       snapshots, dataset, pool_ids)
 
 
 def snapshot_epochs(epochs: int, fractions: Iterable[float]) -> list[int]:

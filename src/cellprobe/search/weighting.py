@@ -8,7 +8,9 @@
   sampler (DARTS: two distinct inputs per node, non-``none`` ops; NB201: a random op per edge), or — with
   ``deisomorphic=True`` — of its isomorphism-class sampler (NB201: a uniformly drawn class, its lowest-index
   member), so that classes with many isomorphic cells are not over-trained. ``paths`` > 1 draws that many
-  paths per step (the evaluator surgery's MC samples: ``spos-mc3``, ``spos-mc5``).
+  paths per step (the evaluator surgery's MC samples: ``spos-mc3``, ``spos-mc5``). With a ``pool`` of
+  architectures, each path is a uniformly drawn member of the pool instead (the surgery's supernet trained
+  only on the cells it is asked to rank).
 * :class:`Fair` (FairNAS, Chu et al., ICCV 2021): per step as many paths as an edge has candidate ops, every
   edge taking each op exactly once (:meth:`~cellprobe.spaces.base.Space.fair_draws`).
 
@@ -103,6 +105,7 @@ def _uniform_weights(supernet) -> dict:
 class Uniform(EdgeWeighting):
     deisomorphic: bool = False
     samples: int = 1
+    pool: tuple = ()
     name = "uniform"
     learns_alpha = False
 
@@ -111,6 +114,8 @@ class Uniform(EdgeWeighting):
         from cellprobe.spaces import get_space
 
         rng = _rng(generator)
+        if self.pool:
+            return supernet.discretize(self.pool[int(rng.integers(len(self.pool)))])
         space = get_space(supernet.space)
         name = space.class_sampler if self.deisomorphic and space.class_sampler else space.default_sampler
         return supernet.discretize(get_sampler(name).draw(rng))

@@ -62,3 +62,21 @@ def criteria_args(wildcards, input):
     if input.predictions:
         args += f" --scores {' '.join(input.predictions)}"
     return args + (" --deiso" if EVA["criteria"]["deiso"] else "")
+
+
+def pool_study_targets():
+    """The pool-study tables of every space in evaluators.pool_study."""
+    return [rules.evaluators_pool_study.output.table.format(space=space) for space in EVA["pool_study"]]
+
+
+def pool_study_inputs(wildcards):
+    """The ground truth, the pool's sample set and both supernets' scores (every seed)."""
+    spec = EVA["pool_study"][wildcards.space]
+
+    def scores(run):
+        return [rules.search_score.output.scores.format(space=wildcards.space, method=run, seed=seed)
+                for seed in SEARCH["seeds"]]
+
+    return {"truth": truth_inputs(eva_truth(wildcards), wildcards.space),
+            "pool": rules.sample_set.output.table.format(name=SEARCH_VARIANTS[spec["pool_run"]]["pool"]),
+            "space_scores": scores(spec["space_run"]), "pool_scores": scores(spec["pool_run"])}

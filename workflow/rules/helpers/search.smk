@@ -24,9 +24,15 @@ def search_config(wildcards):
         **SEARCH["spaces"][wildcards.space],
         **overrides.get(method, {}),
         **overrides.get(f"{wildcards.space}/{method}", {}),
-        **({k: v for k, v in variant.items() if k not in ("method", "experiment")} | {"run": wildcards.method}
+        **({k: v for k, v in variant.items() if k not in ("method", "experiment", "pool")} | {"run": wildcards.method}
            if variant else {}),
     }
+
+
+def search_pool(wildcards):
+    """The sample set a named variant trains on alone (its ``pool``), if it names one."""
+    name = SEARCH_VARIANTS.get(wildcards.method, {}).get("pool")
+    return [rules.sample_set.output.table.format(name=name)] if name else []
 
 
 def search_settings(wildcards):
