@@ -277,8 +277,10 @@ def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None
                   "<p>One-shot supernets of the SPOS family: “plain” scores as the supernet gives them, “post de-iso” "
                   "the same scores averaged within isomorphism classes; <code>spos-deiso</code> trained on one cell "
                   "per isomorphism class (de-isomorphic sampling). BR@K: the best true rank (÷ set size, lower is "
-                  "better) among the predicted top-K; on a set of n cells, K below 1/n is one cell. Last scored "
-                  "epoch, mean over seeds.</p>",
+                  "better) among the predicted top-K; on a set of n cells, K below 1/n is one cell. Post "
+                  "de-isomorphism averages within the isomorphism classes the scored set holds: where it holds few "
+                  "isomorphic cells (“Isomorphic cells” below) the two rows agree. Last scored epoch, mean over "
+                  "seeds.</p>",
                   _html_table(surgery)]
     for experiment, frame in experiment_tables(criteria, variants or {}, sizes).items():
         parts += [f"<h3>Experiment: {escape(experiment)}</h3>",
