@@ -260,6 +260,16 @@ IMAGE_SPLIT = register(
     )
 )
 
+TOKEN_SPLIT = register(
+    TableSchema(
+        "token_split",
+        1,
+        (pa.field("token", pa.int32(), nullable=False),),
+        "One split (train/valid/test) of a prepared text corpus: each row one token, as its index into the "
+        "vocabulary the metadata holds (with the level, word or char, the sizes and the source files' SHA-256).",
+    )
+)
+
 CIFAR10_JPEG = register(
     TableSchema(
         "cifar10_jpeg",

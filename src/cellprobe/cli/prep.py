@@ -18,7 +18,7 @@ def _prep(args) -> None:
 
 def register(commands) -> None:
     p = commands.add_parser("prep", help="prepare a dataset as train/valid/test Parquet splits")
-    p.add_argument("--dataset", required=True, help="dataset name (digits, digits-hard, cifar10)")
+    p.add_argument("--dataset", required=True, help="dataset name (digits, digits-hard, cifar10, cifar10-jpeg, wikitext)")
     p.add_argument("--out-dir", required=True, type=Path, help="folder for train/valid/test.parquet")
     p.add_argument("--seed", type=int, default=0, help="split seed")
     p.add_argument("--options", help="JSON object of dataset options (fractions, corruption, root, download)")

@@ -5,7 +5,8 @@
 * :mod:`~cellprobe.data.cifar` — reading CIFAR-10 through torchvision;
 * :mod:`~cellprobe.data.jpeg` — CIFAR-10 from a table of its JPEG files (the repository's offline subset);
 * :mod:`~cellprobe.data.loading` — :func:`load_split` → :class:`ImageSplit` (normalised tensors), :func:`minibatches`, :func:`to_device`;
-* :mod:`~cellprobe.data.augment` — :class:`Augment` and :data:`AUGMENT_PRESETS`.
+* :mod:`~cellprobe.data.augment` — :class:`Augment` and :data:`AUGMENT_PRESETS`;
+* :mod:`~cellprobe.data.text` — a text corpus (WikiText-2) as ``token_split`` tables, :func:`load_tokens`.
 """
 
 import importlib
@@ -18,6 +19,7 @@ _HOMES = {
     "corrupt_images": "corrupt", "shift_images": "corrupt",
     "ImageSplit": "loading", "load_split": "loading", "load_splits": "loading", "minibatches": "loading",
     "to_device": "loading",
+    "TokenSplit": "text", "load_tokens": "text",
     "Augment": "augment", "AUGMENT_PRESETS": "augment",
 }
 

@@ -38,6 +38,11 @@ Datasets (:data:`DATASET_NAMES`) and their options:
     (1,000) from its test rows, each spread evenly over the classes and seeded by ``seed``
     (:func:`~cellprobe.data.jpeg.balanced_draw`); ``resolution`` 32, 16 (default) or 8 (2×2 / 4×4 average
     pooling); stored uint8 [3, r, r]; mean/std of the train split. ``fractions`` is refused for it.
+``wikitext``
+    a tokenised language-modelling corpus (option ``dir``: WikiText-2's or Penn Treebank's files, or the
+    repository's ``data/text/wikitext-2``) as ``token_split`` tables, one row per token; ``level``
+    (``word``/``char``), ``vocab_size``, ``max_tokens`` (:mod:`cellprobe.data.text`). The seed is recorded
+    only: the splits are the corpus' own.
 ``cifar10``
     torchvision's CIFAR-10 under ``root`` (option, required; ``download`` = false by default): the
     official training set split into train/valid by ``valid_fraction`` (default 0.1, stratified), the
@@ -91,6 +96,7 @@ _OPTIONS: dict[str, dict[str, object]] = {
     "digits-hard": {"noise_sigma": 0.6, "max_shift": 1, "corruption_seed": None},
     "cifar10": {"root": _REQUIRED, "download": False, "valid_fraction": 0.1},
     "cifar10-jpeg": {"file": _REQUIRED, "train_size": 5000, "valid_size": 1000, "test_size": 1000, "resolution": 16},
+    "wikitext": {"dir": _REQUIRED, "level": "word", "vocab_size": 10_000, "max_tokens": None},
 }
 DATASET_NAMES = tuple(sorted(_OPTIONS))
 _CORRUPTION_STREAM = 1  # mixed with `seed` to derive the default corruption seed
@@ -398,7 +404,7 @@ def _cifar10_jpeg(seed: int, options: dict) -> tuple[dict[str, _Split], dict]:
 # -- writing -------------------------------------------------------------------------------------------------
 
 
-def _write_all(tables: dict[str, tuple[pa.Table, dict]], out_dir: Path) -> dict[str, Path]:
+def _write_all(tables: dict[str, tuple[pa.Table, dict]], out_dir: Path, schema=IMAGE_SPLIT) -> dict[str, Path]:
     """Write every table under ``out_dir`` as ``<split>.parquet``; on any failure leave none of them."""
     new_dirs = [p for p in (out_dir, *out_dir.parents) if not p.exists()]
     try:
@@ -409,7 +415,7 @@ def _write_all(tables: dict[str, tuple[pa.Table, dict]], out_dir: Path) -> dict[
     paths: dict[str, Path] = {}
     try:
         for split, (table, meta) in tables.items():
-            write_table(table, staging / f"{split}.parquet", IMAGE_SPLIT, metadata=meta)
+            write_table(table, staging / f"{split}.parquet", schema, metadata=meta)
         for split in tables:
             paths[split] = out_dir / f"{split}.parquet"
             os.replace(staging / f"{split}.parquet", paths[split])
@@ -445,6 +451,15 @@ def prepare_dataset(name: str, out_dir, *, seed: int, fractions=None, **options)
         raise DataError(f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)}")
     seed = _check_seed(seed)
     options = _check_options(name, options)
+    if name == "wikitext":
+        from cellprobe.data.text import text_splits
+        from cellprobe.tables import TOKEN_SPLIT
+
+        if fractions is not None:
+            raise DataError("wikitext takes its splits from the corpus files, not fractions")
+        texts, meta = text_splits(options)
+        return _write_all({split: (table, _metadata(name, split, meta, seed=seed)) for split, table in texts.items()},
+                          Path(out_dir), TOKEN_SPLIT)
     if name == "cifar10":
         if fractions is not None:
             raise DataError(
