@@ -60,10 +60,25 @@ def test_controller_decisions_follow_enas_and_round_trip():
     space = get_space("enas-rnn")
     steps = space.decisions()
     assert len(steps) == 2 * N_NODES - 1 and [d.kind for d in steps[:3]] == ["op", "input", "op"]
-    assert steps[1].choices == (0,) and steps[-2].choices == tuple(range(N_NODES - 1))
+    assert steps[1].choices == (1,) and steps[-2].choices == tuple(range(1, N_NODES))  # array numbering: node k is k + 1
+    assert [d.node for d in steps[:3]] == [1, 2, 2]
     g = ENASRNNGenotype.parse(CELL)
     assert space.decode(space.encode(g)) == g
     with pytest.raises(GenotypeError, match="23 actions"):
         space.decode([0, 0])
     with pytest.raises(GenotypeError, match="cannot be disabled"):
         space.disable(g, "cell", 3)
+
+
+def test_the_enas_controller_samples_this_space():
+    import torch
+
+    from cellprobe.search.controller import Controller
+
+    controller = Controller("enas-rnn", hidden=16, seed=0)
+    sample = controller.sample(64, torch.Generator().manual_seed(0))
+    cells = controller.decode(sample.actions)
+    assert sample.actions.shape == (64, 2 * N_NODES - 1) and all(isinstance(c, ENASRNNGenotype) for c in cells)
+    assert torch.allclose(controller.log_prob(sample.actions), sample.log_prob)
+    assert torch.equal(controller.encode(cells), sample.actions)
+    assert len({c.nodes[5][1] for c in cells}) == 5  # node 5 reads each of nodes 0..4, never the raw input

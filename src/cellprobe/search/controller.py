@@ -217,12 +217,13 @@ class Controller(nn.Module):
                     picked = []
                     for d in (d for d in self.decisions if d.cell == cell and d.node == node):
                         h, state = self._lstm(x, state)
-                        if d.kind == "input":
-                            scores = self.attn_v(torch.tanh(torch.stack(keys, 1) + self.attn_query(h)[:, None])).squeeze(-1)
-                            mask = F.one_hot(torch.stack(picked, 1), len(keys)).bool().any(1) if picked else None
+                        if d.kind == "input":  # attention over the anchors of the nodes it may read
+                            options = torch.stack([keys[c] for c in d.choices], 1)
+                            scores = self.attn_v(torch.tanh(options + self.attn_query(h)[:, None])).squeeze(-1)
+                            mask = F.one_hot(torch.stack(picked, 1), len(d.choices)).bool().any(1) if picked else None
                             a = decide(self._log_softmax(scores, op=False, mask=mask))
                             picked.append(a)
-                            x = torch.stack(anchors, 1)[rows, a]
+                            x = torch.stack([anchors[c] for c in d.choices], 1)[rows, a]
                         else:
                             x = self.op_embedding(decide(self._log_softmax(self.op_head(h), op=True)))
                     h, state = self._lstm(x, state)

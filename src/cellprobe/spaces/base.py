@@ -78,9 +78,9 @@ class Decision:
     """One time step of an ENAS-style controller that builds a genotype decision by decision.
 
     ``cell``: the cell the decision belongs to (a name of :attr:`Space.cell_names`); ``node``: the node the
-    decision feeds (the space's own numbering); ``edge``: the edge's index in the genotype's own edge order;
-    ``kind``: ``"op"`` or ``"input"``; ``choices``: the options, op names or input node numbers (action
-    ``i`` = ``choices[i]``).
+    decision feeds (the array numbering: the cell inputs first); ``edge``: the edge's index in the genotype's
+    own edge order; ``kind``: ``"op"`` or ``"input"``; ``choices``: the options, op names or input node numbers
+    in the same numbering (action ``i`` = ``choices[i]``).
     """
 
     step: int

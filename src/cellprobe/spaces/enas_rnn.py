@@ -255,11 +255,13 @@ class ENASRNNSpace(Space):
         return tuple(OPS)
 
     def decisions(self) -> tuple[Decision, ...]:
-        """As ENAS: node 0's activation, then for each later node the node it reads and its activation."""
-        out: list[Decision] = [Decision(0, "cell", 0, 0, "op", tuple(OPS))]
+        """As ENAS: node 0's activation, then for each later node the node it reads and its activation. Nodes
+        and input choices are in the array numbering (node ``k`` is ``k + 1``; the cell input 0 is never a
+        choice): action ``i`` of node ``k``'s input decision reads node ``i``."""
+        out: list[Decision] = [Decision(0, "cell", 1, 0, "op", tuple(OPS))]
         for k in range(1, N_NODES):
-            out.append(Decision(len(out), "cell", k, k, "input", tuple(range(k))))
-            out.append(Decision(len(out), "cell", k, k, "op", tuple(OPS)))
+            out.append(Decision(len(out), "cell", k + 1, k, "input", tuple(range(1, k + 1))))
+            out.append(Decision(len(out), "cell", k + 1, k, "op", tuple(OPS)))
         return tuple(out)
 
     def decode(self, row) -> ENASRNNGenotype:
