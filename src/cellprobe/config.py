@@ -216,7 +216,7 @@ class _References:
                 raise ParamsError(f"train.sets: {name!r} is not a sample set (sample.sets has: {_names(self.sets)})")
 
     def check_search(self) -> None:
-        from cellprobe.search.settings import METHODS, SearchSettings
+        from cellprobe.search.settings import METHODS, POOLED, SearchSettings
         from cellprobe.spaces import get_space
 
         search = self.params.get("search", {})
@@ -231,9 +231,9 @@ class _References:
             if unknown:
                 raise ParamsError(f"search.variants.{name}: unknown setting(s) {unknown}")
             if "pool" in variant:
-                if variant["method"] not in ("spos", "spos-mc3", "spos-mc5"):
-                    raise ParamsError(f"search.variants.{name}.pool: training on a pool needs spos, spos-mc3 or "
-                                      f"spos-mc5, not {variant['method']}")
+                if variant["method"] not in POOLED:
+                    raise ParamsError(f"search.variants.{name}.pool: training on a pool needs one of "
+                                      f"{', '.join(POOLED)}, not {variant['method']}")
                 if variant["pool"] not in self.sets:
                     raise ParamsError(f"search.variants.{name}.pool: {variant['pool']!r} is not a sample set "
                                       f"(sample.sets has: {_names(self.sets)})")

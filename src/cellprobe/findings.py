@@ -282,13 +282,11 @@ def _deiso_sampling(evaluators_criteria: pd.DataFrame):
 NOT_BETTER, CLEARLY_BETTER = 0.05, 0.15
 
 
-def _pool_gain(pool_study: pd.DataFrame, question: str, role: str, on: str, what: str):
-    s = pool_study[(pool_study["question"] == question) & (pool_study["on"] == on)]
-    s = s[~s["bn_recalibrated"].astype(bool)] if (~s["bn_recalibrated"].astype(bool)).any() else s
-    ours = s[s["role"] == role].groupby("seed")["kendall"].mean()
-    base = s[s["role"] == "whole-space supernet"].groupby("seed")["kendall"].mean()
+def _pool_gain(pool_study: pd.DataFrame, question: str, what: str):
+    from cellprobe.analysis.pool_study import paired_taus
+
+    ours, base, n = paired_taus(pool_study, question)
     gain = (ours - base).dropna()
-    n = int(s["n"].max()) if len(s) else 0
     if gain.empty or n < 20:
         return INCONCLUSIVE, f"needs both evaluators on ≥ 20 cells ({n} here)", n
     figure = (f"{what} τ {ours[gain.index].mean():.3f} vs the whole-space supernet's {base[gain.index].mean():.3f} "
@@ -301,11 +299,11 @@ def _pool_gain(pool_study: pd.DataFrame, question: str, role: str, on: str, what
 
 
 def _pool_training(pool_study: pd.DataFrame):
-    return _pool_gain(pool_study, "pool training", "pool supernet", "pool", "pool-trained supernet")
+    return _pool_gain(pool_study, "pool training", "pool-trained supernet")
 
 
 def _predictor_on_one_shot(pool_study: pd.DataFrame):
-    return _pool_gain(pool_study, "predictor on one-shot scores", "predictor", "rest", "predictor")
+    return _pool_gain(pool_study, "predictor on one-shot scores", "predictor")
 
 
 def _longer_training(evaluators_criteria: pd.DataFrame):

@@ -26,7 +26,7 @@ from cellprobe.ground_truth import GroundTruth
 from cellprobe.ranking import best_ranking_at_k, kendall, precision_at_k
 from cellprobe.spaces import get_space
 
-__all__ = ["PoolStudyError", "PAPER", "pool_study", "pool_verdicts"]
+__all__ = ["PoolStudyError", "PAPER", "COMPARED", "pool_study", "paired_taus", "pool_verdicts"]
 
 
 class PoolStudyError(CellprobeError):
@@ -109,16 +109,27 @@ def pool_study(truth: GroundTruth, space_scores: pd.DataFrame, pool_scores: pd.D
     return pd.DataFrame(rows)
 
 
+#: Per question, the evaluator the paper sets against the whole-space supernet, and on which cells.
+COMPARED = {"pool training": ("pool supernet", "pool"), "predictor on one-shot scores": ("predictor", "rest")}
+
+
+def paired_taus(study: pd.DataFrame, question: str) -> tuple[pd.Series, pd.Series, int]:
+    """The two Kendall τ per seed that ``question`` compares (:data:`COMPARED`): the evaluator's and the
+    whole-space supernet's, on the same cells, from scores without batch-norm recalibration where there are
+    such; and the number of those cells (0 without rows)."""
+    role, on = COMPARED[question]
+    s = study[(study["question"] == question) & (study["on"] == on)]
+    plain = ~s["bn_recalibrated"].astype(bool)
+    s = s[plain] if plain.any() else s
+    ours = s[s["role"] == role].groupby("seed")["kendall"].mean()
+    base = s[s["role"] == "whole-space supernet"].groupby("seed")["kendall"].mean()
+    return ours, base, int(s["n"].max()) if len(s) else 0
+
+
 def pool_verdicts(study: pd.DataFrame) -> dict[str, tuple[float, float]]:
-    """Per question, the two Kendall τ the paper compares (means over seeds, scores without batch-norm
-    recalibration where there are such): pool training — (pool supernet, whole-space supernet) on the pool;
-    predictor — (predictor, whole-space supernet) on the rest."""
-    s = study[~study["bn_recalibrated"]] if (~study["bn_recalibrated"]).any() else study
+    """Per question, the two Kendall τ the paper compares (:func:`paired_taus`), means over seeds."""
     out = {}
-    for question, role, on in (("pool training", "pool supernet", "pool"),
-                               ("predictor on one-shot scores", "predictor", "rest")):
-        part = s[(s["question"] == question) & (s["on"] == on)]
-        ours = part[part["role"] == role]["kendall"].mean()
-        base = part[part["role"] == "whole-space supernet"]["kendall"].mean()
-        out[question] = (float(ours), float(base))
+    for question in COMPARED:
+        ours, base, _ = paired_taus(study, question)
+        out[question] = (float(ours.mean()), float(base.mean()))
     return out

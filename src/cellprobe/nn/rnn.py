@@ -99,9 +99,12 @@ def batchify(tokens: torch.Tensor, batch: int) -> torch.Tensor:
     return tokens[: n * batch].view(batch, n).t().contiguous()
 
 
-def bptt_batches(streams: torch.Tensor, bptt: int):
-    """``(inputs, targets)`` windows of at most ``bptt`` steps over ``streams`` ``(T, B)``, in order."""
-    for start in range(0, streams.shape[0] - 1, bptt):
+def bptt_batches(streams: torch.Tensor, bptt: int, limit: int | None = None):
+    """``(inputs, targets)`` windows of at most ``bptt`` steps over ``streams`` ``(T, B)``, in order (the first
+    ``limit`` of them, if given)."""
+    for i, start in enumerate(range(0, streams.shape[0] - 1, bptt)):
+        if limit is not None and i >= limit:
+            return
         length = min(bptt, streams.shape[0] - 1 - start)
         yield streams[start : start + length], streams[start + 1 : start + 1 + length]
 
@@ -113,9 +116,7 @@ def train_epoch(model: SharedRNN, streams: torch.Tensor, optimizer, sample: Call
     model.train()
     hidden = model.init_hidden(streams.shape[1])
     total, count = 0.0, 0
-    for i, (inputs, targets) in enumerate(bptt_batches(streams, bptt)):
-        if max_batches is not None and i >= max_batches:
-            break
+    for inputs, targets in bptt_batches(streams, bptt, max_batches):
         logits, hidden = model(inputs, hidden.detach(), sample())
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
         optimizer.zero_grad(set_to_none=True)
@@ -134,9 +135,7 @@ def perplexity(model: SharedRNN, streams: torch.Tensor, genotype, *, bptt: int =
     model.eval()
     hidden = model.init_hidden(streams.shape[1])
     total, count = 0.0, 0
-    for i, (inputs, targets) in enumerate(bptt_batches(streams, bptt)):
-        if max_batches is not None and i >= max_batches:
-            break
+    for inputs, targets in bptt_batches(streams, bptt, max_batches):
         logits, hidden = model(inputs, hidden, genotype)
         total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum"))
         count += targets.numel()

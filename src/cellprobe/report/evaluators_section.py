@@ -72,6 +72,17 @@ def _criteria_table(criteria: pd.DataFrame, k: float | None) -> pd.DataFrame:
     return table[list(shown)].rename(columns=shown)
 
 
+def _at(frame: pd.DataFrame, criterion: str, k: float | None) -> pd.DataFrame:
+    """The rows of one criterion at top-K fraction ``k`` (``None``: the criteria without a K)."""
+    return frame[(frame["criterion"] == criterion) & (frame["k"].isna() if k is None else np.isclose(frame["k"], k))]
+
+
+def _values(frame: pd.DataFrame, columns) -> dict[str, float]:
+    """``title → mean value`` of each ``(criterion, k, title)`` of ``columns`` that ``frame`` holds."""
+    return {title: float(part["value"].mean()) for criterion, k, title in columns
+            if len(part := _at(frame, criterion, k))}
+
+
 def _epochs_figure(criteria: pd.DataFrame) -> str | None:
     """Kendall τ, P@5% and P@50% of the supernet evaluators against their training epochs (mean over seeds; the
     surgery's Fig. 2: the top of the ranking and its coarse halves need not improve together)."""
@@ -82,7 +93,7 @@ def _epochs_figure(criteria: pd.DataFrame) -> str | None:
                                                    if np.isclose(s["k"].dropna(), k).any()]
     fig, axes = new_figure(ncols=len(panels), width=3.6 * len(panels), height=3.0)
     for ax, (criterion, kk, title) in zip(axes[0], panels):
-        part = s[(s["criterion"] == criterion) & (s["k"].isna() if kk is None else np.isclose(s["k"], kk))]
+        part = _at(s, criterion, kk)
         for (space, evaluator), g in part.groupby(["space", "evaluator"], sort=True):
             mean = g.groupby("epoch")["value"].mean().sort_index()
             ax.plot(mean.index.to_numpy(dtype=float), mean.to_numpy(), marker="o", ms=3, label=f"{space} {evaluator}")
@@ -96,6 +107,9 @@ def _epochs_figure(criteria: pd.DataFrame) -> str | None:
 _SURGERY_COLUMNS = [("best_ranking", 0.005, "BR@0.5%"), ("best_ranking", 0.01, "BR@1%"), ("precision", 0.05, "P@5%"),
                     ("precision", 0.5, "P@50%"), ("kendall", None, "Kendall τ")]
 _EPOCH_KS = (0.05, 0.5)
+#: The columns of an experiment of variants.
+_EXPERIMENT_COLUMNS = [("kendall", None, "Kendall τ"), ("precision", 0.05, "P@5%"), ("precision", 0.5, "P@50%"),
+                       ("best_ranking", 0.01, "BR@1%")]
 
 
 def surgery_table(criteria: pd.DataFrame) -> pd.DataFrame:
@@ -113,13 +127,9 @@ def surgery_table(criteria: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     rows = []
     for (space, evaluator, deiso), g in s.groupby(["space", "evaluator", "deiso"], sort=True):
-        row = {"space": space, "supernet": evaluator.removeprefix("supernet-"),
-               "scores": "post de-iso" if deiso else "plain", "seeds": int(g["seed"].nunique())}
-        for criterion, k, title in _SURGERY_COLUMNS:
-            part = g[(g["criterion"] == criterion) & (g["k"].isna() if k is None else np.isclose(g["k"], k))]
-            if len(part):
-                row[title] = float(part["value"].mean())
-        rows.append(row)
+        rows.append({"space": space, "supernet": evaluator.removeprefix("supernet-"),
+                     "scores": "post de-iso" if deiso else "plain", "seeds": int(g["seed"].nunique()),
+                     **_values(g, _SURGERY_COLUMNS)})
     return pd.DataFrame(rows)
 
 
@@ -142,15 +152,10 @@ def experiment_tables(criteria: pd.DataFrame, variants: dict, sizes: dict | None
             for (space, evaluator), g in s[s["evaluator"].isin([f"supernet-{name}", f"supernet-{name}-bn"])].groupby(
                     ["space", "evaluator"], sort=True):
                 size = {**sizes.get(space, {}), **variant}
-                row = {"space": space, "supernet": evaluator.removeprefix("supernet-"), "method": variant["method"],
-                       "C": size.get("C"), "depth": size.get("depth"), "seeds": int(g["seed"].nunique()),
-                       "epoch": int(g["epoch"].max())}
-                for criterion, k, title in (("kendall", None, "Kendall τ"), ("precision", 0.05, "P@5%"),
-                                            ("precision", 0.5, "P@50%"), ("best_ranking", 0.01, "BR@1%")):
-                    part = g[(g["criterion"] == criterion) & (g["k"].isna() if k is None else np.isclose(g["k"], k))]
-                    if len(part):
-                        row[title] = float(part["value"].mean())
-                rows.append(row)
+                rows.append({"space": space, "supernet": evaluator.removeprefix("supernet-"),
+                             "method": variant["method"], "C": size.get("C"), "depth": size.get("depth"),
+                             "seeds": int(g["seed"].nunique()), "epoch": int(g["epoch"].max()),
+                             **_values(g, _EXPERIMENT_COLUMNS)})
         if rows:
             tables[experiment] = pd.DataFrame(rows)
     return tables

@@ -37,8 +37,8 @@ from torch.func import functional_call
 from cellprobe.data import minibatches, to_device
 from cellprobe.io import save_torch
 from cellprobe.runtime import EpochLoop, derive_seed
-from cellprobe.search.settings import METHODS, SearchError, SearchSettings
-from cellprobe.search.weighting import EdgeWeighting, Uniform
+from cellprobe.search.settings import METHODS, POOLED, SearchError, SearchSettings
+from cellprobe.search.weighting import EdgeWeighting
 
 __all__ = ["METHODS", "SearchSettings", "SearchError", "SearchState", "run_search", "build_search_supernet",
            "init_alpha", "expected_weights", "save_search_state", "load_search_state", "snapshot_state",
@@ -371,7 +371,7 @@ def run_search(
 ) -> SearchState | None:
     """Search on ``splits['train']`` (split 50/50 for bi-level methods), recording on ``splits['valid']``.
 
-    ``pool``: genotypes of ``space``; a uniform one-shot method (spos, spos-mc3, spos-mc5) then trains only
+    ``pool``: genotypes of ``space``; a uniform one-shot method (:data:`POOLED`) then trains only
     on them, drawing a member of the pool per path.
 
     The supernet weights and α after each epoch in ``snapshot_epochs`` are kept in
@@ -393,8 +393,8 @@ def run_search(
     weighting = settings.weighting()
     pool = tuple(pool)
     if pool:
-        if not isinstance(weighting, Uniform) or weighting.deisomorphic:
-            raise SearchError(f"a pool of architectures needs a uniform one-shot method (spos, spos-mc3, spos-mc5), "
+        if settings.method not in POOLED:
+            raise SearchError(f"a pool of architectures needs a uniform one-shot method ({', '.join(POOLED)}), "
                               f"not {settings.method}")
         if any(g.space != space for g in pool):
             raise SearchError(f"the pool holds architectures of another space than {space}")

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from cellprobe.errors import CellprobeError
 from cellprobe.settings import check_fields, nested_settings, settings_digest, settings_from_dict
 
-__all__ = ["METHODS", "ONE_SHOT", "RUN_NAME", "VARIANTS", "SearchError", "ControllerError", "SearchSettings", "ControllerSettings"]
+__all__ = ["METHODS", "ONE_SHOT", "POOLED", "RUN_NAME", "VARIANTS", "SearchError", "ControllerError", "SearchSettings", "ControllerSettings"]
 
 METHODS = ("darts-1st", "darts-2nd", "darts-single", "snas", "spos", "spos-mc3", "spos-mc5", "spos-deiso", "fairnas")
 #: The one-shot methods: their paths are sampled, not weighted by a learned α (no magnitude selection).
 ONE_SHOT = ("spos", "spos-mc3", "spos-mc5", "spos-deiso", "fairnas")
+#: The uniform one-shot methods that may train on a pool of architectures only (``run_search(pool=...)``).
+POOLED = ("spos", "spos-mc3", "spos-mc5")
 #: A named variant of a method (``search.variants``): lower-case letters, digits and dashes.
 RUN_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 #: Controller variants: trained by REINFORCE, never updated, or regularised by a memory buffer.
