@@ -820,15 +820,18 @@ _CONTROLLER_KEYS = (
 CONTROLLER_HISTORY = register(
     TableSchema(
         "controller_history",
-        2,
+        3,
         (
             *_CONTROLLER_KEYS,
             pa.field("epoch", pa.int32(), nullable=False),
             pa.field("lr", pa.float64(), nullable=False),
             pa.field("shared_loss", pa.float64(), nullable=False),
-            pa.field("shared_acc", pa.float64(), nullable=False),
-            pa.field("reward_acc_mean", pa.float64(), nullable=False),
-            pa.field("reward_acc_std", pa.float64(), nullable=False),
+            pa.field("shared_acc", pa.float64(), nullable=True),
+            pa.field("shared_ppl", pa.float64(), nullable=True),
+            pa.field("reward_acc_mean", pa.float64(), nullable=True),
+            pa.field("reward_acc_std", pa.float64(), nullable=True),
+            pa.field("reward_ppl_mean", pa.float64(), nullable=True),
+            pa.field("reward_ppl_std", pa.float64(), nullable=True),
             pa.field("reward_mean", pa.float64(), nullable=False),
             pa.field("baseline", pa.float64(), nullable=False),
             pa.field("entropy_mean", pa.float64(), nullable=False),
@@ -838,8 +841,9 @@ CONTROLLER_HISTORY = register(
             pa.field("buffer_size", pa.int64(), nullable=False),
             pa.field("distinct_archs", pa.int64(), nullable=False),
         ),
-        "Per-epoch record of one ENAS controller run: supernet training loss/accuracy (%) on sampled paths, the "
-        "sampled architectures' supernet validation accuracy (%, the reward before the entropy bonus), mean reward, "
+        "Per-epoch record of one ENAS controller run: the shared weights' training loss and accuracy (%, image spaces) "
+        "or perplexity (text spaces) on sampled cells, the sampled cells' validation accuracy (%) or perplexity under "
+        "them (the reward before the entropy bonus: accuracy / 100, or c / perplexity; the other kind null), mean reward, "
         "EMA baseline, mean entropy and log-probability per architecture (nats), policy loss, reconstruction loss "
         "(regularised variant, null otherwise), buffer size and distinct architectures sampled.",
     )
@@ -848,7 +852,7 @@ CONTROLLER_HISTORY = register(
 CONTROLLER_ARCHITECTURES = register(
     TableSchema(
         "controller_architectures",
-        1,
+        2,
         (
             *_CONTROLLER_KEYS,
             pa.field("sample", pa.int64(), nullable=False),
@@ -858,9 +862,11 @@ CONTROLLER_ARCHITECTURES = register(
             pa.field("entropy", pa.float64(), nullable=False),
             pa.field("benchmark_acc", pa.float64(), nullable=True),
             pa.field("supernet_acc", pa.float64(), nullable=True),
+            pa.field("supernet_ppl", pa.float64(), nullable=True),
         ),
         "Architectures sampled from a trained controller: log-probability and summed step entropy, accuracy (%) from "
-        "the NB201 benchmark (null for DARTS or without a benchmark) and under the controller's shared weights.",
+        "the NB201 benchmark (null for DARTS or without a benchmark) and under the controller's shared weights "
+        "(image spaces), validation perplexity under the shared language model (text spaces).",
     )
 )
 
@@ -936,25 +942,50 @@ CONTROLLER_PAIRS = register(
             pa.field("perf_difference", pa.float64(), nullable=True),
         ),
         "A seeded sample of pairs of sampled architectures: L2 distance of their final hidden states, common ops, "
-        "common connections, graph edit distance (exact unless ged_exact is false: timeout) and absolute accuracy "
-        "difference (points; null without a performance source).",
+        "common connections, graph edit distance (exact unless ged_exact is false: timeout) and absolute performance "
+        "difference (accuracy points, or perplexity for text spaces; null without a performance source). For "
+        "enas-rnn, common_ops counts the nodes with the same activation.",
     )
 )
 
 CONTROLLER_CORRELATIONS = register(
     TableSchema(
         "controller_correlations",
-        1,
+        2,
         (
             *_CONTROLLER_KEYS,
             pa.field("similarity", pa.string(), nullable=False),
             pa.field("n_pairs", pa.int64(), nullable=False),
             pa.field("spearman_rho", pa.float64(), nullable=True),
             pa.field("p_value", pa.float64(), nullable=True),
+            pa.field("ci_low", pa.float64(), nullable=True),
+            pa.field("ci_high", pa.float64(), nullable=True),
             pa.field("detail", pa.string(), nullable=False),
         ),
-        "Spearman correlation between the hidden-state distance and each similarity notion over the sampled pairs "
-        "(null where undefined: too few pairs or a constant side).",
+        "Spearman correlation between the hidden-state distance and each similarity notion over the sampled pairs, "
+        "with a 95 % percentile-bootstrap interval over the pairs (null where undefined: too few pairs or a constant "
+        "side). The first notion is common_ops, or common_activations for enas-rnn.",
+    )
+)
+
+
+CONTROLLER_RETRAINED = register(
+    TableSchema(
+        "controller_retrained",
+        1,
+        (
+            *_CONTROLLER_KEYS,
+            pa.field("sample", pa.int64(), nullable=False),
+            pa.field("arch_id", pa.string(), nullable=False),
+            pa.field("genotype", pa.string(), nullable=False),
+            pa.field("shared_ppl", pa.float64(), nullable=False),
+            pa.field("epochs", pa.int32(), nullable=False),
+            pa.field("valid_ppl", pa.float64(), nullable=False),
+            pa.field("test_ppl", pa.float64(), nullable=False),
+        ),
+        "Cells sampled from each controller of a text space, retrained alone from scratch: their validation "
+        "perplexity under the controller's shared weights, then the validation and test perplexity of the cell "
+        "trained for `epochs` epochs on fresh weights.",
     )
 )
 

@@ -78,7 +78,7 @@ def untrained_state(space, variant="random", num_classes=10):
     torch.manual_seed(0)
     supernet = build_search_supernet(space, settings.supernet, num_classes, 1)
     return ControllerState(space, variant, settings, 0, build_controller(settings, space, 0), supernet, pd.DataFrame(),
-                           float("nan"), None, "", num_classes, 1)
+                           float("nan"), None, "", {"num_classes": num_classes, "in_channels": 1})
 
 
 # -- similarity ------------------------------------------------------------------------------------------------

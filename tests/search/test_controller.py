@@ -23,7 +23,8 @@ from tests.conftest import first
 
 CPU = torch.device("cpu")
 TINY = ControllerSettings(hidden=16, shared_steps=2, controller_steps=3, controller_batch=4, reward_images=32,
-                          buffer_capacity=5, buffer_warmup=1, recon_batch=3, lr=0.05,
+                          buffer_start_epoch=1, buffer_per_epoch=4, buffer_capacity=6, buffer_replace=2,
+                          recon_start_epoch=2, recon_batch=3, lr=0.05,
                           supernet={"epochs": 2, "C": 4, "depth": 1, "batch_size": 32, "eval_batch_size": 48})
 
 
@@ -122,52 +123,55 @@ def _rows(start, n, width=3):
     return torch.arange(start, start + n)[:, None].repeat(1, width)
 
 
-def test_buffer_ignores_offers_during_warm_up():
-    buffer, rng = ArchitectureBuffer(capacity=4, warmup=2), np.random.default_rng(0)
-    assert buffer.offer(_rows(0, 3), step=0, rng=rng) == 0
-    assert buffer.offer(_rows(0, 3), step=1, rng=rng) == 0
-    assert len(buffer) == 0
+def test_buffer_fills_in_order_then_takes_only_its_replacements():
+    buffer, rng = ArchitectureBuffer(capacity=5, replace=2), np.random.default_rng(0)
     with pytest.raises(ControllerError, match="empty"):
         buffer.draw(2, rng)
-    assert buffer.offer(_rows(10, 2), step=2, rng=rng) == 2
-    assert buffer.items == [(10, 10, 10), (11, 11, 11)]
-
-
-def test_buffer_keeps_its_capacity_and_replaces_random_entries():
-    buffer, rng = ArchitectureBuffer(capacity=5, warmup=0), np.random.default_rng(0)
-    buffer.offer(_rows(0, 5), step=0, rng=rng)
+    assert buffer.wanted(3) == 3 and buffer.store(_rows(0, 3), rng) == 3
+    assert buffer.wanted(3) == 2 and buffer.store(_rows(3, 3), rng) == 2  # only what fits
     assert [r[0] for r in buffer.items] == [0, 1, 2, 3, 4]  # appended in order while there is room
+    assert buffer.full and buffer.wanted(3) == 2
+    assert buffer.store(_rows(100, 3), rng) == 2
+    assert len(buffer) == 5 and sorted(r[0] for r in buffer.items if r[0] >= 100) == [100, 101]
+    assert buffer.stored == 7
+
+
+def test_buffer_replaces_uniformly_drawn_slots_not_the_last_ones():
+    buffer, rng = ArchitectureBuffer(capacity=5, replace=1), np.random.default_rng(0)
+    buffer.store(_rows(0, 5), rng)
     slots = []
     for k in range(2000):
         before = list(buffer.items)
-        buffer.offer(_rows(100 + k, 1), step=1, rng=rng)
+        buffer.store(_rows(100 + k, 1), rng)
         assert len(buffer) == 5
         changed = [i for i in range(5) if buffer.items[i] != before[i]]
         assert len(changed) == 1 and buffer.items[changed[0]] == (100 + k,) * 3
         slots += changed
-        if k == 4:  # first-in-first-out would have dropped every original entry by now
-            assert any(r[0] < 5 for r in buffer.items)
-    assert slots[:10] != [0, 1, 2, 3, 4] * 2
     counts = np.bincount(slots, minlength=5)
     assert counts.min() > 300 and counts.max() < 500  # uniform over the slots (400 expected each)
-    assert buffer.stored == 2005
-    again, r = ArchitectureBuffer(capacity=5, warmup=0), np.random.default_rng(0)
-    again.offer(_rows(0, 5), step=0, rng=r)
+    again, r = ArchitectureBuffer(capacity=5, replace=1), np.random.default_rng(0)
+    again.store(_rows(0, 5), r)
     for k in range(2000):
-        again.offer(_rows(100 + k, 1), step=1, rng=r)
+        again.store(_rows(100 + k, 1), r)
     assert again.items == buffer.items  # seeded
+    two, r = ArchitectureBuffer(capacity=5, replace=2), np.random.default_rng(3)
+    two.store(_rows(0, 5), r)
+    two.store(_rows(100, 5), r)
+    assert sum(row[0] >= 100 for row in two.items) == 2  # distinct slots: no replacement overwrites another
 
 
 def test_buffer_draws_distinct_entries_and_round_trips():
-    buffer, rng = ArchitectureBuffer(capacity=6, warmup=0), np.random.default_rng(1)
-    buffer.offer(_rows(0, 6), step=0, rng=rng)
+    buffer, rng = ArchitectureBuffer(capacity=6, replace=1), np.random.default_rng(1)
+    buffer.store(_rows(0, 6), rng)
     drawn = buffer.draw(4, rng)
     assert drawn.shape == (4, 3) and len(set(drawn[:, 0].tolist())) == 4
     assert buffer.draw(50, rng).shape == (6, 3)
     copy = ArchitectureBuffer(1).load_state_dict(buffer.state_dict())
-    assert copy.items == buffer.items and copy.capacity == 6 and copy.stored == 6
+    assert copy.items == buffer.items and (copy.capacity, copy.replace, copy.stored) == (6, 1, 6)
     with pytest.raises(ValueError):
         ArchitectureBuffer(0)
+    with pytest.raises(ValueError):
+        ArchitectureBuffer(3, replace=-1)
 
 
 # -- training ---------------------------------------------------------------------------------------------
@@ -197,15 +201,28 @@ def test_short_training_run_changes_the_policy_and_random_stays_put(splits):
     assert np.isfinite(random.history["reward_mean"]).all()
 
 
-def test_regularised_run_fills_its_buffer_after_warm_up(splits):
+def test_regularised_run_follows_the_papers_epoch_schedule(splits):
     state = run_controller("nb201", "regularised", splits, TINY, seed=0, device=CPU)
     h = state.history
-    assert len(state.buffer) == TINY.buffer_capacity
-    # steps 1..5 offered 4 architectures each (step 0 was warm-up): 20 stored into 5 slots
-    assert state.buffer.stored == (2 * TINY.controller_steps - TINY.buffer_warmup) * TINY.controller_batch
-    assert np.isfinite(h["recon_loss"]).all() and (h["recon_loss"] > 0).all()
+    # end of epoch 1: 4 fresh cells; end of epoch 2: the 2 that fill the capacity of 6
+    assert list(h["buffer_size"]) == [4, 6] and state.buffer.stored == 6
+    # the reconstruction loss starts with epoch 2 (recon_start_epoch), on the cells stored after epoch 1
+    assert np.isnan(h["recon_loss"].iloc[0]) and h["recon_loss"].iloc[1] > 0
     trained = run_controller("nb201", "trained", splits, TINY, seed=0, device=CPU)
+    pd.testing.assert_series_equal(h["reward_mean"].iloc[:1], trained.history["reward_mean"].iloc[:1])
     assert not _params_equal(state.controller, trained.controller)  # the reconstruction loss changed the updates
+
+
+def test_reconstruction_loss_is_the_teacher_forced_nll_from_logits():
+    controller = _initial("nb201")
+    actions = controller.sample(5, _gen(3)).actions
+    nll = -controller.log_prob(actions)
+    assert (nll > 0).all()
+    # the log-likelihood comes from log_softmax of the logits: a sampled cell's probabilities sum to one per step
+    with torch.no_grad():
+        every = torch.stack(torch.meshgrid(*[torch.arange(5)] * 6, indexing="ij"), -1).reshape(-1, 6)
+        total = controller.log_prob(every).exp().sum()
+    assert abs(float(total) - 1.0) < 1e-4
 
 
 def test_darts_run_and_artifact_round_trip(splits, tmp_path):

@@ -82,7 +82,7 @@ def test_search_killed_at_several_points_resumes_to_identical_tables(data_dir, t
 
 
 def _controller_cmd(data_dir, folder: Path) -> list[str]:
-    settings = json.dumps({"controller_steps": 3, "buffer_warmup": 2, "supernet": {"epochs": 6, "C": 4}})
+    settings = json.dumps({"controller_steps": 3, "buffer_start_epoch": 2, "recon_start_epoch": 3, "supernet": {"epochs": 6, "C": 4}})
     return ["controller", "train", "--space", "nb201", "--variant", "regularised", "--seed", "1",
             "--data", str(data_dir), "--settings", settings, "--device", "cpu", "--threads", "1",
             "--checkpoint", str(folder / "checkpoint.pt"), "--out", str(folder / "controller.pt"),

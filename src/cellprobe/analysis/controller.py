@@ -11,15 +11,20 @@ From many architectures sampled by one controller (:func:`analyse_controller`):
 
   - ``common_ops`` — NB201: edges carrying the same op; DARTS: per cell and node, the size of the multiset
     intersection of the node's two ops (edge order within a node does not matter), summed (0–16);
+    ``enas-rnn``: nodes with the same activation (0–12), named ``common_activations`` as in Adam & Lorraine;
   - ``common_connections`` — NB201: edges present (op not ``none``) in both cells; DARTS: per cell and
-    node, the inputs both architectures feed the node from, summed (0–16);
+    node, the inputs both architectures feed the node from, summed (0–16); ``enas-rnn``: nodes reading the
+    same earlier node (0–12);
   - ``graph_edit_distance`` — networkx's exact graph edit distance between the cells' labelled graphs
     (``to_graph("edge")``: nodes labelled input/node/output, edges by op; unit costs; DARTS: normal +
     reduce), see :func:`graph_edit_distance`;
   - ``perf_difference`` — absolute difference in accuracy: the NB201 benchmark (ground truth) where given,
-    else the supernet's validation accuracy under the controller's shared weights;
+    else the supernet's validation accuracy under the controller's shared weights (``enas-rnn``: validation
+    perplexity under the shared language model);
 
-* **performance** of every sampled architecture (benchmark and/or supernet accuracy).
+  each with a percentile-bootstrap interval over the pairs (:func:`bootstrap_interval`);
+
+* **performance** of every sampled architecture (benchmark and/or supernet accuracy, or perplexity).
 
 If the controller's final state reflects the architecture it produced, distances between hidden states grow
 with graph edit distance and shrink with the number of common ops and connections.
@@ -66,12 +71,38 @@ __all__ = [
     "hidden_variance",
     "performance",
     "pair_table",
+    "PAPER_TABLE1",
+    "PAPER_VARIANTS",
+    "similarity_names",
+    "bootstrap_interval",
     "similarity_correlations",
     "analyse_controller",
+    "retrain_sampled",
 ]
 
-#: The similarity notions correlated with the hidden-state distance, in report order.
+#: The similarity notions correlated with the hidden-state distance, in report order (the pairs table's columns;
+#: :func:`similarity_names` gives a space's names for them).
 SIMILARITIES = ("common_ops", "common_connections", "graph_edit_distance", "perf_difference")
+
+
+#: Adam & Lorraine's Table 1 (ENAS recurrent cells on Penn Treebank): the correlation between controller hidden-state
+#: distances and each similarity, per controller; their "unsupervised" controller is cellprobe's ``trained``, their
+#: "supervised" (memory-buffer) one ``regularised``.
+PAPER_TABLE1 = {
+    "random": {"common_activations": -0.090, "common_connections": -0.130, "graph_edit_distance": -0.064,
+               "perf_difference": 0.004},
+    "regularised": {"common_activations": -0.404, "common_connections": -0.160, "graph_edit_distance": 0.100,
+                    "perf_difference": 0.163},
+    "trained": {"common_activations": -0.315, "common_connections": -0.072, "graph_edit_distance": -0.028,
+                "perf_difference": -0.001},
+}
+#: The paper's names of cellprobe's controller variants.
+PAPER_VARIANTS = {"random": "Random", "regularised": "Supervised", "trained": "Unsupervised"}
+
+
+def similarity_names(space: str) -> tuple[str, ...]:
+    """:data:`SIMILARITIES` as ``space`` names them (``common_ops`` after the space's :attr:`op_noun`)."""
+    return (f"common_{get_space(space).op_noun}",) + SIMILARITIES[1:]
 
 
 class ControllerAnalysisError(CellprobeError):
@@ -85,11 +116,12 @@ def _cells(genotype) -> list[tuple[str, object]]:
     return get_space(genotype.space).cells(genotype)
 
 
-def _node_edges(cell, space) -> list[list[tuple[str, int]]]:
-    """Per intermediate node of a cell of a space with free inputs, its incoming ``(op, input)`` edges."""
+def _nodes(genotype, space) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per cell and intermediate node of a space with free inputs: the ops and the sources of its incoming edges."""
+    arrays = to_arrays([genotype])
     targets = space.edge_targets()
-    return [[edge for edge, t in zip(cell.edges, targets) if t == node]
-            for node in range(space.n_inputs, space.nodes_per_cell)]
+    return [(arrays.ops[0, c, targets == node], arrays.inputs[0, c, targets == node])
+            for c in range(len(space.cell_names)) for node in np.unique(targets)]
 
 
 def _same_space(a, b) -> None:
@@ -98,34 +130,26 @@ def _same_space(a, b) -> None:
 
 
 def common_ops(a, b) -> int:
-    """Fixed-input spaces (NB201): edges with the same op. Free-input spaces (DARTS): per cell and node, the
-    multiset intersection of the node's ops, summed."""
+    """Fixed-input spaces (NB201): edges with the same op. Free-input spaces (DARTS, enas-rnn): per cell and
+    node, the multiset intersection of the node's ops, summed (enas-rnn: nodes with the same activation)."""
     _same_space(a, b)
     space = get_space(a.space)
     if not space.free_inputs:
         return int((to_arrays([a]).ops == to_arrays([b]).ops).sum())
-    total = 0
-    for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
-        for node_a, node_b in zip(_node_edges(ca, space), _node_edges(cb, space)):
-            ops_a = Counter(op for op, _ in node_a)
-            ops_b = Counter(op for op, _ in node_b)
-            total += sum((ops_a & ops_b).values())
-    return total
+    return sum(sum((Counter(ops_a.tolist()) & Counter(ops_b.tolist())).values())
+               for (ops_a, _), (ops_b, _) in zip(_nodes(a, space), _nodes(b, space)))
 
 
 def common_connections(a, b) -> int:
-    """Fixed-input spaces (NB201): edges present (not ``none``) in both cells. Free-input spaces (DARTS): per
-    cell and node, the inputs in common, summed."""
+    """Fixed-input spaces (NB201): edges present (not ``none``) in both cells. Free-input spaces (DARTS,
+    enas-rnn): per cell and node, the inputs in common, summed."""
     _same_space(a, b)
     space = get_space(a.space)
     if not space.free_inputs:
         none = space.op_index["none"]
         return int(((to_arrays([a]).ops != none) & (to_arrays([b]).ops != none)).sum())
-    total = 0
-    for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
-        for node_a, node_b in zip(_node_edges(ca, space), _node_edges(cb, space)):
-            total += len({i for _, i in node_a} & {i for _, i in node_b})
-    return total
+    return sum(len(set(in_a.tolist()) & set(in_b.tolist()))
+               for (_, in_a), (_, in_b) in zip(_nodes(a, space), _nodes(b, space)))
 
 
 def _label_match(x: dict, y: dict) -> bool:
@@ -142,10 +166,12 @@ def _identity_cost(g1: nx.DiGraph, g2: nx.DiGraph) -> int:
     return edges + nodes
 
 
-def _cell_ged(g1: nx.DiGraph, g2: nx.DiGraph, timeout: float | None) -> tuple[float, bool]:
+def _cell_ged(g1: nx.DiGraph, g2: nx.DiGraph, timeout: float | None, bound_only: bool = False) -> tuple[float, bool]:
     if nx.is_isomorphic(g1, g2, node_match=_label_match, edge_match=_label_match):
         return 0.0, True
     bound = _identity_cost(g1, g2)
+    if bound_only:
+        return float(bound), False
     began = time.perf_counter()
     found = nx.graph_edit_distance(g1, g2, node_match=_label_match, edge_match=_label_match, upper_bound=bound,
                                    timeout=timeout)
@@ -153,7 +179,7 @@ def _cell_ged(g1: nx.DiGraph, g2: nx.DiGraph, timeout: float | None) -> tuple[fl
     return (float(bound) if found is None else float(found)), exact
 
 
-def graph_edit_distance(a, b, *, timeout: float | None = 1.0) -> tuple[float, bool]:
+def graph_edit_distance(a, b, *, timeout: float | None = 1.0, bound_only: bool = False) -> tuple[float, bool]:
     """Graph edit distance between two architectures' labelled cell graphs, and whether it is exact.
 
     Unit costs (node/edge insertion, deletion and label substitution each cost 1); graphs from
@@ -162,12 +188,15 @@ def graph_edit_distance(a, b, *, timeout: float | None = 1.0) -> tuple[float, bo
     search runs with the cost of the identity node mapping as upper bound (which prunes it about 10× on
     NB201) and stops after ``timeout`` seconds per cell pair; if it stopped early the best distance found
     (at worst that upper bound) is returned with ``exact=False``. On 8×8 digits-sized cells: NB201 ~1 ms,
-    DARTS ~0.1 s per pair, well inside the default timeout.
+    DARTS ~0.1 s per pair, well inside the default timeout. ``bound_only`` skips the search and returns that
+    upper bound (deterministic and instant; ``exact=False`` unless the cells are isomorphic): ``enas-rnn``'s
+    14-node cells rarely finish an exact search within a second, and a result that depends on the clock
+    would not reproduce.
     """
     _same_space(a, b)
     total, exact = 0.0, True
     for (_, ca), (_, cb) in zip(_cells(a), _cells(b)):
-        d, ok = _cell_ged(ca.to_graph("edge"), cb.to_graph("edge"), timeout)
+        d, ok = _cell_ged(ca.to_graph("edge"), cb.to_graph("edge"), timeout, bound_only)
         total += d
         exact &= ok
     return total, exact
@@ -239,11 +268,14 @@ def hidden_variance(sample) -> pd.DataFrame:
 
 def performance(genotypes, *, truth: GroundTruth | None = None, supernet_state=None, splits: dict | None = None,
                 device: torch.device | None = None, score_images: int | None = None) -> pd.DataFrame:
-    """Accuracy (%) of each genotype: ``benchmark_acc`` from a ground truth (null where it has none),
-    ``supernet_acc`` the validation accuracy of the sub-network under a controller's shared weights (null
-    without ``supernet_state``/``splits``). Each distinct architecture is scored once."""
+    """Performance of each genotype: ``benchmark_acc`` (%) from a ground truth (null where it has none), and
+    under a controller's shared weights (null without ``supernet_state``/``splits``) ``supernet_acc``, the
+    validation accuracy (%) of the sub-network (image spaces, the first ``score_images`` images), or
+    ``supernet_ppl``, the validation perplexity (text spaces, on the run's ``lm.score_windows`` BPTT windows).
+    Each distinct architecture is scored once."""
     n = len(genotypes)
-    out = pd.DataFrame({"benchmark_acc": np.full(n, np.nan), "supernet_acc": np.full(n, np.nan)})
+    out = pd.DataFrame({"benchmark_acc": np.full(n, np.nan), "supernet_acc": np.full(n, np.nan),
+                        "supernet_ppl": np.full(n, np.nan)})
     if truth is not None:
         wrong = sorted({g.space for g in genotypes} - {truth.space})
         if wrong:
@@ -254,26 +286,25 @@ def performance(genotypes, *, truth: GroundTruth | None = None, supernet_state=N
     if supernet_state is not None and splits is not None:
         import torch
 
-        from cellprobe.search.loop import SearchState
-        from cellprobe.search.select import score_architectures
+        from cellprobe.search.shared import task_of
 
         unique = list({g.arch_id: g for g in genotypes}.values())
-        state = SearchState(supernet_state.space, supernet_state.settings.supernet, supernet_state.seed,
-                            supernet_state.supernet, {}, pd.DataFrame(), pd.DataFrame())
-        scores = score_architectures(state, unique, splits, device or torch.device("cpu"), eval_images=score_images)
-        acc = dict(zip(scores["arch_id"], scores["valid_acc"]))
-        out["supernet_acc"] = [acc[g.arch_id] for g in genotypes]
+        task = task_of(supernet_state.space)
+        values = task.score(supernet_state.supernet, supernet_state.space, supernet_state.settings, unique, splits,
+                            device or torch.device("cpu"), score_images)
+        lookup = {g.arch_id: v for g, v in zip(unique, values)}
+        out[f"supernet_{task.metric}"] = [lookup[g.arch_id] for g in genotypes]
     return out
 
 
 def pair_table(genotypes, hidden: np.ndarray, perf: np.ndarray | None, *, n_pairs: int, seed: int,
-               ged_timeout: float | None = 1.0) -> pd.DataFrame:
+               ged_timeout: float | None = 1.0, ged_bound_only: bool = False) -> pd.DataFrame:
     """For a seeded sample of architecture pairs: hidden-state L2 distance and every similarity notion."""
     pairs = sample_pairs(len(genotypes), n_pairs, derive_seed(seed, "controller-pairs"))
     rows = []
     for i, j in pairs.tolist():
         a, b = genotypes[i], genotypes[j]
-        ged, exact = graph_edit_distance(a, b, timeout=ged_timeout)
+        ged, exact = graph_edit_distance(a, b, timeout=ged_timeout, bound_only=ged_bound_only)
         rows.append({
             "sample_a": i, "sample_b": j, "arch_id_a": a.arch_id, "arch_id_b": b.arch_id,
             "hidden_distance": float(np.linalg.norm(hidden[i] - hidden[j])),
@@ -286,43 +317,80 @@ def pair_table(genotypes, hidden: np.ndarray, perf: np.ndarray | None, *, n_pair
     return pd.DataFrame(rows, columns=columns)
 
 
-def similarity_correlations(pairs: pd.DataFrame, *, perf_source: str = "",
-                            ged_timeout: float | None = None) -> pd.DataFrame:
-    """Spearman ρ (and two-sided p) between ``hidden_distance`` and each of :data:`SIMILARITIES` over the pairs.
+def bootstrap_interval(x: np.ndarray, y: np.ndarray, *, n_boot: int = 1000, level: float = 0.95,
+                       seed: int = 0) -> tuple[float, float]:
+    """Percentile-bootstrap interval of Spearman's ρ between ``x`` and ``y`` over resampled pairs (seeded);
+    resamples with a constant side are skipped, and the interval is null if fewer than half remain.
+
+    >>> lo, hi = bootstrap_interval(np.arange(20.0), np.arange(20.0) ** 2, n_boot=200)
+    >>> round(lo, 6), round(hi, 6)
+    (1.0, 1.0)
+    """
+    from scipy.stats import rankdata
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    rng = np.random.default_rng(derive_seed(seed, "controller-bootstrap"))
+    index = rng.integers(len(x), size=(n_boot, len(x)))
+    rx, ry = rankdata(x[index], axis=1), rankdata(y[index], axis=1)
+    rx -= rx.mean(1, keepdims=True)
+    ry -= ry.mean(1, keepdims=True)
+    denom = np.sqrt((rx ** 2).sum(1) * (ry ** 2).sum(1))
+    ok = denom > 0
+    if ok.sum() < n_boot / 2:
+        return float("nan"), float("nan")
+    rho = (rx * ry).sum(1)[ok] / denom[ok]
+    tail = 100 * (1 - level) / 2
+    return float(np.percentile(rho, tail)), float(np.percentile(rho, 100 - tail))
+
+
+def similarity_correlations(pairs: pd.DataFrame, *, space: str = "nb201", perf_source: str = "",
+                            ged_timeout: float | None = None, seed: int = 0, n_boot: int = 1000,
+                            ged_bound_only: bool = False) -> pd.DataFrame:
+    """Spearman ρ (two-sided p, 95 % bootstrap interval over the pairs) between ``hidden_distance`` and each of
+    :data:`SIMILARITIES` over the pairs, named as ``space`` names them (:func:`similarity_names`).
 
     ρ is null where fewer than 3 pairs have both values or either side is constant.
     """
     from scipy.stats import spearmanr
 
+    names = similarity_names(space)
+    noun = get_space(space).op_noun
     details = {
-        "common_ops": "same op per edge (NB201) / multiset of ops per node (DARTS)",
-        "common_connections": "edges present in both (NB201) / shared inputs per node (DARTS)",
+        "common_ops": (f"nodes with the same {noun[:-1]}" if noun != "ops"
+                       else "same op per edge (NB201) / multiset of ops per node (DARTS)"),
+        "common_connections": "edges present in both (NB201) / shared inputs per node (DARTS, enas-rnn)",
         "graph_edit_distance": (f"exact for {int(pairs['ged_exact'].sum())}/{len(pairs)} pairs"
-                                + (f" (timeout {ged_timeout:g} s per cell pair)" if ged_timeout else "")),
-        "perf_difference": f"|accuracy difference|, {perf_source}" if perf_source else "no performance available",
+                                + (" (the others: the upper bound of the identity node mapping)" if ged_bound_only
+                                   else f" (timeout {ged_timeout:g} s per cell pair)" if ged_timeout else "")),
+        "perf_difference": (f"|{'perplexity' if 'perplexity' in perf_source else 'accuracy'} difference|, "
+                            f"{perf_source}" if perf_source else "no performance available"),
     }
     rows = []
-    for name in SIMILARITIES:
-        both = pairs[["hidden_distance", name]].dropna()
-        rho = p = float("nan")
-        if len(both) >= 3 and both["hidden_distance"].nunique() > 1 and both[name].nunique() > 1:
-            result = spearmanr(both["hidden_distance"], both[name])
+    for column, name in zip(SIMILARITIES, names):
+        both = pairs[["hidden_distance", column]].dropna()
+        rho = p = low = high = float("nan")
+        if len(both) >= 3 and both["hidden_distance"].nunique() > 1 and both[column].nunique() > 1:
+            result = spearmanr(both["hidden_distance"], both[column])
             rho, p = float(result.statistic), float(result.pvalue)
+            low, high = bootstrap_interval(both["hidden_distance"].to_numpy(), both[column].to_numpy(),
+                                           n_boot=n_boot, seed=seed)
         rows.append({"similarity": name, "n_pairs": len(both), "spearman_rho": rho, "p_value": p,
-                     "detail": details[name]})
+                     "ci_low": low, "ci_high": high, "detail": details[column]})
     return pd.DataFrame(rows)
 
 
 def analyse_controller(state, *, n_archs: int = 200, n_pairs: int = 300, seed: int = 0,
                        truth: GroundTruth | None = None,
                        splits: dict | None = None, device: torch.device | None = None,
-                       score_images: int | None = 256, ged_timeout: float | None = 1.0) -> dict[str, pd.DataFrame]:
+                       score_images: int | None = 256, ged_timeout: float | None = 1.0,
+                       ged_bound_only: bool = False) -> dict[str, pd.DataFrame]:
     """Every analysis table of one :class:`~cellprobe.search.controller.ControllerState`.
 
     Returns frames keyed ``architectures``, ``step_probs``, ``hidden``, ``hidden_variance``, ``pairs`` and
     ``correlations``, each with ``space``, ``variant`` and ``seed`` columns. The architectures' performance is
     the ground truth's where ``truth`` is given (the NB201 benchmark), else the supernet's validation accuracy on
-    the first ``score_images`` images of ``splits['valid']`` (if ``splits`` is given).
+    the first ``score_images`` images of ``splits['valid']`` (if ``splits`` is given; text spaces: the
+    validation perplexity on the run's ``lm.score_windows`` BPTT windows).
     """
     if isinstance(n_archs, bool) or not isinstance(n_archs, int) or n_archs < 2:
         raise ControllerAnalysisError(f"n_archs must be an integer >= 2, got {n_archs!r}")
@@ -341,6 +409,8 @@ def analyse_controller(state, *, n_archs: int = 200, n_pairs: int = 300, seed: i
                        splits=splits, device=device, score_images=score_images)
     if truth is not None:
         perf_values, perf_source = perf["benchmark_acc"].to_numpy(), truth.source.replace(":", " ", 1)
+    elif splits is not None and state.metric == "ppl":
+        perf_values, perf_source = perf["supernet_ppl"].to_numpy(), "validation perplexity under the shared weights"
     elif splits is not None:
         perf_values, perf_source = perf["supernet_acc"].to_numpy(), "supernet validation accuracy"
     else:
@@ -350,16 +420,48 @@ def analyse_controller(state, *, n_archs: int = 200, n_pairs: int = 300, seed: i
         "genotype": [g.to_str() for g in genotypes],
         "log_prob": sample.log_prob.numpy().astype(float), "entropy": sample.entropy.numpy().astype(float),
         "benchmark_acc": perf["benchmark_acc"], "supernet_acc": perf["supernet_acc"],
+        "supernet_ppl": perf["supernet_ppl"],
     })
     pairs = pair_table(genotypes, sample.hidden.numpy().astype(float), perf_values, n_pairs=n_pairs, seed=seed,
-                       ged_timeout=ged_timeout)
+                       ged_timeout=ged_timeout, ged_bound_only=ged_bound_only)
     tables = {
         "architectures": architectures,
         "step_probs": step_probabilities(state.controller, sample, genotypes),
         "hidden": hidden_states(sample, genotypes),
         "hidden_variance": hidden_variance(sample),
         "pairs": pairs,
-        "correlations": similarity_correlations(pairs, perf_source=perf_source, ged_timeout=ged_timeout),
+        "correlations": similarity_correlations(pairs, space=state.space, perf_source=perf_source,
+                                               ged_timeout=ged_timeout, seed=seed, ged_bound_only=ged_bound_only),
     }
     keys = {"space": state.space, "variant": state.variant, "seed": int(state.seed)}
     return {name: frame.assign(**keys) for name, frame in tables.items()}
+
+
+def retrain_sampled(states, splits: dict, *, cells: int, epochs: int, seed: int = 0,
+                    device: torch.device | None = None) -> pd.DataFrame:
+    """``cells`` cells sampled (seeded) from each controller of ``states``, each retrained alone from scratch
+    (:meth:`SharedTask.retrain <cellprobe.search.shared.SharedTask.retrain>`), beside its perplexity under that
+    controller's shared weights: do the trained controller's cells stay better once weight sharing is gone?
+
+    ``splits`` holds ``train``, ``valid`` and ``test``; one row per cell (the ``controller_retrained`` table).
+    """
+    import torch
+
+    from cellprobe.search.shared import task_of
+
+    if isinstance(cells, bool) or not isinstance(cells, int) or cells < 1:
+        raise ControllerAnalysisError(f"cells must be a positive integer, got {cells!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ControllerAnalysisError(f"epochs must be a positive integer, got {epochs!r}")
+    device = device or torch.device("cpu")
+    rows = []
+    for state in states:
+        task = task_of(state.space)
+        _, genotypes = sample_controller(state.controller, cells, derive_seed(seed, "retrain"))
+        shared = task.score(state.supernet, state.space, state.settings, genotypes, splits, device, None)
+        for k, (g, ppl) in enumerate(zip(genotypes, shared)):
+            result = task.retrain(state.space, state.settings, g, splits, device, epochs=epochs, seed=seed)
+            rows.append({"space": state.space, "variant": state.variant, "seed": int(state.seed), "sample": k,
+                         "arch_id": g.arch_id, "genotype": g.to_str(), "shared_ppl": float(ppl), "epochs": epochs,
+                         "valid_ppl": result["valid_ppl"], "test_ppl": result["test_ppl"]})
+    return pd.DataFrame(rows)

@@ -20,27 +20,28 @@ decision for intermediate nodes) and is made by attention over those anchors,
 sampled architecture is the LSTM output after it has consumed the last decision (DARTS: the anchor of the
 reduce cell's last node; NB201: one extra step fed with the last op's embedding).
 
-Training (:func:`run_controller`) alternates, every epoch, as ENAS does:
+Training (:func:`run_controller`) alternates, every epoch, as ENAS does, against the space's shared weights
+(:mod:`cellprobe.search.shared`: the image supernet of NB201 and DARTS, the recurrent language model of
+``enas-rnn``):
 
-1. *shared weights* — one pass over the training data; each minibatch trains the one-hot sub-network of
-   one architecture sampled from the controller (cellprobe's supernet with :func:`discretize` weights);
-2. *controller* — ``controller_steps`` REINFORCE updates; each samples ``controller_batch`` architectures,
-   scores each by the supernet's accuracy on one validation minibatch (the same batch for the whole step;
-   batch-norm batch statistics, :class:`~cellprobe.search.loop.batch_statistics`), adds the entropy bonus
-   ``entropy_weight · H`` (exact entropy of each step's distribution, summed) to the reward and minimises
-   ``−(R − b) log π(a)`` with an exponential-moving-average baseline ``b`` (initialised to the first
-   step's mean reward instead of 0, since runs here are short).
+1. *shared weights* — one pass over the training data; each minibatch (BPTT window) trains the sub-network
+   of one cell sampled from the controller;
+2. *controller* — ``controller_steps`` REINFORCE updates; each samples ``controller_batch`` cells, scores
+   each on one validation batch (images: accuracy as a fraction, batch-norm batch statistics; text:
+   ``reward_c`` / perplexity), adds the entropy bonus ``entropy_weight · H`` (exact entropy of each step's
+   distribution, summed) to the reward and minimises ``−(R − b) log π(a)`` with an exponential-moving-average
+   baseline ``b`` (initialised to the first step's mean reward instead of 0, since runs here are short).
 
 Variants (:data:`VARIANTS`): ``trained`` (the above); ``random`` (same architecture and initialisation,
-never updated: the supernet trains on its near-uniform samples and the rewards are recorded); and
-``regularised`` (the above plus a supervised reconstruction loss: ``recon_weight`` × the mean
-teacher-forced negative log-likelihood of ``recon_batch`` architectures drawn without replacement from an
-:class:`ArchitectureBuffer` of previously sampled ones, which starts filling after ``buffer_warmup``
-controller steps and replaces a uniformly drawn entry once full).
+never updated: the shared weights train on its near-uniform samples and the rewards are recorded); and
+``regularised`` (the above plus Adam & Lorraine's memory buffer: an :class:`ArchitectureBuffer` of cells
+freshly sampled at the end of each epoch, and a supervised reconstruction loss ``recon_weight`` × the mean
+teacher-forced negative log-likelihood of ``recon_batch`` stored cells; the schedule is
+:class:`ControllerSettings`').
 
 Each epoch is a pure function of the state at its start and ``(seed, epoch)``; a checkpoint after each epoch
 lets a killed run resume to identical results (on the CPU). The controller always runs on the CPU (it is
-tiny); the supernet on the given device.
+tiny); the shared weights on the given device.
 
 >>> controller = Controller("nb201", hidden=16, seed=0)
 >>> sample = controller.sample(3, torch.Generator().manual_seed(0))
@@ -64,12 +65,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cellprobe.data import minibatches, to_device
 from cellprobe.errors import CellprobeError
 from cellprobe.io import save_torch
 from cellprobe.runtime import EpochLoop, derive_seed
-from cellprobe.search.loop import batch_statistics, build_search_supernet, measure
 from cellprobe.search.settings import VARIANTS, ControllerError, ControllerSettings
+from cellprobe.search.shared import load_task_data, task_of
 from cellprobe.spaces import Decision, get_space
 
 __all__ = [
@@ -85,10 +85,11 @@ __all__ = [
     "run_controller",
     "save_controller",
     "load_controller",
+    "load_task_data",
 ]
 
 _FORMAT = "cellprobe-controller"
-_FORMAT_VERSION = 2
+_FORMAT_VERSION = 3
 
 
 # -- the controller ---------------------------------------------------------------------------------------
@@ -301,43 +302,53 @@ def build_controller(settings: ControllerSettings, space: str, seed: int) -> Con
 
 
 class ArchitectureBuffer:
-    """Previously sampled architectures (action sequences) for the reconstruction loss.
+    """Cells (action sequences) sampled earlier, for the regularised controller's reconstruction loss.
 
-    :meth:`offer` ignores everything before controller step ``warmup``; afterwards it appends while fewer than
-    ``capacity`` are held and, once full, overwrites a uniformly drawn entry with each new architecture.
-    :meth:`draw` returns up to ``k`` distinct entries, uniformly without replacement. Randomness comes from the
-    ``numpy`` generator passed in.
+    :meth:`store` takes one epoch's fresh samples: it appends while fewer than ``capacity`` are held (up to
+    ``capacity``) and, once full, overwrites ``replace`` distinct, uniformly drawn entries with the first
+    ``replace`` of them (every slot may be replaced, not only the last ones). :meth:`draw` returns up to ``k``
+    distinct entries, uniformly without replacement. Randomness comes from the ``numpy`` generator passed in.
 
-    >>> buffer = ArchitectureBuffer(capacity=2, warmup=1)
+    >>> buffer = ArchitectureBuffer(capacity=3, replace=1)
     >>> rng = np.random.default_rng(0)
-    >>> buffer.offer(torch.tensor([[0, 1]]), step=0, rng=rng), len(buffer)
-    (0, 0)
-    >>> buffer.offer(torch.tensor([[0, 1], [1, 1], [2, 2]]), step=1, rng=rng), len(buffer)
-    (3, 2)
+    >>> buffer.store(torch.tensor([[0, 1], [1, 1]]), rng), len(buffer)
+    (2, 2)
+    >>> buffer.store(torch.tensor([[2, 2], [3, 3]]), rng), len(buffer)
+    (1, 3)
+    >>> buffer.store(torch.tensor([[4, 4], [5, 5]]), rng), len(buffer), (4, 4) in buffer.items
+    (1, 3, True)
     """
 
-    def __init__(self, capacity: int, warmup: int = 0):
+    def __init__(self, capacity: int, replace: int = 0):
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
             raise ValueError(f"buffer capacity must be a positive integer, got {capacity!r}")
-        if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-            raise ValueError(f"buffer warm-up must be an integer >= 0, got {warmup!r}")
-        self.capacity, self.warmup = capacity, warmup
+        if isinstance(replace, bool) or not isinstance(replace, int) or replace < 0:
+            raise ValueError(f"buffer replacements must be an integer >= 0, got {replace!r}")
+        self.capacity, self.replace = capacity, replace
         self.items: list[tuple[int, ...]] = []
-        self.stored = 0  # architectures accepted so far (appended or written over an older one)
+        self.stored = 0  # cells accepted so far (appended or written over an older one)
 
     def __len__(self) -> int:
         return len(self.items)
 
-    def offer(self, actions: torch.Tensor, step: int, rng: np.random.Generator) -> int:
-        """Offer the rows of ``actions`` sampled at controller step ``step``; returns how many were stored."""
-        if step < self.warmup:
-            return 0
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= self.capacity
+
+    def wanted(self, per_epoch: int) -> int:
+        """How many fresh cells the next :meth:`store` takes (``per_epoch`` while filling)."""
+        return min(self.replace, self.capacity) if self.full else min(per_epoch, self.capacity - len(self.items))
+
+    def store(self, actions: torch.Tensor, rng: np.random.Generator) -> int:
+        """Store one epoch's fresh cells ``[n, T]``; returns how many were stored."""
         rows = [tuple(int(a) for a in row) for row in torch.as_tensor(actions).tolist()]
-        for row in rows:
-            if len(self.items) < self.capacity:
-                self.items.append(row)
-            else:
-                self.items[int(rng.integers(self.capacity))] = row
+        if not self.full:
+            rows = rows[: self.capacity - len(self.items)]
+            self.items.extend(rows)
+        else:
+            rows = rows[: min(self.replace, self.capacity)]
+            for slot, row in zip(rng.choice(self.capacity, size=len(rows), replace=False).tolist(), rows):
+                self.items[slot] = row
         self.stored += len(rows)
         return len(rows)
 
@@ -349,13 +360,17 @@ class ArchitectureBuffer:
         return torch.tensor([self.items[i] for i in index], dtype=torch.int64)
 
     def state_dict(self) -> dict:
-        return {"capacity": self.capacity, "warmup": self.warmup, "stored": self.stored,
+        return {"capacity": self.capacity, "replace": self.replace, "stored": self.stored,
                 "items": torch.tensor(self.items, dtype=torch.int64)}
 
     def load_state_dict(self, state: dict) -> ArchitectureBuffer:
-        self.capacity, self.warmup, self.stored = int(state["capacity"]), int(state["warmup"]), int(state["stored"])
+        self.capacity, self.replace, self.stored = int(state["capacity"]), int(state["replace"]), int(state["stored"])
         self.items = [tuple(row) for row in state["items"].tolist()]
         return self
+
+
+def _buffer(settings: ControllerSettings, variant: str) -> ArchitectureBuffer | None:
+    return ArchitectureBuffer(settings.buffer_capacity, settings.buffer_replace) if variant == "regularised" else None
 
 
 # -- training ---------------------------------------------------------------------------------------------
@@ -363,7 +378,12 @@ class ArchitectureBuffer:
 
 @dataclass
 class ControllerState:
-    """A trained (or loaded) controller with the supernet it was trained against."""
+    """A trained (or loaded) controller with the shared weights it was trained against.
+
+    ``supernet`` is the task's model (:mod:`cellprobe.search.shared`: an image supernet, or the shared recurrent
+    language model of a text space); ``task_meta`` what rebuilds it; ``metric`` the cells' quality measure
+    (``acc`` or ``ppl``).
+    """
 
     space: str
     variant: str
@@ -375,8 +395,11 @@ class ControllerState:
     baseline: float
     buffer: ArchitectureBuffer | None
     dataset: str
-    num_classes: int
-    in_channels: int
+    task_meta: dict
+
+    @property
+    def metric(self) -> str:
+        return task_of(self.space).metric
 
     def history_table(self) -> pd.DataFrame:
         """The ``controller_history`` table of this run (with its key columns)."""
@@ -390,30 +413,24 @@ def _checkpoint_tag(space, variant, settings, seed, dataset) -> dict:
     return {"space": space, "variant": variant, "settings": settings.digest(), "seed": int(seed), "dataset": dataset}
 
 
-def _reward_batches(valid, order, size):
-    """Validation minibatches of ``size`` images, cycling through ``order`` forever."""
-    while True:
-        for start in range(0, len(order), size):
-            idx = order[start : start + size]
-            if len(idx) >= 2:
-                yield valid.x[idx], valid.y[idx]
-
-
-def _check_run(space, variant, splits, settings):
-    from cellprobe.data import AUGMENT_PRESETS
-
+def _check_run(space, variant):
     if variant not in VARIANTS:
         raise ControllerError(f"unknown controller variant {variant!r}; use {', '.join(VARIANTS)}")
     try:
         get_space(space)
     except CellprobeError as exc:
         raise ControllerError(str(exc)) from None
-    augment = settings.supernet.augment
-    if augment not in AUGMENT_PRESETS:
-        raise ControllerError(f"unknown augmentation {augment!r}; known: {', '.join(AUGMENT_PRESETS)}")
-    if len(splits["train"].x) < 2 or len(splits["valid"].x) < 2:
-        raise ControllerError("the controller needs at least 2 training and 2 validation images")
-    return AUGMENT_PRESETS[augment]
+
+
+def _metric_columns(metric: str, shared: float, values: torch.Tensor) -> dict:
+    """The history's per-metric columns: the task's metric filled, the other kind's null."""
+    columns = {}
+    for kind in ("acc", "ppl"):
+        mine = kind == metric
+        columns[f"shared_{kind}"] = shared if mine else float("nan")
+        columns[f"reward_{kind}_mean"] = float(values.mean()) if mine else float("nan")
+        columns[f"reward_{kind}_std"] = (float(values.std()) if len(values) > 1 else 0.0) if mine else float("nan")
+    return columns
 
 
 def run_controller(
@@ -429,35 +446,27 @@ def run_controller(
     stop_after_epoch: int | None = None,
     on_epoch: Callable[[int, dict], None] | None = None,
 ) -> ControllerState | None:
-    """Train the ``variant`` controller of ``space``: supernet on ``splits['train']``, rewards on ``splits['valid']``.
+    """Train the ``variant`` controller of ``space``: shared weights on ``splits['train']``, rewards on
+    ``splits['valid']`` (images or a corpus, as the space's task reads them: :func:`load_task_data`).
 
     Returns ``None`` when stopped by ``stop_after_epoch`` before the last epoch (the checkpoint holds the run).
-    The same ``seed`` gives every variant the same initial controller and supernet.
+    The same ``seed`` gives every variant the same initial controller and shared weights.
     """
 
-    augment = _check_run(space, variant, splits, settings)
-    train, valid = splits["train"], splits["valid"]
-    num_classes, in_channels = int(train.meta["num_classes"]), int(train.x.shape[1])
-    shared = settings.supernet
-    loop = EpochLoop(shared.epochs, checkpoint, _checkpoint_tag(space, variant, settings, seed, dataset), seed,
-                     stop_after_epoch=stop_after_epoch, on_epoch=on_epoch)
-
+    _check_run(space, variant)
     torch.manual_seed(derive_seed(seed, "init"))
-    supernet = build_search_supernet(space, shared, num_classes, in_channels).to(device)
-    if shared.channels_last:
-        supernet = supernet.to(memory_format=torch.channels_last)
+    task = task_of(space)(space, settings, splits, device)
+    loop = EpochLoop(task.epochs, checkpoint, _checkpoint_tag(space, variant, settings, seed, dataset), seed,
+                     stop_after_epoch=stop_after_epoch, on_epoch=on_epoch)
     controller = build_controller(settings, space, derive_seed(seed, "controller"))
-    w_opt = torch.optim.SGD(supernet.parameters(), lr=shared.w_lr, momentum=shared.w_momentum,
-                            weight_decay=shared.w_weight_decay)
     c_opt = torch.optim.Adam(controller.parameters(), lr=settings.lr, betas=(0.0, 0.999), eps=1e-3)
-    buffer = ArchitectureBuffer(settings.buffer_capacity, settings.buffer_warmup) if variant == "regularised" else None
+    buffer = _buffer(settings, variant)
     baseline, history = float("nan"), []
 
     state = loop.resume()
     if state is not None:
-        supernet.load_state_dict(state["supernet"])
+        task.load_state_dict(state["task"])
         controller.load_state_dict(state["controller"])
-        w_opt.load_state_dict(state["w_opt"])
         c_opt.load_state_dict(state["c_opt"])
         if buffer is not None:
             buffer.load_state_dict(state["buffer"])
@@ -469,51 +478,30 @@ def run_controller(
         paths = loop.generator(epoch, "paths")
         rng = np.random.default_rng(loop.seed(epoch, "buffer"))
         torch.manual_seed(loop.seed(epoch, "model"))
-        lr = shared.lr_at(epoch)
-        for group in w_opt.param_groups:
-            group["lr"] = lr
 
-        # 1. shared weights: each minibatch trains one sampled path
-        supernet.train()
-        order = torch.randperm(len(train.x), generator=generator)
-        loss_sum, correct, seen = 0.0, 0, 0
-        for step, (xb, yb) in enumerate(minibatches(train.x, train.y, order, shared.batch_size)):
-            if settings.shared_steps and step >= settings.shared_steps:
-                break
+        # 1. shared weights: each minibatch (BPTT window) trains one sampled cell
+        def sample_one():
             with torch.no_grad():
-                genotype = controller.decode(controller.sample(1, paths).actions)[0]
-            weights = supernet.discretize(genotype)
-            xb = to_device(augment(xb, generator), device, shared.channels_last)
-            yb = yb.to(device)
-            w_opt.zero_grad(set_to_none=True)
-            logits = supernet(xb, weights)
-            loss = F.cross_entropy(logits, yb)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(supernet.parameters(), shared.grad_clip)
-            w_opt.step()
-            loss_sum += loss.item() * len(yb)
-            correct += (logits.detach().argmax(1) == yb).sum().item()
-            seen += len(yb)
+                return controller.decode(controller.sample(1, paths).actions)[0]
 
-        # 2. controller: REINFORCE against the supernet's validation accuracy
-        batches = _reward_batches(valid, torch.randperm(len(valid.x), generator=generator), settings.reward_images)
-        accs, rewards, entropies, log_probs, policy_losses, recon_losses, distinct = [], [], [], [], [], [], set()
-        for step in range(settings.controller_steps):
-            global_step = epoch * settings.controller_steps + step
+        shared = task.shared_epoch(epoch, sample_one, generator)
+
+        # 2. controller: REINFORCE against the sampled cells' quality under the shared weights
+        batches = task.reward_batches(generator)
+        recon_on = buffer is not None and epoch + 1 >= settings.recon_start_epoch
+        metrics, rewards, entropies, log_probs, policy_losses, recon_losses, distinct = [], [], [], [], [], [], set()
+        for _ in range(settings.controller_steps):
             with torch.set_grad_enabled(learn):
                 sample = controller.sample(settings.controller_batch, paths)
             genotypes = controller.decode(sample.actions)
-            xv, yv = next(batches)
-            with batch_statistics(supernet):  # one walk of the module tree for the whole batch of architectures
-                acc = torch.tensor([measure(supernet, supernet.discretize(g), xv, yv, shared.eval_batch_size, device,
-                                            shared.channels_last)[0] for g in genotypes], dtype=torch.float64)
-            reward = (acc / 100.0 + settings.entropy_weight * sample.entropy.double()).float()
+            metric, quality = task.measure(genotypes, next(batches))
+            reward = (quality + settings.entropy_weight * sample.entropy.double()).float()
             mean_reward = float(reward.mean())
             baseline = mean_reward if math.isnan(baseline) else (
                 settings.baseline_decay * baseline + (1 - settings.baseline_decay) * mean_reward)
             policy_loss = -((reward - baseline) * sample.log_prob).mean()
             loss = policy_loss
-            if buffer is not None and len(buffer):
+            if recon_on and len(buffer):
                 recon = -controller.log_prob(buffer.draw(settings.recon_batch, rng)).mean()
                 loss = loss + settings.recon_weight * recon
                 recon_losses.append(float(recon.detach()))
@@ -521,21 +509,23 @@ def run_controller(
                 c_opt.zero_grad(set_to_none=True)
                 loss.backward()
                 c_opt.step()
-            if buffer is not None:
-                buffer.offer(sample.actions, global_step, rng)
-            accs.append(acc)
+            metrics.append(metric)
             rewards.append(reward)
             entropies.append(sample.entropy)
             log_probs.append(sample.log_prob.detach())
             policy_losses.append(float(policy_loss.detach()))
             distinct.update(g.arch_id for g in genotypes)
 
-        acc_all = torch.cat(accs)
+        # 3. the regularised variant's memory: fresh cells from the controller at the end of the epoch
+        if buffer is not None and epoch + 1 >= settings.buffer_start_epoch:
+            wanted = buffer.wanted(settings.buffer_per_epoch)
+            if wanted:
+                with torch.no_grad():
+                    buffer.store(controller.sample(wanted, paths).actions, rng)
+
         record = {
-            "epoch": epoch + 1, "lr": lr,
-            "shared_loss": loss_sum / max(seen, 1), "shared_acc": 100.0 * correct / max(seen, 1),
-            "reward_acc_mean": float(acc_all.mean()),
-            "reward_acc_std": float(acc_all.std()) if len(acc_all) > 1 else 0.0,
+            "epoch": epoch + 1, "lr": shared["lr"], "shared_loss": shared["shared_loss"],
+            **_metric_columns(task.metric, shared["shared_metric"], torch.cat(metrics)),
             "reward_mean": float(torch.cat(rewards).mean()), "baseline": baseline,
             "entropy_mean": float(torch.cat(entropies).mean()), "log_prob_mean": float(torch.cat(log_probs).mean()),
             "policy_loss": float(np.mean(policy_losses)),
@@ -545,16 +535,15 @@ def run_controller(
         }
         history.append(record)
         going = loop.finish(epoch, record, {
-            "baseline": baseline, "history": history,
-            "supernet": supernet.state_dict(), "controller": controller.state_dict(),
-            "w_opt": w_opt.state_dict(), "c_opt": c_opt.state_dict(),
+            "baseline": baseline, "history": history, "task": task.state_dict(),
+            "controller": controller.state_dict(), "c_opt": c_opt.state_dict(),
             "buffer": buffer.state_dict() if buffer is not None else {},
         })
         if not going:
             return None
 
-    return ControllerState(space, variant, settings, int(seed), controller, supernet, pd.DataFrame(history), baseline,
-                           buffer, dataset, num_classes, in_channels)
+    return ControllerState(space, variant, settings, int(seed), controller, task.model, pd.DataFrame(history), baseline,
+                           buffer, dataset, task.meta)
 
 
 # -- the artifact -------------------------------------------------------------------------------------------
@@ -566,7 +555,7 @@ def save_controller(state: ControllerState, path) -> Path:
         "format": _FORMAT, "version": _FORMAT_VERSION,
         "space": state.space, "variant": state.variant, "seed": int(state.seed), "dataset": state.dataset,
         "settings": json.dumps(asdict(state.settings), sort_keys=True),
-        "num_classes": int(state.num_classes), "in_channels": int(state.in_channels),
+        "task_meta": json.dumps(state.task_meta, sort_keys=True),
         "baseline": float(state.baseline), "history": state.history.to_dict("records"),
         "controller": {k: v.detach().cpu() for k, v in state.controller.state_dict().items()},
         "supernet": {k: v.detach().cpu() for k, v in state.supernet.state_dict().items()},
@@ -592,11 +581,11 @@ def load_controller(path) -> ControllerState:
     space = data["space"]
     controller = build_controller(settings, space, 0)
     controller.load_state_dict(data["controller"])
-    supernet = build_search_supernet(space, settings.supernet, data["num_classes"], data["in_channels"])
+    meta = json.loads(data["task_meta"])
+    supernet = task_of(space).build_model(space, settings, meta)
     supernet.load_state_dict(data["supernet"])
-    buffer = None
-    if data["variant"] == "regularised":
-        buffer = ArchitectureBuffer(settings.buffer_capacity, settings.buffer_warmup).load_state_dict(data["buffer"])
+    buffer = _buffer(settings, data["variant"])
+    if buffer is not None:
+        buffer.load_state_dict(data["buffer"])
     return ControllerState(space, data["variant"], settings, int(data["seed"]), controller, supernet,
-                           pd.DataFrame(data["history"]), float(data["baseline"]), buffer, data["dataset"],
-                           int(data["num_classes"]), int(data["in_channels"]))
+                           pd.DataFrame(data["history"]), float(data["baseline"]), buffer, data["dataset"], meta)

@@ -132,6 +132,12 @@ class Space:
     graph_nodes: dict[str, tuple[int, ...]]
     #: Whether an edge can be cut (:meth:`disable`: set to ``none``), which operator-importance verification needs.
     can_disable: bool = True
+    #: What the space's shared weights learn from (:mod:`cellprobe.search.shared`): ``image`` (a supernet
+    #: classifying prepared images) or ``text`` (a recurrent language model on a prepared corpus).
+    task: str = "image"
+    #: What a cell's edges (or nodes) choose, in the plural, as the analysis names the similarity of two cells
+    #: (``common_ops``; ENAS' recurrent cell: ``common_activations``).
+    op_noun: str = "ops"
     #: ``(info key, label)`` of :meth:`info` as ``cellprobe space info`` prints it.
     info_labels: tuple[tuple[str, str], ...] = ()
 

@@ -195,6 +195,8 @@ class ENASRNNSpace(Space):
     motif_cells = ("cell",)
     graph_nodes = {"input": (0,), "node": tuple(range(1, N_NODES + 1)), "output": (N_NODES + 1,)}
     can_disable = False
+    task = "text"
+    op_noun = "activations"
     info_labels = (
         ("nodes", "nodes per cell"),
         ("cells", "cells"),
