@@ -101,20 +101,35 @@ def _darts_pt(gain):
     return pd.DataFrame(rows, columns=["space", "method", "seed", "selection", "arch_id"]), nb201
 
 
-def _steps(trained, random):
-    return pd.DataFrame([(v, s, p + RNG.normal(0, 0.01)) for v, p in (("trained", trained), ("random", random))
-                         for s in range(10)], columns=["variant", "sample", "argmax_prob"])
+def _steps(trained, random, space="nb201"):
+    return pd.DataFrame([(space, v, s, p + RNG.normal(0, 0.01)) for v, p in (("trained", trained), ("random", random))
+                         for s in range(10)], columns=["space", "variant", "sample", "argmax_prob"])
 
 
 def _variance(trained, regularised):
-    return pd.DataFrame([(v, u, x * (1 + RNG.random())) for v, x in (("trained", trained), ("regularised", regularised))
-                         for u in range(12)], columns=["variant", "unit", "variance"])
+    return pd.DataFrame([("nb201", v, u, x * (1 + RNG.random()))
+                         for v, x in (("trained", trained), ("regularised", regularised))
+                         for u in range(12)], columns=["space", "variant", "unit", "variance"])
+
+
+def _activations(rho, low, high):
+    return pd.DataFrame([("enas-rnn", "regularised", 0, "common_activations", rho, low, high, 150),
+                         ("enas-rnn", "trained", 0, "common_activations", 0.3, 0.1, 0.5, 150)],
+                        columns=["space", "variant", "seed", "similarity", "spearman_rho", "ci_low", "ci_high",
+                                 "n_pairs"])
+
+
+def _retrained(trained, random, cells=3):
+    return pd.DataFrame([("enas-rnn", v, k, ppl + 0.01 * k, 1) for v, ppl in (("trained", trained), ("random", random))
+                         for k in range(cells)], columns=["space", "variant", "sample", "test_ppl", "epochs"])
 
 
 def _correlations(trained, regularised):
-    return pd.DataFrame([("nb201", s, v, rho) for s in ("ops", "connections", "ged", "perf")
+    return pd.DataFrame([("nb201", s, v, 0, rho, rho - 0.1, rho + 0.1, 100)
+                         for s in ("ops", "connections", "ged", "perf")
                          for v, rho in (("trained", trained), ("regularised", regularised))],
-                        columns=["space", "similarity", "variant", "spearman_rho"])
+                        columns=["space", "similarity", "variant", "seed", "spearman_rho", "ci_low", "ci_high",
+                                 "n_pairs"])
 
 
 def _pool(gain, n=78, seeds=(0, 1)):
@@ -196,16 +211,30 @@ CASES = {
     "enas.regularised_correlation": ({"controller_correlations": _correlations(0.1, 0.4)},
                                      {"controller_correlations": _correlations(0.4, 0.1)},
                                      {"controller_correlations": _correlations(0.1, 0.4).head(4)}),
+    "enas.common_activations": ({"controller_correlations": _activations(-0.3, -0.45, -0.15)},
+                                {"controller_correlations": _activations(0.3, 0.15, 0.45)},
+                                {"controller_correlations": _activations(-0.1, -0.25, 0.05)}),
+    "enas.weight_sharing": ({"controller_retrained": _retrained(10.0, 10.05)},
+                            {"controller_retrained": _retrained(8.0, 10.0)},
+                            {"controller_retrained": _retrained(10.0, 10.0, cells=2)}),
 }
 
 
 def test_every_claim_has_cases():
-    assert set(CASES) == {c.id for c in CLAIMS} and len(CLAIMS) == 20
+    assert set(CASES) == {c.id for c in CLAIMS} and len(CLAIMS) == 22
 
 
 def _verdict_of(claim_id, tables):
     table = findings_table(tables)
     return table.set_index("claim_id").loc[claim_id]
+
+
+def test_controller_claims_prefer_the_papers_own_setting():
+    # NB201 says "more certain", ENAS' recurrent cells say the opposite: the paper's setting decides
+    both = pd.concat([_steps(0.9, 0.3), _steps(0.3, 0.9, space="enas-rnn")])
+    row = _verdict_of("enas.certainty", {"controller_step_probs": both})
+    assert row["verdict"] == CONTRADICTED and row["run_figure"].startswith("enas-rnn:")
+    assert _verdict_of("enas.certainty", {"controller_step_probs": _steps(0.9, 0.3)})["verdict"] == REPRODUCED
 
 
 @pytest.mark.parametrize("claim_id", sorted(CASES))

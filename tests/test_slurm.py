@@ -130,7 +130,8 @@ GROUPS = [
     ["results/importance/darts/surrogate", "results/importance/darts/predicted.parquet",
      "results/evaluators/darts/zero_cost/proxies.parquet", "results/importance/nb201/oi.parquet",
      "results/search/darts/darts-1st/0/scores.parquet", "results/sample/prim.parquet",
-     "results/evaluators/nb201/zero_cost/reference.parquet", "results/evaluators/nb201/pool_study.parquet"],
+     "results/evaluators/nb201/zero_cost/reference.parquet", "results/evaluators/nb201/pool_study.parquet",
+     "results/controller/enas-rnn/retrained.parquet"],
     ["results/benchmarks/nb201.parquet", "results/benchmarks/nb301.parquet", "results/benchmarks/zero_cost_nb201.parquet",
      "data/prepared/cifar10-16/train.parquet"],
 ]

@@ -96,6 +96,12 @@ def test_pipeline_runs_then_has_nothing_to_do(tiny_run):
                              for v in ("trained", "random", "regularised"))
     assert set(correlations["variant"]) == {"trained", "random", "regularised"}
     assert "ENAS controller" in page
+    rnn = pd.concat(pd.read_parquet(workdir / f"results/controller/enas-rnn/{v}/correlations.parquet")
+                    for v in ("trained", "random", "regularised"))
+    assert (rnn.groupby("variant")["similarity"].first() == "common_activations").all()
+    retrained = pd.read_parquet(workdir / "results/controller/enas-rnn/retrained.parquet")
+    assert sorted(retrained["variant"]) == ["random", "trained"] and (retrained["test_ppl"] > 1).all()
+    assert "Table 1 of Adam &amp; Lorraine" in page and "Cells retrained from scratch" in page
     motifs = pd.read_parquet(workdir / "results/motifs/nb201/nb201-top5/motifs.parquet")
     assert len(motifs) and motifs["q_value"].notna().all()
     criteria = pd.read_parquet(workdir / "results/evaluators/darts/criteria.parquet")

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 BIN = Path(sys.executable).parent
-COPY = ["Snakefile", "params.yaml", "workflow", "data/benchmarks", "data/images", "src/cellprobe"]
+COPY = ["Snakefile", "params.yaml", "workflow", "data/benchmarks", "data/images", "data/text", "src/cellprobe"]
 
 
 def tiny_params(params: dict) -> dict:
@@ -55,8 +55,14 @@ def tiny_params(params: dict) -> dict:
     params["evaluators"]["zero_cost"]["archs"] = 30
     params["evaluators"]["reference"].update({"batch_size": 16, "spaces": {  # the reference's sample, tiny networks
         "nb201": {"archs": 4, "preset": "tiny"}, "darts": {"archs": 3, "preset": "tiny", "seeds": [0]}}})
-    params["controller"]["settings"] = {"controller_steps": 2, "buffer_warmup": 2, "supernet": {"epochs": 2}}
+    params["controller"]["settings"] = {"controller_steps": 2, "buffer_per_epoch": 20, "supernet": {"epochs": 2}}
     params["controller"]["analysis"].update({"n_archs": 16, "n_pairs": 20, "score_images": 32})
+    params["prep"]["datasets"]["wikitext-char"]["options"]["max_tokens"] = 3000
+    params["controller"]["overrides"]["enas-rnn"] = {  # a few windows of a tiny language model
+        "dataset": "wikitext-char", "analysis": {"n_archs": 10, "n_pairs": 12, "ged": "bound"},
+        "settings": {"controller_steps": 2, "controller_batch": 4, "buffer_per_epoch": 20,
+                     "lm": {"epochs": 2, "hidden": 8, "batch_size": 8, "shared_windows": 4, "score_windows": 2}},
+        "retrain": {"cells": 1, "epochs": 1}}
     params["train"]["settings"].update({"epochs": 1, "network": {"C": 4, "layers": 3, "N": 1, "auxiliary": False}})
     return params
 

@@ -15,7 +15,8 @@ import yaml
 
 from cellprobe.errors import ParamsError
 
-__all__ = ["load_schema", "validate_params", "load_params", "check_references", "apply_preset", "merge", "resolve_ref"]
+__all__ = ["load_schema", "validate_params", "load_params", "check_references", "apply_preset", "merge", "resolve_ref",
+           "controller_spec"]
 
 
 def _read_yaml(path: Path, what: str):
@@ -91,6 +92,14 @@ def merge(base: dict, overrides: dict) -> dict:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def controller_spec(controller: dict, space: str) -> dict:
+    """The controller block as it applies to ``space``: ``dataset``, ``settings``, ``analysis`` and ``retrain``
+    with ``controller.overrides[space]`` merged over them (mappings key by key)."""
+    keys = ("dataset", "settings", "analysis", "retrain")
+    base = {key: copy.deepcopy(controller.get(key)) for key in keys}
+    return merge(base, controller.get("overrides", {}).get(space, {}))
 
 
 def apply_preset(params: dict) -> dict:
@@ -368,16 +377,41 @@ class _References:
                                   f"(the rest of the space), has {_names(scored)}")
 
     def check_controller(self) -> None:
-        controller = self.params.get("controller", {})
-        if controller.get("spaces") and controller.get("variants"):
-            self.dataset("controller.dataset", controller.get("dataset"))
-        if controller.get("settings"):
-            from cellprobe.search.settings import ControllerError, ControllerSettings
+        from cellprobe.data.prep import DATASET_TASKS
+        from cellprobe.search.settings import ControllerError, ControllerSettings
+        from cellprobe.spaces import get_space
 
+        controller = self.params.get("controller", {})
+        unknown = sorted(set(controller.get("overrides", {})) - set(controller.get("spaces", [])))
+        if unknown:
+            raise ParamsError(f"controller.overrides: {', '.join(unknown)} not in controller.spaces "
+                              f"({_names(controller.get('spaces', []))})")
+        if not controller.get("variants"):
+            return
+        for space in controller.get("spaces", []):
+            spec = controller_spec(controller, space)
+            where = f"controller.overrides.{space}" if space in controller.get("overrides", {}) else "controller"
+            self.dataset(f"{where}.dataset", spec["dataset"])
+            entry = self.datasets[spec["dataset"]]
+            holds, wants = DATASET_TASKS.get(entry.get("dataset", spec["dataset"]), "image"), get_space(space).task
+            if holds != wants:
+                raise ParamsError(f"{where}.dataset: the {space} controller learns from {wants} data; "
+                                  f"{spec['dataset']!r} holds {holds}")
             try:
-                ControllerSettings.from_dict(controller["settings"])
+                ControllerSettings.from_dict(spec["settings"] or {})
             except (ControllerError, TypeError, ValueError) as exc:
-                raise ParamsError(f"controller.settings: {exc}") from None
+                raise ParamsError(f"{where}.settings: {exc}") from None
+            for block, known in (("analysis", ("n_archs", "n_pairs", "score_images", "ged_timeout", "ged")),
+                                 ("retrain", ("cells", "epochs", "variants"))):
+                unknown = sorted(set(spec[block] or {}) - set(known))
+                if unknown:
+                    raise ParamsError(f"{where}.{block}: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}")
+            retrain = spec["retrain"] or {}
+            if retrain.get("cells", 0) and get_space(space).task != "text":
+                raise ParamsError(f"{where}.retrain: {space} cells are retrained by the train stage; set cells: 0")
+            if retrain.get("cells", 0) and not set(retrain.get("variants", [])) & set(controller["variants"]):
+                raise ParamsError(f"{where}.retrain.variants: none of {_names(retrain.get('variants', []))} runs "
+                                  f"(controller.variants: {_names(controller['variants'])})")
 
 
 def check_references(params: dict) -> None:

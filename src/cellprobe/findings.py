@@ -370,26 +370,75 @@ def _perturbation_better(search_genotypes: pd.DataFrame, nb201: pd.DataFrame):
 
 
 # -- Adam & Lorraine: the ENAS controller ------------------------------------------------------------------
+def _paper_setting(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The rows of the paper's own setting where the run has it (a text space: ENAS' recurrent cells), else all;
+    and the spaces they come from, for the figure."""
+    from cellprobe.spaces import get_space
+
+    text = [space for space in frame["space"].unique() if get_space(space).task == "text"]
+    frame = frame[frame["space"].isin(text)] if text else frame
+    return frame, "/".join(sorted(frame["space"].unique()))
+
+
 def _more_certain(controller_step_probs: pd.DataFrame):
-    p = controller_step_probs.groupby(["variant", "sample"])["argmax_prob"].mean().reset_index()
+    steps, where = _paper_setting(controller_step_probs)
+    p = steps.groupby(["variant", "sample"])["argmax_prob"].mean().reset_index()
     trained, random = p[p["variant"] == "trained"]["argmax_prob"], p[p["variant"] == "random"]["argmax_prob"]
     favour, against = _greater(trained, random)
-    figure = (f"most likely action's probability, mean per architecture: trained {trained.mean():.3f}, "
+    figure = (f"{where}: most likely action's probability, mean per architecture: trained {trained.mean():.3f}, "
               f"random {random.mean():.3f}" if len(trained) and len(random) else "needs trained and random controllers")
     return _verdict(favour, against), figure, len(trained) + len(random)
 
 
 def _hidden_collapse(controller_hidden_variance: pd.DataFrame):
-    v = controller_hidden_variance
+    v, where = _paper_setting(controller_hidden_variance)
     trained, regularised = v[v["variant"] == "trained"]["variance"], v[v["variant"] == "regularised"]["variance"]
     favour, against = _greater(regularised, trained)
-    figure = (f"per-unit variance of the final hidden state: trained {trained.mean():.2g}, regularised "
+    figure = (f"{where}: per-unit variance of the final hidden state: trained {trained.mean():.2g}, regularised "
               f"{regularised.mean():.2g}" if len(trained) and len(regularised) else "needs trained and regularised controllers")
     return _verdict(favour, against), figure, len(trained)
 
 
+def _common_activations(controller_correlations: pd.DataFrame):
+    c = controller_correlations[controller_correlations["similarity"] == "common_activations"]
+    c = c[c["variant"] == "regularised"].dropna(subset=["spearman_rho", "ci_low", "ci_high"])
+    if not len(c):
+        return INCONCLUSIVE, "needs a regularised controller on a space with activations (enas-rnn)", 0
+    r = c.sort_values("seed").iloc[0]
+    figure = (f"{r.space} regularised: ρ(hidden distance, common activations) {r.spearman_rho:+.3f} "
+              f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}] over {int(r.n_pairs)} pairs")
+    if r.ci_high < 0:
+        return REPRODUCED, figure, int(r.n_pairs)
+    if r.ci_low > 0:
+        return CONTRADICTED, figure, int(r.n_pairs)
+    return INCONCLUSIVE, figure, int(r.n_pairs)
+
+
+#: Weight sharing: the trained controller's cells retrained alone are "no better" than a random controller's when
+#: their mean test perplexity is lower by less than this fraction, "clearly better" above the second.
+NO_ADVANTAGE, CLEAR_ADVANTAGE = 0.02, 0.10
+
+
+def _weight_sharing(controller_retrained: pd.DataFrame):
+    r = controller_retrained
+    trained, random = r[r["variant"] == "trained"]["test_ppl"], r[r["variant"] == "random"]["test_ppl"]
+    if len(trained) < 3 or len(random) < 3:
+        return (INCONCLUSIVE, f"needs ≥ 3 retrained cells of the trained and the random controller, has "
+                f"{len(trained)} and {len(random)}", len(trained) + len(random))
+    gain = 1 - trained.mean() / random.mean()
+    figure = (f"retrained test perplexity, mean: trained {trained.mean():.2f}, random {random.mean():.2f} "
+              f"(trained lower by {100 * gain:.1f} %; {len(trained)} + {len(random)} cells, "
+              f"{int(r['epochs'].iloc[0])} epoch(s))")
+    if gain < NO_ADVANTAGE:
+        return REPRODUCED, figure, len(trained) + len(random)
+    if gain > CLEAR_ADVANTAGE:
+        return CONTRADICTED, figure, len(trained) + len(random)
+    return INCONCLUSIVE, figure, len(trained) + len(random)
+
+
 def _regularisation_correlates(controller_correlations: pd.DataFrame):
-    c = controller_correlations.dropna(subset=["spearman_rho"])
+    c, _ = _paper_setting(controller_correlations)
+    c = c.replace({"similarity": {"common_activations": "common_ops"}}).dropna(subset=["spearman_rho"])
     wide = c.pivot_table(index=["space", "similarity"], columns="variant", values="spearman_rho", aggfunc="mean")
     if not {"trained", "regularised"} <= set(wide.columns):
         return INCONCLUSIVE, "needs trained and regularised controllers", 0
@@ -477,6 +526,13 @@ CLAIMS = (
     Claim("enas.regularised_correlation", A, "Regularisation raises the correlation of hidden-state distance with "
           "architecture similarity", "higher |ρ|", "|ρ| higher with regularisation for every similarity notion (≥ 3) "
           "→ reproduced, for none → contradicted", ("controller_correlations",), _regularisation_correlates),
+    Claim("enas.common_activations", A, "The regularised controller's hidden-state distance falls with the number of "
+          "common activations", "ρ −0.404 (Table 1, supervised)", "enas-rnn, regularised: 95 % bootstrap interval of ρ "
+          "below 0 → reproduced, above 0 → contradicted", ("controller_correlations",), _common_activations),
+    Claim("enas.weight_sharing", A, "Retrained from scratch, the trained controller's cells are no better than a "
+          "random controller's: weight sharing explains its advantage", "no better (Fig. 2)", "≥ 3 cells each: mean "
+          f"test perplexity lower for the trained controller by < {100 * NO_ADVANTAGE:.0f} % → reproduced, by > "
+          f"{100 * CLEAR_ADVANTAGE:.0f} % → contradicted", ("controller_retrained",), _weight_sharing),
 )
 
 

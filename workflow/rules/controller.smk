@@ -1,20 +1,20 @@
-# ENAS controller analysis: train the controller (trained / random / regularised) against a shared-weight
-# supernet, then sample many cells from it and ask whether it conditions on its past choices.
+# ENAS controller analysis: train the controller (trained / random / regularised) against a space's shared
+# weights (an image supernet, or the recurrent language model of enas-rnn), then sample many cells from it and
+# ask whether it conditions on its past choices; retrain a few cells of a text space from scratch.
 
 include: "helpers/controller.smk"
 
 
 rule controller_train:
     input:
-        train=prepared(CTL["dataset"]),
-        valid=prepared(CTL["dataset"], "valid"),
+        unpack(ctl_data),
         code=code(*CTL_CODE, "search/loop.py", "nn"),
     output:
         controller=f"{CTL_DIR}/controller.pt",
         history=f"{CTL_DIR}/history.parquet",
     params:
         data=lambda w, input: os.path.dirname(input.train),
-        settings=as_json(CTL["settings"]),
+        settings=lambda w: as_json(ctl_spec(w)["settings"]),
         checkpoint=lambda w, output: os.path.join(os.path.dirname(output.controller), "checkpoint.pt"),
         seed=CTL["seed"],
         device=config["base"]["device"],
@@ -42,7 +42,7 @@ rule controller_analyse:
     input:
         unpack(controller_benchmark),
         controller=rules.controller_train.output.controller,
-        train=prepared(CTL["dataset"]),
+        train=lambda w: ctl_data(w)["train"],
         code=code(*CTL_CODE, "analysis/controller.py"),
     output:
         **{name: f"{CTL_DIR}/{name}.parquet" for name in CTL_TABLES},
@@ -50,7 +50,7 @@ rule controller_analyse:
         data=lambda w, input: os.path.dirname(input.train),
         benchmark=lambda w, input: f"--benchmark {input.benchmark} --column {CTL['benchmark_column']}"
         if "benchmark" in input.keys() else "",
-        spec=CTL["analysis"],
+        spec=lambda w: ctl_spec(w)["analysis"],
         seed=CTL["seed"],
     log:
         f"{RESULTS}/controller/logs/{{space}}-{{variant}}-analyse.log",
@@ -65,7 +65,37 @@ rule controller_analyse:
     shell:
         "cellprobe controller analyse --controller {input.controller} {params.benchmark} --data {params.data}"
         " --score-images {params.spec[score_images]} --n-archs {params.spec[n_archs]}"
-        " --n-pairs {params.spec[n_pairs]} --ged-timeout {params.spec[ged_timeout]} --seed {params.seed}"
+        " --n-pairs {params.spec[n_pairs]} --ged-timeout {params.spec[ged_timeout]} --ged {params.spec[ged]}"
+        " --seed {params.seed}"
         " --device cpu --threads {threads} --architectures {output.architectures}"
         " --step-probs {output.step_probs} --hidden {output.hidden} --hidden-variance {output.hidden_variance}"
         " --pairs {output.pairs} --correlations {output.correlations} 2> {log}"
+
+
+rule controller_retrain:
+    input:
+        unpack(ctl_data),
+        controllers=space_controllers,
+        code=code(*CTL_CODE, "analysis/controller.py", "nn"),
+    output:
+        table=f"{RESULTS}/controller/{{space}}/retrained.parquet",
+    params:
+        data=lambda w, input: os.path.dirname(input.train),
+        spec=lambda w: ctl_spec(w)["retrain"],
+        seed=CTL["seed"],
+        device=config["base"]["device"],
+    log:
+        f"{RESULTS}/controller/logs/{{space}}-retrain.log",
+    benchmark:
+        f"{RESULTS}/controller/benchmarks/{{space}}-retrain.tsv"
+    threads: CTL["threads"]
+    conda:
+        "../envs/cellprobe.yaml"
+    resources:
+        **GPU,
+        mem_mb=4000,
+        runtime=120,
+    shell:
+        "cellprobe controller retrain --controller {input.controllers} --data {params.data}"
+        " --cells {params.spec[cells]} --epochs {params.spec[epochs]} --seed {params.seed}"
+        " --device {params.device} --threads {threads} --out {output.table} 2> {log}"

@@ -14,7 +14,7 @@ import importlib
 #: Where each public name lives. Loaded on first use: the loaders and augmentation import torch, and
 #: what only needs the dataset names or the preparation (the workflow's parameter check) should not.
 _HOMES = {
-    "prepare_dataset": "prep", "DATASET_NAMES": "prep", "SPLITS": "prep", "DEFAULT_FRACTIONS": "prep",
+    "prepare_dataset": "prep", "DATASET_NAMES": "prep", "DATASET_TASKS": "prep", "SPLITS": "prep", "DEFAULT_FRACTIONS": "prep",
     "CIFAR10_MEAN": "prep", "CIFAR10_STD": "prep", "split_sizes": "prep", "stratified_split": "prep",
     "corrupt_images": "corrupt", "shift_images": "corrupt",
     "ImageSplit": "loading", "load_split": "loading", "load_splits": "loading", "minibatches": "loading",

@@ -75,6 +75,7 @@ from cellprobe.tables import IMAGE_SPLIT, write_table
 
 __all__ = [
     "DATASET_NAMES",
+    "DATASET_TASKS",
     "SPLITS",
     "DEFAULT_FRACTIONS",
     "CIFAR10_MEAN",
@@ -99,6 +100,8 @@ _OPTIONS: dict[str, dict[str, object]] = {
     "wikitext": {"dir": _REQUIRED, "level": "word", "vocab_size": 10_000, "max_tokens": None},
 }
 DATASET_NAMES = tuple(sorted(_OPTIONS))
+#: What each dataset holds, as a space's shared weights learn from it (:attr:`Space.task`): images or text.
+DATASET_TASKS = {name: "text" if name == "wikitext" else "image" for name in DATASET_NAMES}
 _CORRUPTION_STREAM = 1  # mixed with `seed` to derive the default corruption seed
 _SEED_LIMIT = 2**32  # scikit-learn's random_state range
 

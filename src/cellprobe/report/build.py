@@ -118,7 +118,7 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
         sections.append(controller_section(
             load("controller_architectures"), load("controller_step_probs"), load("controller_hidden_variance"),
             load("controller_correlations"), hidden=load("controller_hidden"), history=load("controller_history"),
-            truth=truth))
+            truth=truth, retrained=load("controller_retrained")))
     inputs = dict(load.labels)
     if known_cells:
         inputs["darts_known_cells"] = Path(known_cells)

@@ -7,7 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from cellprobe.analysis.controller import SIMILARITIES
+from cellprobe.analysis.controller import PAPER_TABLE1, PAPER_VARIANTS
 from cellprobe.ground_truth import GroundTruth
 from cellprobe.report.figures import new_figure, svg
 from cellprobe.report.page import Section, html_table
@@ -17,8 +17,9 @@ __all__ = ["controller_section"]
 
 _VARIANT_ORDER = ["trained", "regularised", "random"]
 _VARIANT_COLOURS = {"trained": "#4c72b0", "regularised": "#55a868", "random": "#8c8c8c"}
-_SIMILARITY_LABELS = {"common_ops": "common ops", "common_connections": "common connections",
-                      "graph_edit_distance": "graph edit distance", "perf_difference": "|Δ accuracy|"}
+_SIMILARITY_LABELS = {"common_ops": "common ops", "common_activations": "common activations",
+                      "common_connections": "common connections", "graph_edit_distance": "graph edit distance",
+                      "perf_difference": "|Δ performance|"}
 
 
 def _table(df: pd.DataFrame, digits: int = 3) -> str:
@@ -84,24 +85,59 @@ def _variance_table(variance: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _rho(r: float, low: float, high: float) -> str:
+    if pd.isna(r):
+        return "–"
+    return f"{r:+.3f}" + ("" if pd.isna(low) else f" [{low:+.2f}, {high:+.2f}]")
+
+
 def _correlation_table(correlations: pd.DataFrame) -> pd.DataFrame:
-    """Rows: space/variant (and seed); columns: the similarity notions, as "ρ (p)"."""
+    """Rows: space/variant (and seed); columns: the similarity notions, as "ρ [95 % bootstrap interval] (p)"."""
     c = correlations.copy()
-    c["cell"] = [("–" if pd.isna(r) else f"{r:+.3f}" + ("" if pd.isna(p) else f" (p={p:.2g})"))
-                 for r, p in zip(c["spearman_rho"], c["p_value"])]
+    c["cell"] = [_rho(r, lo, hi) + ("" if pd.isna(p) else f" (p={p:.2g})")
+                 for r, lo, hi, p in zip(c["spearman_rho"], c["ci_low"], c["ci_high"], c["p_value"])]
     wide = c.pivot_table(index=["space", "variant", "seed"], columns="similarity", values="cell", aggfunc="first",
                          sort=False)
-    wide = wide[[s for s in SIMILARITIES if s in wide.columns]]
+    wide = wide[[s for s in _SIMILARITY_LABELS if s in wide.columns]].fillna("")
     wide.columns = [_SIMILARITY_LABELS[s] for s in wide.columns]
     wide = wide.reset_index()
     wide["order"] = wide["variant"].map({v: i for i, v in enumerate(_VARIANT_ORDER)}).fillna(len(_VARIANT_ORDER))
     return wide.sort_values(["space", "order", "seed"]).drop(columns="order")
 
 
+def _table1(correlations: pd.DataFrame, space: str) -> pd.DataFrame:
+    """Adam & Lorraine's Table 1 beside this run's: per controller, ρ [interval] and the paper's value."""
+    c = _first_seed(correlations[correlations["space"] == space]).set_index(["variant", "similarity"])
+    rows = []
+    for variant in ("random", "regularised", "trained"):
+        row = {"controller": f"{PAPER_VARIANTS[variant]} ({variant})"}
+        for name, paper in PAPER_TABLE1[variant].items():
+            here = c.loc[(variant, name)] if (variant, name) in c.index else None
+            row[f"{_SIMILARITY_LABELS[name]}: here"] = (
+                "not run" if here is None else _rho(here["spearman_rho"], here["ci_low"], here["ci_high"]))
+            row[f"{_SIMILARITY_LABELS[name]}: paper"] = f"{paper:+.3f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _retrained_table(retrained: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (space, variant), r in retrained.groupby(["space", "variant"], sort=False):
+        rows.append({"space": space, "controller": variant, "cells": len(r), "epochs": int(r["epochs"].iloc[0]),
+                     "shared-weight valid ppl (mean)": r["shared_ppl"].mean(),
+                     "retrained valid ppl (mean)": r["valid_ppl"].mean(),
+                     "retrained test ppl (mean)": r["test_ppl"].mean(),
+                     "retrained test ppl (best)": r["test_ppl"].min()})
+    out = pd.DataFrame(rows)
+    out["order"] = out["controller"].map({v: i for i, v in enumerate(_VARIANT_ORDER)})
+    return out.sort_values(["space", "order"]).drop(columns="order")
+
+
 def _performance_figure(architectures: pd.DataFrame, space: str, truth: GroundTruth | None) -> tuple[str, str]:
     a = architectures[architectures["space"] == space]
     use_benchmark = a["benchmark_acc"].notna().any()
-    value = "benchmark_acc" if use_benchmark else "supernet_acc"
+    perplexity = not use_benchmark and a["supernet_ppl"].notna().any()
+    value = "benchmark_acc" if use_benchmark else ("supernet_ppl" if perplexity else "supernet_acc")
     variants = _variants(a)
     data = [a.loc[a["variant"] == v, value].dropna().to_numpy() for v in variants]
     labels = list(variants)
@@ -116,8 +152,9 @@ def _performance_figure(architectures: pd.DataFrame, space: str, truth: GroundTr
         ax.scatter(i + jitter, values, s=3, alpha=0.3, color=_VARIANT_COLOURS.get(labels[i - 1], "#937860"))
     ax.set_xticks(range(1, len(labels) + 1), labels, fontsize=8)
     column = truth.source.split(":", 1)[1] if truth is not None else ""
-    source = f"{space.upper()} benchmark {column}" if use_benchmark else "supernet validation accuracy"
-    ax.set_ylabel("accuracy (%)")
+    source = (f"{space.upper()} benchmark {column}" if use_benchmark else
+              "validation perplexity under the shared weights" if perplexity else "supernet validation accuracy")
+    ax.set_ylabel("perplexity" if perplexity else "accuracy (%)")
     ax.set_title(source, fontsize=9)
     return svg(fig), source
 
@@ -129,9 +166,11 @@ def _history_figure(history: pd.DataFrame) -> str:
         for variant in _variants(h):
             v = h[h["variant"] == variant].sort_values("epoch")
             colour = _VARIANT_COLOURS.get(variant)
-            axes[0][2 * k].plot(v["epoch"], v["reward_acc_mean"], color=colour, label=variant)
+            metric = "reward_acc_mean" if v["reward_acc_mean"].notna().any() else "reward_ppl_mean"
+            axes[0][2 * k].plot(v["epoch"], v[metric], color=colour, label=variant)
             axes[0][2 * k + 1].plot(v["epoch"], v["entropy_mean"], color=colour, label=variant)
-        axes[0][2 * k].set_ylabel("sampled architectures' supernet acc (%)")
+        axes[0][2 * k].set_ylabel("sampled cells' valid acc (%)" if metric == "reward_acc_mean"
+                                  else "sampled cells' valid perplexity")
         axes[0][2 * k + 1].set_ylabel("entropy per architecture (nats)")
         for ax in axes[0][2 * k : 2 * k + 2]:
             ax.set_xlabel("epoch")
@@ -143,7 +182,7 @@ def _history_figure(history: pd.DataFrame) -> str:
 def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hidden_variance: pd.DataFrame,
                        correlations: pd.DataFrame, *, hidden: pd.DataFrame | None = None,
                        history: pd.DataFrame | None = None, truth: GroundTruth | None = None,
-                       max_lines: int = 60, max_rows: int = 60) -> Section:
+                       retrained: pd.DataFrame | None = None, max_lines: int = 60, max_rows: int = 60) -> Section:
     """Does the ENAS controller condition on its past choices? Step probabilities, hidden states, correlations,
     performance of the sampled architectures; one panel per controller variant.
 
@@ -153,16 +192,19 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
     """
     parts = [
         "<p>An ENAS LSTM controller samples a cell decision by decision (NB201: the op of each edge; DARTS: per "
-        "node two inputs, then two ops, normal cell then reduce cell), trained with REINFORCE against the "
-        "shared-weight supernet (<em>trained</em>), the same plus a reconstruction loss on a buffer of its past "
+        "node two inputs, then two ops, normal cell then reduce cell; enas-rnn, ENAS' own recurrent cell: per "
+        "node the earlier node it reads, then its activation), trained with REINFORCE against the shared weights "
+        "(an image supernet rewarded by accuracy; for enas-rnn a language model rewarded by c / perplexity; "
+        "<em>trained</em>), the same plus a reconstruction loss on a buffer of its past "
         "samples (<em>regularised</em>), or left at its initialisation (<em>random</em>). If the controller "
         "conditions on its past choices, the probability curves differ between architectures and the distance "
         "between final hidden states follows how different the architectures are.</p>",
     ]
     if history is not None and len(history):
         parts += ["<h3>Training</h3>",
-                  f"<figure>{_history_figure(history)}<figcaption>Per epoch: mean supernet validation accuracy of the "
-                  "architectures sampled for the controller updates, and their mean summed entropy.</figcaption>"
+                  f"<figure>{_history_figure(history)}<figcaption>Per epoch: mean validation accuracy (perplexity for "
+                  "text spaces) under the shared weights of the cells sampled for the controller updates, and their "
+                  "mean summed entropy.</figcaption>"
                   "</figure>"]
     first = _first_seed(step_probs)
     for space in sorted(first["space"].unique()):
@@ -185,9 +227,16 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
               _table(_variance_table(hidden_variance), digits=4)]
     parts += ["<h3>Spearman ρ between hidden-state distance and architecture similarity</h3>",
               "<p>Over a seeded sample of architecture pairs: L2 distance of the final hidden states against the "
-              "number of common ops, of common connections (expected negative), the graph edit distance and the "
-              "absolute accuracy difference (expected positive).</p>",
+              "number of common ops (activations for enas-rnn), of common connections (expected negative), the "
+              "graph edit distance and the absolute accuracy (perplexity) difference (expected positive); in "
+              "brackets a 95 % percentile-bootstrap interval over the pairs.</p>",
               _table(_correlation_table(correlations))]
+    for space in sorted(s for s in correlations["space"].unique() if get_space(s).task == "text"):
+        parts += [f"<h3>{space}: Table 1 of Adam &amp; Lorraine beside this run</h3>",
+                  "<p>Their controllers searched 12-node recurrent cells on Penn Treebank for thousands of updates; "
+                  "this run's search is far shorter (see the settings), so a ρ whose interval holds 0 says the "
+                  "data here cannot tell, not that the paper is wrong.</p>",
+                  _table(_table1(correlations, space))]
     notes = correlations[correlations["similarity"].isin(["graph_edit_distance", "perf_difference"])]
     notes = sorted({f"{r.space} {r.variant}: {_SIMILARITY_LABELS[r.similarity]} — {r.detail}"
                     for r in notes.itertuples()})
@@ -196,8 +245,15 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
     for space in sorted(architectures["space"].unique()):
         figure, source = _performance_figure(architectures, space, truth)
         parts += [f"<h3>{space}: performance of the sampled architectures</h3>",
-                  f"<figure>{figure}<figcaption>Accuracy ({source}) of the architectures each controller samples."
-                  "</figcaption></figure>"]
+                  f"<figure>{figure}<figcaption>{source[0].upper() + source[1:]} of the architectures each "
+                  "controller samples.</figcaption></figure>"]
+    if retrained is not None and len(retrained):
+        parts += ["<h3>Cells retrained from scratch</h3>",
+                  "<p>A few cells of each controller, trained alone on fresh weights. Adam &amp; Lorraine's point: the "
+                  "trained controller's advantage under the shared weights comes from weight sharing (the weights "
+                  "fit the cells it samples), not from better cells; if so, the gap between controllers shrinks or "
+                  "vanishes once each cell trains alone.</p>",
+                  _table(_retrained_table(retrained), digits=2)]
     ged = correlations[correlations["similarity"] == "graph_edit_distance"]
     summary = "; ".join(f"{r.space} {r.variant}: ρ(hidden distance, GED) = "
                         + ("–" if pd.isna(r.spearman_rho) else f"{r.spearman_rho:+.2f}")

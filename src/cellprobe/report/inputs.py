@@ -30,4 +30,5 @@ INPUTS = {
     "controller_hidden_variance": "controller_hidden_variance",
     "controller_correlations": "controller_correlations",
     "controller_history": "controller_history",
+    "controller_retrained": "controller_retrained",
 }

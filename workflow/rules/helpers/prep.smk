@@ -5,6 +5,9 @@ def prep_entry(w):
 
 
 def prep_files(w):
-    """The repository file a dataset is read from (cifar10-jpeg's image table), so that a new file reruns it."""
-    file = prep_entry(w)["options"].get("file")
-    return [file] if file else []
+    """The repository files a dataset is read from (cifar10-jpeg's image table, a corpus folder's text files), so
+    that a new file reruns it."""
+    options = prep_entry(w)["options"]
+    folder = options.get("dir")
+    text = sorted(glob.glob(os.path.join(folder, "*.t*"))) if folder else []  # *.tokens (WikiText), *.txt (PTB)
+    return ([options["file"]] if options.get("file") else []) + text

@@ -20,7 +20,8 @@ REPORT_INPUTS = {
     "evaluators_flops_groups": evaluator_targets("flops_groups"),
     "zero_cost_reference": reference_targets(),
     "pool_study": pool_study_targets(),
-    **{f"controller_{name}": controller_targets(name) for name in (*CTL_TABLES, "history") if name != "pairs"},
+    **{f"controller_{name}": controller_targets(name) for name in (*CTL_TABLES, "history", "retrained")
+       if name != "pairs"},
 }
 
 
