@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from cellprobe.cli.common import add_run_options, add_space, json_object, run_device, say
@@ -26,7 +27,7 @@ def _train(args) -> None:
 
 
 def _progress(epoch: int, record: dict) -> None:
-    if record["reward_acc_mean"] == record["reward_acc_mean"]:  # not NaN: an image space
+    if not math.isnan(record["reward_acc_mean"]):  # an image space (a text space's accuracy columns are null)
         quality = f"sampled valid acc {record['reward_acc_mean']:.2f}%"
     else:
         quality = f"sampled valid ppl {record['reward_ppl_mean']:.2f}"

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 
 from cellprobe.spaces.enas_rnn import N_NODES
 
-__all__ = ["ACTIVATIONS", "SharedRNN", "batchify", "bptt_batches", "train_epoch", "perplexity"]
+__all__ = ["ACTIVATIONS", "SharedRNN", "batchify", "bptt_batches", "train_epoch", "window_perplexity", "perplexity"]
 
 #: The activations of the space, as functions.
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -129,14 +129,22 @@ def train_epoch(model: SharedRNN, streams: torch.Tensor, optimizer, sample: Call
 
 
 @torch.no_grad()
-def perplexity(model: SharedRNN, streams: torch.Tensor, genotype, *, bptt: int = 35,
-               max_batches: int | None = None) -> float:
-    """``exp`` of the mean next-token cross-entropy of ``genotype`` on ``streams`` (evaluation mode)."""
+def window_perplexity(model: SharedRNN, windows, genotype) -> float:
+    """``exp`` of the mean next-token cross-entropy of ``genotype`` over consecutive ``(inputs, targets)``
+    windows (evaluation mode; the hidden state starts at zero and is carried from window to window)."""
     model.eval()
-    hidden = model.init_hidden(streams.shape[1])
+    hidden = None
     total, count = 0.0, 0
-    for inputs, targets in bptt_batches(streams, bptt, max_batches):
+    for inputs, targets in windows:
+        if hidden is None:
+            hidden = model.init_hidden(inputs.shape[1])
         logits, hidden = model(inputs, hidden, genotype)
         total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum"))
         count += targets.numel()
     return math.exp(total / max(count, 1))
+
+
+def perplexity(model: SharedRNN, streams: torch.Tensor, genotype, *, bptt: int = 35,
+               max_batches: int | None = None) -> float:
+    """``exp`` of the mean next-token cross-entropy of ``genotype`` on ``streams`` (evaluation mode)."""
+    return window_perplexity(model, bptt_batches(streams, bptt, max_batches), genotype)

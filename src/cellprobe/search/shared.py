@@ -34,9 +34,9 @@ __all__ = ["SharedTask", "ImageTask", "TextTask", "TASKS", "task_of", "load_task
 class SharedTask:
     """The shared weights of a controller run and how they train and score cells (see the module docstring)."""
 
-    #: The cells' quality measure: ``acc`` (%, higher is better) or ``ppl`` (lower is better).
+    #: The cells' quality measure: ``acc`` (%, higher is better) or ``ppl`` (lower is better); the history's
+    #: ``shared_<metric>`` and ``reward_<metric>_*`` columns are named after it.
     metric: str
-    #: What the history's ``shared_*``/``reward_*`` columns are named after (``acc`` or ``ppl``).
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
 
@@ -277,7 +277,9 @@ class TextTask(SharedTask):
             start = (start + lm.reward_windows) % len(windows)
 
     def measure(self, genotypes, batch):
-        ppl = torch.tensor([_window_perplexity(self.model, g, batch) for g in genotypes], dtype=torch.float64)
+        from cellprobe.nn.rnn import window_perplexity
+
+        ppl = torch.tensor([window_perplexity(self.model, batch, g) for g in genotypes], dtype=torch.float64)
         return ppl, self.settings.lm.reward_c / ppl
 
     @classmethod
@@ -310,21 +312,6 @@ class TextTask(SharedTask):
             held_out = batchify(splits[split].tokens, lm.eval_batch_size).to(device)
             out[f"{split}_ppl"] = perplexity(model, held_out, genotype, bptt=lm.bptt)
         return out
-
-
-@torch.no_grad()
-def _window_perplexity(model, genotype, windows) -> float:
-    """Perplexity of ``genotype`` on consecutive BPTT windows, the hidden state carried from zero."""
-    import math
-
-    model.eval()
-    hidden = model.init_hidden(windows[0][0].shape[1])
-    total, count = 0.0, 0
-    for inputs, targets in windows:
-        logits, hidden = model(inputs, hidden, genotype)
-        total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum"))
-        count += targets.numel()
-    return math.exp(total / max(count, 1))
 
 
 #: The shared-weight task of each :attr:`Space.task`.
