@@ -25,6 +25,9 @@ except ParamsError as exc:
 configfile: "params.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 # Validate what Snakemake merged (params.yaml, --configfile, --config) and fill in the defaults.
 try:
     config.update(validate_params(config, load_schema(workflow.source_path(PARAMS_SCHEMA))))

@@ -70,3 +70,54 @@ def test_default_local_remote_and_committed_lock(root):
     assert result.returncode == 0 and "cellprobe-dvc-remote" in result.stdout and "(default)" in result.stdout
     lock = yaml.safe_load((root / "dvc.lock").read_text())["stages"]
     assert set(lock) == set(yaml.safe_load((root / "dvc.yaml").read_text())["stages"])
+
+
+def _stage_sources(root: Path, stage: str) -> str:
+    rules = root / "workflow/rules"
+    return "\n".join(p.read_text() for p in (rules / f"{stage}.smk", rules / f"helpers/{stage}.smk") if p.exists())
+
+
+def test_each_stage_declares_the_params_and_code_its_rules_read(root):
+    """What `dvc exp run -S <group.key>=...` relies on: a stage reruns when a params.yaml group its rules read
+    changes, or a library module its rules declare as code (and so Snakemake would rerun them)."""
+    import re
+
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    for name, stage in stages.items():
+        text = _stage_sources(root, name)
+        assert text, f"no workflow/rules/{name}.smk for stage {name}"
+        groups = set(re.findall(r'config\["(\w+)"\]', text)) - {"base"}
+        assert groups <= set(stage["params"]), (name, groups - set(stage["params"]))
+        constants = dict(re.findall(r"^(\w+_CODE) = \(([^)]*)\)", text, re.M))
+        modules = []
+        for args in re.findall(r"\bcode\(([^)]*)\)", text):
+            for constant in re.findall(r"\*(\w+_CODE)", args):
+                modules += re.findall(r'"([^"]+)"', constants[constant])
+            modules += re.findall(r'"([^"]+)"', args)
+        deps = stage["deps"]
+        for module in modules:
+            path = f"src/cellprobe/{module}"
+            assert any(path == d or path.startswith(d.rstrip("/") + "/") for d in deps), (name, path)
+
+
+def test_the_report_stage_reruns_on_any_parameter(root):
+    """The page records the whole configuration (its provenance block), so any group's change changes it."""
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    assert set(stages["report"]["params"]) == set(params) - {"preset", "presets"}
+
+
+def test_declared_plots_read_the_curves_the_report_writes(root):
+    from cellprobe.report.exports import PLOTS
+
+    plots = yaml.safe_load((root / "dvc.yaml").read_text())["plots"]
+    seen = set()
+    for entry in plots:
+        (title, spec), = entry.items()
+        (path, field), = spec["y"].items()
+        name = Path(path).stem
+        columns = PLOTS[name][0]
+        assert path == f"results/report/plots/{name}.csv" and spec["x"] == columns[1] and field == columns[2], title
+        assert (root / ".dvc/plots" / f"{spec['template']}.json").exists(), spec["template"]
+        seen.add(name)
+    assert seen == set(PLOTS)

@@ -7,6 +7,7 @@ test writes into the checkout.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -208,6 +209,21 @@ def test_failing_stage_leaves_no_output(workdir):
     assert {p.name for p in bench.iterdir() if p.is_file()} <= others
 
 
+def test_snakemake_report_files_the_figures_and_curves_by_stage(tiny_run, tmp_path):
+    """`snakemake --report`: Snakemake's own view (provenance, runtimes, job graph) holds cellprobe's page, its
+    figures filed by section and the curves DVC compares."""
+    import zipfile
+
+    workdir = copy_run(tiny_run, tmp_path / "repo")
+    result = snakemake(workdir, "--report", "report.zip")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    names = zipfile.ZipFile(workdir / "report.zip").namelist()
+    assert any(n.endswith("report.html") for n in names), names[:20]
+    sections = {n.split("/")[-2] for n in names if n.endswith(".svg")}  # report/data/raw/<id>/<section>/<name>.svg
+    assert sections >= {"search", "train", "controller", "evaluators", "importance", "motifs"}, sorted(sections)
+    assert any(n.endswith("plots/search_accuracy.csv") for n in names) and any(n.endswith("index.html") for n in names)
+
+
 def test_slurm_profile_plans_every_rule(tiny_run, tmp_path):
     result = snakemake(copy_run(tiny_run, tmp_path / "repo"), "--dry-run", "--forceall", profile="slurm")
     out = result.stdout + result.stderr
@@ -243,6 +259,7 @@ def test_dvc_push_clone_pull_then_nothing_to_do(tiny_run, root, tmp_path, tmp_pa
     remote = tmp_path_factory.mktemp("dvc-remote")
     _run(workdir, "git", "init", "-q")
     _run(workdir, str(BIN / "dvc"), "init", "-q")
+    shutil.copytree(root / ".dvc/plots", workdir / ".dvc/plots")  # the plot templates dvc.yaml names
     _run(workdir, str(BIN / "dvc"), "remote", "add", "-d", "shared", str(remote))
     _run(workdir, "make", "push", venv)
     assert (workdir / "dvc.lock").exists()
@@ -264,6 +281,27 @@ def test_dvc_push_clone_pull_then_nothing_to_do(tiny_run, root, tmp_path, tmp_pa
     assert "train.seed_kendall_tau" in metrics.stdout and "importance.nb201.top_share_important" in metrics.stdout
     experiments = _run(clone, str(BIN / "dvc"), "exp", "show", "--json")
     assert "train.seed_kendall_tau" in experiments.stdout and "params.yaml" in experiments.stdout
+    plots = json.loads(_run(clone, str(BIN / "dvc"), "plots", "show", "--json").stdout)["data"]
+    assert {"supernet accuracy", "calibration", "predictor tau", "controller argmax probability"} <= set(plots)
+    for name in ("supernet accuracy", "calibration", "controller argmax probability"):
+        (drawn,) = plots[name]
+        values = drawn["content"]["data"]["values"]
+        assert drawn["type"] == "vega" and values and {"series", "rev"} <= set(values[0]), name
+
+    # A DVC experiment on one parameter: only the report stage reruns (through Snakemake), and the
+    # experiment table and the metrics and params diffs compare it with the committed run.
+    ran = _run(clone, str(BIN / "dvc"), "exp", "run", "-S", "report.nb201_top_k=3")
+    log = ran.stdout + ran.stderr
+    assert "Running stage 'report'" in log, log[-3000:]
+    for stage in ("search", "train", "controller"):  # untouched by the experiment
+        assert f"Running stage '{stage}'" not in log, log[-3000:]
+    assert "Top 3 cells by CIFAR-10 accuracy" in (clone / "results/report/index.html").read_text()
+    shown = _run(clone, str(BIN / "dvc"), "exp", "show", "--json").stdout
+    assert re.search(r'"nb201_top_k":\s*3\b', shown), shown[:2000]
+    params_diff = json.loads(_run(clone, str(BIN / "dvc"), "params", "diff", "--json").stdout)
+    changed = params_diff["params.yaml"]["report.nb201_top_k"]
+    assert (changed["old"], changed["new"]) == (10, 3), changed
+    assert "findings.reproduced" in _run(clone, str(BIN / "dvc"), "metrics", "diff", "--all", "--json").stdout
 
 
 def test_killed_snakemake_resumes_with_rerun_incomplete(tiny_run, tmp_path):

@@ -16,13 +16,15 @@ True
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cellprobe.errors import CellprobeError
 from cellprobe.io import load_checkpoint, save_checkpoint
 
-__all__ = ["DeviceError", "derive_seed", "resolve_device", "set_threads", "EpochLoop"]
+__all__ = ["DeviceError", "derive_seed", "resolve_device", "set_threads", "EpochLoop", "EpochProgress",
+           "progress_bar"]
 
 
 class DeviceError(CellprobeError):
@@ -87,6 +89,10 @@ class EpochLoop:
         return state
 
     def epochs(self) -> Iterator[int]:
+        """The epochs left; an ``on_epoch`` with a ``begin(start, total)`` method (a progress bar) hears of them."""
+        begin = getattr(self.on_epoch, "begin", None)
+        if begin is not None:
+            begin(self.start, self.n_epochs)
         return iter(range(self.start, self.n_epochs))
 
     def seed(self, epoch: int, name: str) -> int:
@@ -111,3 +117,49 @@ class EpochLoop:
             self.on_epoch(done, record)
         self.save(done, state)
         return not (self.stop_after_epoch is not None and done >= self.stop_after_epoch and done < self.n_epochs)
+
+
+class _LogLines:
+    """A stream for tqdm when standard error is a file (a Snakemake or SLURM log): each refresh becomes one
+    line instead of carriage-return overwrites, so the log reads top to bottom."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        text = text.replace("\r", "").strip("\n")
+        if text.strip():
+            self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(desc: str, total: int | None, unit: str = "it", initial: int = 0, disable: bool = False):
+    """A tqdm bar on standard error with rate and ETA: redrawn in place on a terminal; in a log file, one line
+    at most every 30 s (and at the end)."""
+    from tqdm import tqdm
+
+    tty = sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, unit=unit, initial=initial, file=sys.stderr if tty else _LogLines(sys.stderr),
+                mininterval=0.5 if tty else 30.0, maxinterval=60.0, ncols=None if tty else 110, ascii=not tty,
+                dynamic_ncols=tty, disable=disable)
+
+
+class EpochProgress:
+    """An ``on_epoch`` callback for :class:`cellprobe.runtime.EpochLoop` that draws an epoch bar (ETA included)
+    and shows ``describe(record)`` beside it; the loop calls :meth:`begin` with where it resumes."""
+
+    def __init__(self, desc: str, describe):
+        self.desc, self.describe, self.bar = desc, describe, None
+
+    def begin(self, start: int, total: int) -> None:
+        self.bar = progress_bar(self.desc, total, unit="epoch", initial=start)
+
+    def __call__(self, epoch: int, record: dict) -> None:
+        if self.bar is None:
+            self.begin(epoch - 1, epoch)
+        self.bar.set_postfix_str(self.describe(record), refresh=False)
+        self.bar.update(1)
+        if self.bar.total is not None and self.bar.n >= self.bar.total:
+            self.bar.close()

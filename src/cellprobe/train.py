@@ -273,7 +273,7 @@ def train_shard(
     progress=sys.stderr,
 ) -> pd.DataFrame:
     """Train every architecture of one shard with every seed; return ``train_result`` rows."""
-    from tqdm import tqdm
+    from cellprobe.runtime import progress_bar
 
     rows = shard_rows(sample, shard, shards)
     for i, row in enumerate(sample.itertuples(index=False)):  # refuse a bad table before any training
@@ -292,8 +292,7 @@ def train_shard(
             jobs.append((row.genotype, row.space, int(seed), str(data_dir), asdict(settings), device.type, str(ckpt), dataset))
             labels.append((row.arch_id, row.sampler))
     results = []
-    bar = tqdm(total=len(jobs), desc=f"{sample_name} shard {shard}/{shards}", file=progress, mininterval=2.0,
-               disable=progress is None)
+    bar = progress_bar(f"{sample_name} shard {shard}/{shards}", len(jobs), unit="net", disable=progress is None)
     if workers > 1 and len(jobs) > 1 and device.type == "cpu":
         import multiprocessing
 

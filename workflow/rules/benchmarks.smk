@@ -4,6 +4,8 @@
 
 
 rule benchmarks_nb201:
+    message:
+        "[benchmarks] {rule} {wildcards}"
     input:
         csv=config["benchmarks"]["nb201"]["source"],
         code=code("benchmarks.py", "cli/benchmarks.py"),
@@ -22,6 +24,8 @@ rule benchmarks_nb201:
 
 
 rule benchmarks_nb301:
+    message:
+        "[benchmarks] {rule} {wildcards}"
     input:
         json=config["benchmarks"]["nb301"]["source"],
         code=code("benchmarks.py", "cli/benchmarks.py"),
@@ -40,6 +44,8 @@ rule benchmarks_nb301:
 
 
 rule benchmarks_zero_cost:
+    message:
+        "[benchmarks] {rule} {wildcards}"
     input:
         json=lambda w: config["benchmarks"]["zero_cost"][w.space],
         code=code("benchmarks.py", "cli/benchmarks.py"),

@@ -6,6 +6,8 @@ include: "helpers/controller.smk"
 
 
 rule controller_train:
+    message:
+        "[controller] {rule} {wildcards}"
     input:
         unpack(ctl_data),
         code=code(*CTL_CODE, "search/loop.py", "nn"),
@@ -39,6 +41,8 @@ rule controller_train:
 
 
 rule controller_analyse:
+    message:
+        "[controller] {rule} {wildcards}"
     input:
         unpack(controller_benchmark),
         controller=rules.controller_train.output.controller,
@@ -73,6 +77,8 @@ rule controller_analyse:
 
 
 rule controller_retrain:
+    message:
+        "[controller] {rule} {wildcards}"
     input:
         unpack(ctl_data),
         controllers=space_controllers,

@@ -6,6 +6,8 @@ include: "helpers/evaluators.smk"
 
 
 rule evaluators_zero_cost:
+    message:
+        "[evaluators] {rule} {wildcards}"
     input:
         unpack(zero_cost_inputs),
         code=code(*EVA_CODE, "analysis/zero_cost.py", "nn"),
@@ -31,6 +33,8 @@ rule evaluators_zero_cost:
 
 
 rule evaluators_reference:
+    message:
+        "[evaluators] {rule} {wildcards}"
     """cellprobe's zero-cost proxies beside NAS-Bench-Suite-Zero's on a sample of its architectures."""
     input:
         reference=rules.benchmarks_zero_cost.output.table,
@@ -64,6 +68,8 @@ rule evaluators_reference:
 
 
 rule evaluators_predict:
+    message:
+        "[evaluators] {rule} {wildcards}"
     """A predictor trained on n_train architectures of the ground truth, scoring all the others (an evaluator)."""
     input:
         truth=lambda w: truth_inputs(eva_truth(w), w.space),
@@ -90,6 +96,8 @@ rule evaluators_predict:
 
 
 rule evaluators_criteria:
+    message:
+        "[evaluators] {rule} {wildcards}"
     input:
         unpack(criteria_inputs),
         code=code(*EVA_CODE, "nn/profile.py"),
@@ -115,6 +123,8 @@ rule evaluators_criteria:
 
 
 rule evaluators_pool_study:
+    message:
+        "[evaluators] {rule} {wildcards}"
     """The surgery's questions about a pool of cells: a supernet trained on the pool only, a predictor fitted on
     a whole-space supernet's scores of the pool."""
     input:

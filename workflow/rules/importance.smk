@@ -8,6 +8,8 @@ include: "helpers/importance.smk"
 
 
 rule importance_surrogate:
+    message:
+        "[importance] {rule} {wildcards}"
     input:
         train=lambda w: truth_inputs(imp_truth(w), w.space),
         code=code(*IMP_CODE, "predictors"),
@@ -34,6 +36,8 @@ rule importance_surrogate:
 
 
 rule importance_predict:
+    message:
+        "[importance] {rule} {wildcards}"
     """Sample sets scored by the surrogate: the space's oracle for the motifs and evaluators (source: surrogate)."""
     input:
         surrogate=rules.importance_surrogate.output.surrogate,
@@ -53,6 +57,8 @@ rule importance_predict:
 
 
 rule importance_oi:
+    message:
+        "[importance] {rule} {wildcards}"
     input:
         source=oi_source,
         code=code(*IMP_CODE, "predictors"),
@@ -76,6 +82,8 @@ rule importance_oi:
 
 
 rule importance_variants:
+    message:
+        "[importance] {rule} {wildcards}"
     input:
         oi=rules.importance_oi.output.oi,
         code=code(*IMP_CODE),
@@ -97,6 +105,8 @@ rule importance_variants:
 
 
 rule importance_verify:
+    message:
+        "[importance] {rule} {wildcards}"
     input:
         source=verify_inputs,
         variants=rules.importance_variants.output.variants,
@@ -119,6 +129,8 @@ rule importance_verify:
 
 
 rule importance_predictors:
+    message:
+        "[importance] {rule} {wildcards}"
     """The predictor study: how well each predictor ranks a benchmark when trained on a few of its architectures
     (all of NB201; the held-out rest of NAS-Bench-301's sample)."""
     input:
@@ -150,6 +162,8 @@ rule importance_predictors:
 
 
 rule importance_search:
+    message:
+        "[importance] {rule} {wildcards}"
     """Multi-stage predictor-based search over every cell of a benchmark (the oracle), against random search."""
     input:
         bench=lambda w: truth_inputs(imp_truth(w), w.space),

@@ -6,6 +6,8 @@ include: "helpers/motifs.smk"
 
 
 rule motifs_mine:
+    message:
+        "[motifs] {rule} {wildcards}"
     input:
         scores=lambda w: truth_inputs(motif_spec(w)["truth"], w.space),
         code=code("analysis/motifs.py", "gspan.py", "ground_truth.py", "sampling", "cli/motifs.py"),

@@ -5,6 +5,8 @@ include: "helpers/prep.smk"
 
 
 rule prep_dataset:
+    message:
+        "[prep] {rule} {wildcards}"
     input:
         code=code("data", "cli/prep.py"),
         files=prep_files,

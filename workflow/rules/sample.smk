@@ -6,6 +6,8 @@ include: "helpers/sample.smk"
 
 
 rule sample_set:
+    message:
+        "[sample] {rule} {wildcards}"
     input:
         sources=sample_inputs,
         code=code("sampling", "cli/sample.py"),

@@ -5,6 +5,8 @@ include: "helpers/search.smk"
 
 
 rule search_run:
+    message:
+        "[search] {rule} {wildcards}"
     input:
         train=search_data(),
         valid=search_data("valid"),
@@ -44,6 +46,8 @@ rule search_run:
 
 
 rule search_select:
+    message:
+        "[search] {rule} {wildcards}"
     input:
         supernet=rules.search_run.output.supernet,
         train=search_data(),
@@ -77,6 +81,8 @@ rule search_select:
 
 
 rule search_score:
+    message:
+        "[search] {rule} {wildcards}"
     """The supernet as an evaluator: the configured sample sets scored with its shared weights."""
     input:
         supernet=rules.search_run.output.supernet,

@@ -5,6 +5,8 @@ TRAIN = config["train"]
 
 
 rule train_shard:
+    message:
+        "[train] {rule} {wildcards}"
     input:
         sample=rules.sample_set.output.table,
         train=prepared(TRAIN["dataset"]),
@@ -43,6 +45,8 @@ rule train_shard:
 
 
 rule train_gather:
+    message:
+        "[train] {rule} {wildcards}"
     input:
         shards=expand(rules.train_shard.output.table, shard=range(TRAIN["shards"]), allow_missing=True),
         code=code("shards.py", "cli/train.py"),

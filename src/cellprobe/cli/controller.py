@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 from cellprobe.cli.common import add_run_options, add_space, json_object, run_device, say
+from cellprobe.runtime import EpochProgress
 
 __all__ = ["register"]
 
@@ -19,19 +20,20 @@ def _train(args) -> None:
     settings = ControllerSettings.from_dict(json_object(args.settings, "--settings"))
     device = run_device(args)
     state = run_controller(args.space, args.variant, load_task_data(args.space, args.data), settings, args.seed,
-                           device, checkpoint=args.checkpoint, dataset=Path(args.data).name, on_epoch=_progress)
+                           device, checkpoint=args.checkpoint, dataset=Path(args.data).name,
+                           on_epoch=EpochProgress(f"{args.space} {args.variant} controller seed {args.seed}", _progress))
     meta = {"dataset": Path(args.data).name, "settings": json_object(args.settings, "--settings")}
     write_table(state.history_table(), args.history, CONTROLLER_HISTORY, meta)
     save_controller(state, args.out)
     say(f"wrote {args.out}, {args.history}")
 
 
-def _progress(epoch: int, record: dict) -> None:
+def _progress(record: dict) -> str:
     if not math.isnan(record["reward_acc_mean"]):  # an image space (a text space's accuracy columns are null)
         quality = f"sampled valid acc {record['reward_acc_mean']:.2f}%"
     else:
         quality = f"sampled valid ppl {record['reward_ppl_mean']:.2f}"
-    say(f"epoch {epoch}: {quality}, entropy {record['entropy_mean']:.3f}")
+    return f"{quality}, entropy {record['entropy_mean']:.3f}"
 
 
 def _analyse(args) -> None:

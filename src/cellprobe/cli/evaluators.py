@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cellprobe.cli.common import add_run_options, add_space, add_truth_options, json_object, load_truth, run_device, say
+from cellprobe.cli.common import (add_run_options, add_space, add_truth_options, json_object, load_truth,
+                                 run_device, say)
 from cellprobe.errors import CellprobeError
+from cellprobe.runtime import progress_bar
 
 __all__ = ["register"]
 
@@ -24,15 +26,22 @@ def _zero_cost(args) -> None:
     batch = proxy_batch(load_split(args.split), args.batch_size, args.seed)
     start = time.perf_counter()
 
+    bar = None
+
     def progress(done, total, seconds):
-        if done == total or done % args.report_every == 0:
-            say(f"{done:,}/{total:,} networks scored, {seconds:.1f} s")
+        nonlocal bar
+        if bar is None:
+            bar = progress_bar(f"{args.space} zero-cost proxies", total, unit="net")
+        bar.update(done - bar.n)
 
     try:
         table = zero_cost_table(genotypes, batch, preset=args.preset, seed=args.seed, dedupe=args.dedupe,
                                 progress=progress)
     except ValueError as exc:
         raise CellprobeError(f"zero-cost: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
     meta = {"split": Path(args.split).name, "dataset": batch.dataset, "indices": list(batch.indices),
             "preset": args.preset, "dedupe": args.dedupe, "seed": args.seed,
             "archs": [str(p) for p in args.sample] if args.sample else args.archs}
@@ -53,9 +62,14 @@ def _reference(args) -> None:
                              f"(space {', '.join(sorted(set(reference['space'])))})")
     archs = "all" if args.archs == "all" else _count(args.archs)
 
+    bars = {}
+
     def progress(seed, done, total, seconds):
-        if done == total or done % args.report_every == 0:
-            say(f"seed {seed}: {done:,}/{total:,} networks scored, {seconds:.1f} s")
+        if seed not in bars:
+            bars[seed] = progress_bar(f"{args.space} zero-cost reference, seed {seed}", total, unit="net")
+        bars[seed].update(done - bars[seed].n)
+        if done == total:
+            bars[seed].close()
 
     scores, table, meta = reference_comparison(reference, load_split(args.split), archs=archs, seeds=args.seeds,
                                                batch_size=args.batch_size, preset=args.preset, progress=progress)
@@ -147,7 +161,6 @@ def register(commands) -> None:
     p.add_argument("--preset", default="tiny", help="network preset (default tiny: NB201 C=8 N=1, DARTS C=8 3 cells)")
     p.add_argument("--dedupe", action="store_true", help="score one network per isomorphism class and copy its values")
     add_run_options(p, device=False)
-    p.add_argument("--report-every", type=int, default=1000, help="progress line every this many networks")
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(func=_zero_cost)
 
@@ -161,7 +174,6 @@ def register(commands) -> None:
     p.add_argument("--batch-size", type=int, default=64, help="images in the minibatch (default 64, as the reference)")
     p.add_argument("--preset", default="standard", help="network preset (NB201 standard; DARTS nb301)")
     add_run_options(p, device=False)
-    p.add_argument("--report-every", type=int, default=10, help="progress line every this many networks")
     p.add_argument("--scores", required=True, type=Path, help="zero_cost table of every seed's scores")
     p.add_argument("--out", required=True, type=Path, help="zero_cost_reference table")
     p.set_defaults(func=_reference)

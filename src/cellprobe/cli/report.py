@@ -21,9 +21,11 @@ def _report(args) -> None:
         params = json_object(args.config_json, "--config-json")
     paths = {name: getattr(args, name) for name in INPUTS if getattr(args, name)}
     out = build_report(paths, args.out, metrics=args.metrics, findings=args.findings, known_cells=args.known_cells,
-                       title=args.title, params=params, nb201_top_k=args.nb201_top_k, evaluators_k=args.evaluators_k,
+                       figures=args.figures, plots=args.plots, tables=args.tables, title=args.title, params=params,
+                       nb201_top_k=args.nb201_top_k, evaluators_k=args.evaluators_k,
                        benchmark_column=args.benchmark_column)
-    say(f"wrote {out}" + "".join(f" and {p}" for p in (args.findings, args.metrics) if p))
+    say(f"wrote {out}" + "".join(f" and {p}" for p in (args.findings, args.metrics, args.figures, args.plots,
+                                                       args.tables) if p))
 
 
 def register(commands) -> None:
@@ -37,6 +39,10 @@ def register(commands) -> None:
     p.add_argument("--known-cells", type=Path, help="published DARTS cells (JSON) for the motifs section")
     p.add_argument("--metrics", type=Path, help="also write the headline numbers as JSON (DVC metrics)")
     p.add_argument("--findings", type=Path, help="also write the findings table (each paper's claims, verdicts)")
+    p.add_argument("--figures", type=Path, help="also write the page's figures as SVG files into this folder")
+    p.add_argument("--plots", type=Path, help="also write the curves compared across runs as CSV into this folder "
+                   "(dvc plots)")
+    p.add_argument("--tables", type=Path, help="also write the findings as CSV into this folder")
     p.add_argument("--nb201-top-k", type=int, default=10, help="rows of the best-cells table (default 10)")
     p.add_argument("--evaluators-k", type=float, default=0.05, help="top-K fraction shown in the criteria table")
     p.add_argument("--benchmark-column", default="cifar10_test_acc",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cellprobe.cli.common import add_run_options, add_space, json_object, load_data, run_device, say
+from cellprobe.runtime import EpochProgress
 
 __all__ = ["register"]
 
@@ -41,7 +42,8 @@ def _run(args) -> None:
     pool = _genotypes(args.pool) if args.pool else ()
     state = run_search(args.space, splits, settings, args.seed, device, checkpoint=args.checkpoint,
                        dataset=Path(args.data).name, snapshot_epochs=snapshot_epochs(settings.epochs, args.snapshots),
-                       on_epoch=lambda e, r: say(f"epoch {e}: valid acc {r['valid_acc']:.2f}%"), pool=pool)
+                       on_epoch=EpochProgress(f"{args.space} {settings.method} seed {args.seed}",
+                                              lambda r: f"valid acc {r['valid_acc']:.2f}%"), pool=pool)
     trajectory, history = state.tables()
     meta = {"dataset": Path(args.data).name, "settings": json_object(args.settings, "--settings")}
     write_table(trajectory, args.trajectory, SEARCH_TRAJECTORY, meta)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cellprobe.benchmarks import NB201_ACCURACY_COLUMNS
-from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.figures import figure, new_figure, svg
 from cellprobe.report.page import Section, html_table
 
 __all__ = ["nb201_section"]
@@ -88,14 +88,13 @@ def nb201_section(df: pd.DataFrame, top_k: int = 10) -> Section:
         [
             _table(counts),
             "<h3>Test accuracy of the reachable cells</h3>",
-            f'<figure>{_accuracy_figure(df)}<figcaption>Distribution of the benchmark\'s test accuracies '
-            "(200-epoch schedule, mean over seeds); red line: median.</figcaption></figure>"
+            figure(_accuracy_figure(df), "Distribution of the benchmark's test accuracies "
+                   "(200-epoch schedule, mean over seeds); red line: median.")
             if len(reachable)
             else "<p>No reachable cell in the table.</p>",
             "<h3>Isomorphism classes</h3>",
-            f"<figure>{_class_size_figure(class_sizes.groupby(df['canonical_key']).first())}"
-            "<figcaption>How many cells compute the same function (none = missing edge, "
-            "skip_connect = identity).</figcaption></figure>",
+            figure(_class_size_figure(class_sizes.groupby(df['canonical_key']).first()),
+                   "How many cells compute the same function (none = missing edge, skip_connect = identity)."),
             f"<h3>Top {len(best)} cells by CIFAR-10 accuracy</h3>",
             _table(best),
         ]

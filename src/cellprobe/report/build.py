@@ -60,13 +60,15 @@ class _Tables:
 
 
 def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, known_cells=None,
-                 title: str = "cellprobe report",
+                 figures=None, plots=None, tables=None, title: str = "cellprobe report",
                  params: dict | None = None, nb201_top_k: int = 10, evaluators_k: float = 0.05,
                  benchmark_column: str = "cifar10_test_acc") -> Path:
     """Render the page to ``out`` from the tables at ``paths`` (input name → files; see :data:`INPUTS`).
 
     ``metrics``: also write the headline numbers as JSON there (DVC metrics). ``findings``: also write the
-    findings table there (:mod:`cellprobe.findings`; the page opens with it). ``known_cells``: the published
+    findings table there (:mod:`cellprobe.findings`; the page opens with it). ``figures``, ``plots``: also write
+    the page's figures as SVG files and the curves as CSV into these folders (:mod:`cellprobe.report.exports`);
+    ``tables``: also write the findings as CSV into this folder (for Snakemake's report). ``known_cells``: the published
     DARTS cells (JSON) for the motifs section. ``params``: the configuration to record. ``benchmark_column``:
     the benchmark accuracy the controller's architectures are shown against.
     """
@@ -127,6 +129,19 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
         from cellprobe.tables import FINDINGS, write_table
 
         write_table(claims, findings, FINDINGS)
+    if figures:
+        from cellprobe.report.exports import write_figures
+
+        write_figures(sections, figures)
+    if plots:
+        from cellprobe.report.exports import plot_frames, write_plots
+
+        write_plots(plot_frames(load, nb201, benchmark_column), plots)
+    if tables:
+        from cellprobe.io import atomic_directory
+
+        with atomic_directory(tables) as tmp:
+            claims.to_csv(tmp / "findings.csv", index=False, lineterminator="\n")
     if metrics:
         write_metrics(collect_metrics(
             train=load("train"), importance_oi=load("importance_oi"), predictors=load("predictors"),

@@ -9,7 +9,7 @@ import pandas as pd
 
 from cellprobe.analysis.controller import PAPER_TABLE1, PAPER_VARIANTS
 from cellprobe.ground_truth import GroundTruth
-from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.figures import figure, new_figure, svg
 from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
@@ -202,27 +202,26 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
     ]
     if history is not None and len(history):
         parts += ["<h3>Training</h3>",
-                  f"<figure>{_history_figure(history)}<figcaption>Per epoch: mean validation accuracy (perplexity for "
-                  "text spaces) under the shared weights of the cells sampled for the controller updates, and their "
-                  "mean summed entropy.</figcaption>"
-                  "</figure>"]
+                  figure(_history_figure(history), "Per epoch: mean validation accuracy (perplexity for "
+                         "text spaces) under the shared weights of the cells sampled for the controller updates, and "
+                         "their mean summed entropy.")]
     first = _first_seed(step_probs)
     for space in sorted(first["space"].unique()):
         parts += [f"<h3>{space}: probability of the most likely action at each step</h3>",
-                  f"<figure>{_step_figure(first, space, max_lines)}<figcaption>One line per sampled architecture "
-                  f"(at most {max_lines}); black: the mean. Flat bundles of identical lines mean the controller's "
-                  "distribution does not depend on what it chose before"
-                  + (" (the second input of the first intermediate node is forced: probability 1)"
-                     if get_space(space).free_inputs else "")
-                  + ".</figcaption></figure>"]
+                  figure(_step_figure(first, space, max_lines), "Probability of the most likely action at each "
+                         f"decision step, one line per sampled architecture (at most {max_lines}); black: the mean. "
+                         "Flat bundles of identical lines mean the controller's distribution does not depend on "
+                         "what it chose before"
+                         + (" (the second input of the first intermediate node is forced: probability 1)"
+                            if get_space(space).free_inputs else "") + ".")]
     if hidden is not None and len(hidden):
         first_hidden = _first_seed(hidden)
         for space in sorted(first_hidden["space"].unique()):
             parts += [f"<h3>{space}: final hidden states</h3>",
-                      f"<figure>{_hidden_figure(first_hidden, space, max_rows)}<figcaption>LSTM output after the last "
-                      f"decision minus its mean over the architectures, one row per sampled architecture (at most "
-                      f"{max_rows}); each panel has its own colour scale. Vertical stripes: the state hardly depends "
-                      "on the architecture.</figcaption></figure>"]
+                      figure(_hidden_figure(first_hidden, space, max_rows), "LSTM output after the last "
+                             "decision minus its mean over the architectures, one row per sampled architecture (at "
+                             f"most {max_rows}); each panel has its own colour scale. Vertical stripes: the state "
+                             "hardly depends on the architecture.")]
     parts += ["<h3>Variance of the final hidden state across sampled architectures</h3>",
               _table(_variance_table(hidden_variance), digits=4)]
     parts += ["<h3>Spearman ρ between hidden-state distance and architecture similarity</h3>",
@@ -243,10 +242,10 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
     if notes:
         parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
     for space in sorted(architectures["space"].unique()):
-        figure, source = _performance_figure(architectures, space, truth)
+        performance, source = _performance_figure(architectures, space, truth)
         parts += [f"<h3>{space}: performance of the sampled architectures</h3>",
-                  f"<figure>{figure}<figcaption>{source[0].upper() + source[1:]} of the architectures each "
-                  "controller samples.</figcaption></figure>"]
+                  figure(performance, f"{source[0].upper() + source[1:]} of the architectures each "
+                         "controller samples.")]
     if retrained is not None and len(retrained):
         parts += ["<h3>Cells retrained from scratch</h3>",
                   "<p>A few cells of each controller, trained alone on fresh weights. Adam &amp; Lorraine's point: the "

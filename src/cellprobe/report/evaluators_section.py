@@ -7,7 +7,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.figures import figure, new_figure, svg
 from cellprobe.report.page import Section, html_table
 
 __all__ = ["evaluators_section", "surgery_table", "experiment_tables"]
@@ -295,17 +295,17 @@ def evaluators_section(criteria: pd.DataFrame, flops_groups: pd.DataFrame | None
                   _html_table(frame)]
     if pool_study is not None and len(pool_study):
         parts += _pool_part(pool_study)
-    figure = _epochs_figure(criteria)
-    if figure:
+    along = _epochs_figure(criteria)
+    if along:
         parts += ["<h3>Criteria along supernet training</h3>",
-                  f"<figure>{figure}<figcaption>Kendall τ, P@5% and P@50% of each supernet evaluator at its scored "
-                  "epochs (mean over seeds).</figcaption></figure>"]
+                  figure(along, "Kendall τ, P@5% and P@50% of each supernet evaluator at its scored "
+                         "epochs (mean over seeds).")]
     if flops_groups is not None and len(flops_groups):
         parts += ["<h3>Bias by FLOPs</h3>",
-                  f"<figure>{_flops_figure(flops_groups, criteria, max_bars)}<figcaption>Architectures split into "
-                  "groups by FLOPs; bars: mean true rank − predicted rank over the whole set, divided by its size "
-                  f"(positive = the evaluator ranks the group better than it is), for the {max_bars} evaluators with "
-                  "the highest Kendall τ per space.</figcaption></figure>"]
+                  figure(_flops_figure(flops_groups, criteria, max_bars), "Architectures split into "
+                         "groups by FLOPs; bars: mean true rank − predicted rank over the whole set, divided by its "
+                         f"size (positive = the evaluator ranks the group better than it is), for the {max_bars} "
+                         "evaluators with the highest Kendall τ per space.")]
     if reference is not None and len(reference):
         parts += _reference_part(reference)
     if (criteria["criterion"] == "iso_var_ratio").any():

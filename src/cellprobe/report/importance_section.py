@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.figures import figure, new_figure, svg
 from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
@@ -221,11 +221,10 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
         f"neighbours, calibrated to accuracy points on its training set. Sources: {sources}.</p>",
         _html_table(summary_table),
         "<h3>OI per primitive and cell type (top architectures)</h3>",
-        f"<figure>{_oi_figure(oi)}<figcaption>Boxes: quartiles of the OI of every edge carrying the op.</figcaption>"
-        "</figure>",
+        figure(_oi_figure(oi), "Boxes: quartiles of the OI of every edge carrying the op."),
         "<h3>How many ops are important?</h3>",
-        f"<figure>{_threshold_figure(oi)}<figcaption>Share of ops with |OI| at or above a threshold (the "
-        "table's “important” uses the configured one, 0.1 point by default).</figcaption></figure>",
+        figure(_threshold_figure(oi), "Share of ops with |OI| at or above a threshold (the "
+               "table's “important” uses the configured one, 0.1 point by default)."),
         "<h3>Per op, with skip connections split into residual (from a cell input) and other</h3>",
         _html_table(_per_op(oi)),
     ]
@@ -244,8 +243,8 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
         parts += ["<h3>Sample sets scored by the surrogate</h3>",
                   "<p>The surrogate as the space's oracle (the redundancy paper scored its samplers with "
                   "NAS-Bench-301): the predicted accuracy of each sample set, by sampler.</p>",
-                  f"<figure>{_predicted_figure(predicted)}<figcaption>Predicted accuracy per sample set (violins; "
-                  "bars: median and range).</figcaption></figure>",
+                  figure(_predicted_figure(predicted), "Predicted accuracy per sample set (violins; "
+                         "bars: median and range)."),
                   _html_table(_predicted_table(predicted))]
         agreement = _agreement(predicted, trained) if trained is not None and len(trained) else None
         if agreement is not None:
@@ -254,9 +253,9 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
     if results is not None and len(results):
         parts += [
             "<h3>Verification: disabling ops in OI order</h3>",
-            f"<figure>{_disabling_figure(results)}<figcaption>Ops of top architectures replaced by "
-            "<code>none</code> one after the other, least important first (increasing) or most important first "
-            "(decreasing); mean accuracy over the architectures.</figcaption></figure>",
+            figure(_disabling_figure(results), "Ops of top architectures replaced by "
+                   "<code>none</code> one after the other, least important first (increasing) or most important "
+                   "first (decreasing); mean accuracy over the architectures."),
         ]
     if tests is not None and len(tests):
         shown = tests[["space", "experiment", "hypothesis", "n", "mean_difference", "p_value"]].copy()
@@ -271,8 +270,8 @@ def importance_section(oi: pd.DataFrame, results: pd.DataFrame | None = None,
                   f"<p>{spec['predictor']} ({spec['loss']} loss) refitted at every stage on all cells scored so far "
                   "proposes its top unseen NB201 cells, which the benchmark then scores; a random search with the same "
                   "budget and the same initial cells is the baseline. Rank 1 = the best of the 15,625 cells.</p>",
-                  f"<figure>{_search_figure(search)}<figcaption>Median (line) and range (band) over seeds."
-                  "</figcaption></figure>",
+                  figure(_search_figure(search), "Best benchmark rank found so far against the number of "
+                         "queried cells; median (line) and range (band) over seeds."),
                   _html_table(_search_table(search).rename(columns={"best_acc": "mean best accuracy (%)"}))]
         stages = _stage_precision_table(search)
         if len(stages):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from cellprobe.analysis.motifs import cell_graphs
 from cellprobe.gspan import Pattern
-from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.figures import figure, new_figure, svg
 from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
@@ -172,10 +172,9 @@ def motifs_section(motifs: pd.DataFrame, occurrences: pd.DataFrame | None = None
             f"{encoding} encoding</h3>",
             f"<p>{group['motif_id'].nunique()} motifs in {n_cells} cells; {significant} over-represented against "
             f"{ranked['reference'].iloc[0]} (q &lt; 0.05).</p>",
-            f"<figure>{_motif_figure(top)}<figcaption>The {len(top)} most significant motifs against random "
-            "cells.</figcaption></figure>",
-            f"<figure>{_forest_figure(group, ids)}<figcaption>Odds ratio of holding the motif, mined cells vs "
-            "each reference (1 = no enrichment).</figcaption></figure>",
+            figure(_motif_figure(top), f"The {len(top)} most significant motifs against random cells."),
+            figure(_forest_figure(group, ids), "Odds ratio of holding the motif, mined cells vs "
+                   "each reference (1 = no enrichment)."),
             _html_table(_group_table(group, ids, archs, shares)),
         ]
         if mine:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from cellprobe.analysis.wiring import edge_costs, growing_tendency, summarize_run
 from cellprobe.ground_truth import GroundTruth
-from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.figures import figure, new_figure, svg
 from cellprobe.report.page import Section, html_table
 from cellprobe.spaces import get_space
 
@@ -109,14 +109,15 @@ def search_section(trajectory: pd.DataFrame, history: pd.DataFrame, genotypes: p
     for space in dict.fromkeys(trajectory["space"]):
         parts += [
             f"<h3>{space}: op probabilities during search</h3>",
-            f"<figure>{_op_share_figure(trajectory, space)}<figcaption>Mean probability of each op over the edges "
-            "(softmax α for DARTS, the annealed Gumbel distribution for SNAS, uniform for one-shot); epoch 0 is the "
-            "initial state.</figcaption></figure>",
+            figure(_op_share_figure(trajectory, space), "Mean probability of each op over the edges "
+                   "(softmax α for DARTS, the annealed Gumbel distribution for SNAS, uniform for one-shot); epoch 0 "
+                   "is the initial state."),
             f"<h3>{space}: edge costs (wiring evolution)</h3>",
-            f"<figure>{_cost_figure(trajectory, space)}<figcaption>Mean edge cost C(Z) = Σ ∂L/∂X·X on validation "
-            "samples; below zero, scaling the edge up lowers the loss, so its weight tends to grow.</figcaption></figure>",
+            figure(_cost_figure(trajectory, space), "Mean edge cost C(Z) = Σ ∂L/∂X·X on validation "
+                   "samples; below zero, scaling the edge up lowers the loss, so its weight tends to grow."),
             f"<h3>{space}: edges switched on</h3>",
-            f"<figure>{_edges_on_figure(trajectory, space)}</figure>",
+            figure(_edges_on_figure(trajectory, space), "Number of edges each search has switched on (their "
+                   "strongest op is not none) per epoch."),
         ]
     parts += [
         "<h3>Diagnostics</h3>",

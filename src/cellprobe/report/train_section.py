@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cellprobe.analysis.evaluators import kendall_tau_between_seeds
-from cellprobe.report.figures import new_figure, svg
+from cellprobe.report.figures import figure, new_figure, svg
 from cellprobe.report.page import Section, html_table
 
 __all__ = ["train_section"]
@@ -96,8 +96,8 @@ def _calibration(results: pd.DataFrame, per_arch: pd.DataFrame, nb201: pd.DataFr
             _html_table(table.rename(columns={"ranked_by": "ranked by", "kendall_tau": "Kendall τ",
                                               "spearman_rho": "Spearman ρ", "mean_trained": "mean (this run)",
                                               "mean_benchmark": "mean (benchmark)"})),
-            f"<figure>{_calibration_figure(per_arch, known)}<figcaption>One point per NB201 cell (mean over "
-            "seeds).</figcaption></figure>"]
+            figure(_calibration_figure(per_arch, known), "Accuracy trained here against the benchmark's: one "
+                   "point per NB201 cell (mean over seeds).")]
     return body, (f" Calibration: {int(best['n'])} NB201 cells rank like the benchmark with Kendall τ "
                   f"{best['kendall_tau']:.2f} (by {best['ranked_by']}).")
 
@@ -130,10 +130,11 @@ def train_section(results: pd.DataFrame, top_k: int = 5, nb201: pd.DataFrame | N
         _html_table(summary_table),
         *calibration,
         "<h3>Accuracy per sample set</h3>",
-        f"<figure>{_distribution_figure(per_arch)}<figcaption>Each point is one architecture (mean over seeds "
-        f"{', '.join(map(str, seeds))}); boxes show quartiles.</figcaption></figure>",
+        figure(_distribution_figure(per_arch), "Validation accuracy per sample set: each point is one "
+               f"architecture (mean over seeds {', '.join(map(str, seeds))}); boxes show quartiles."),
         "<h3>Accuracy against size</h3>",
-        f"<figure>{_params_figure(per_arch)}</figure>",
+        figure(_params_figure(per_arch), "Validation accuracy against the number of parameters, one point per "
+               "architecture."),
         *(["<h3>Do architectures rank reproducibly?</h3>",
            "<p>Kendall τ between the results of two training seeds over the same architectures "
            "(1 = identical ranking, 0 = unrelated).</p>",
