@@ -138,10 +138,9 @@ def build_report(paths: dict[str, list], out, *, metrics=None, findings=None, kn
 
         write_plots(plot_frames(load, nb201, benchmark_column), plots)
     if tables:
-        from cellprobe.io import atomic_directory
+        from cellprobe.report.exports import write_tables
 
-        with atomic_directory(tables) as tmp:
-            claims.to_csv(tmp / "findings.csv", index=False, lineterminator="\n")
+        write_tables(claims, tables)
     if metrics:
         write_metrics(collect_metrics(
             train=load("train"), importance_oi=load("importance_oi"), predictors=load("predictors"),

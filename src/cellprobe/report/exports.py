@@ -5,7 +5,9 @@
 * ``plots/<curve>.csv``: the curves a researcher compares across runs, in long form (``series``, x, y), for
   ``dvc plots show`` / ``dvc plots diff`` (dvc.yaml declares them with the templates in ``.dvc/plots/``).
 
-Both folders are rewritten as a whole, atomically: a reader sees the previous set or the new one.
+* ``tables/findings.csv``: the findings table as CSV (Snakemake's report shows tables of that kind).
+
+Each folder is rewritten as a whole, atomically: a reader sees the previous set or the new one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pandas as pd
 from cellprobe.io import atomic_directory
 from cellprobe.report.figures import page_figures
 
-__all__ = ["PLOTS", "plot_frames", "write_figures", "write_plots"]
+__all__ = ["PLOTS", "plot_frames", "write_figures", "write_plots", "write_tables"]
 
 #: Each curve file: its columns (series, x, y) and what it shows.
 PLOTS = {
@@ -69,13 +71,12 @@ def plot_frames(load, nb201: pd.DataFrame | None = None, benchmark_column: str =
             "search_probability", mean.assign(series=mean["space"] + " " + mean["method"] + " " + mean["op"]))
     train = load("train")
     if train is not None and len(train) and nb201 is not None:
-        known = dict(zip(nb201["arch_id"], nb201[benchmark_column].astype(float)))
-        cells = train[train["arch_id"].isin(list(known))]
-        if len(cells):
-            per_arch = cells.groupby(["sample", "arch_id"], as_index=False)["valid_acc"].mean()
-            out["calibration"] = _frame("calibration", per_arch.assign(
-                series=per_arch["sample"], benchmark_acc=per_arch["arch_id"].map(known),
-                trained_acc=per_arch["valid_acc"]))
+        from cellprobe.analysis.calibration import calibration_points
+
+        points = calibration_points(train, nb201, benchmark_column)
+        if len(points):
+            out["calibration"] = _frame("calibration", points.assign(
+                series=points["sample"], benchmark_acc=points["benchmark"], trained_acc=points["valid_acc"]))
     predictors = load("predictors")
     if predictors is not None and len(predictors):
         tau = predictors[predictors["criterion"] == "kendall"]
@@ -105,4 +106,11 @@ def write_plots(frames: dict, folder) -> Path:
         for name, (columns, _) in PLOTS.items():
             frame = frames.get(name, pd.DataFrame(columns=list(columns)))
             frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
+    return Path(folder)
+
+
+def write_tables(findings: pd.DataFrame, folder) -> Path:
+    """The findings table as ``<folder>/findings.csv``."""
+    with atomic_directory(folder) as tmp:
+        findings.to_csv(tmp / "findings.csv", index=False, lineterminator="\n")
     return Path(folder)
