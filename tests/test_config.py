@@ -156,3 +156,23 @@ def test_the_zero_cost_reference_needs_its_batch_and_its_files(schema, params):
         wrong = params | {"evaluators": evaluators | {"reference": reference | {"spaces": {space: bad}}}}
         with pytest.raises(ParamsError, match=f"evaluators.reference.spaces.{space}"):
             validate_params(wrong, schema)
+
+
+def test_the_cluster_preset_runs_enas_rnn_at_the_papers_scale(params):
+    from cellprobe.config import controller_spec
+    from cellprobe.search.settings import ControllerSettings
+
+    proxy = apply_preset(params | {"preset": "cifar10-proxy"})
+    spec = controller_spec(proxy["controller"], "enas-rnn")
+    assert spec["dataset"] == "wikitext-word" and spec["dataset"] in proxy["prep"]["datasets"]
+    assert proxy["prep"]["datasets"]["wikitext-word"]["options"]["level"] == "word"
+    s = ControllerSettings.from_dict(spec["settings"])
+    # Adam & Lorraine: store 1,000 cells per epoch after epoch 5 up to 10,000, replace 100 once full, and from
+    # epoch 10 reconstruct 100 stored cells
+    assert (s.buffer_start_epoch, s.buffer_per_epoch, s.buffer_capacity, s.buffer_replace, s.recon_start_epoch,
+            s.recon_batch) == (5, 1000, 10000, 100, 10, 100)
+    assert s.lm.epochs == 150 and s.lm.bptt == 35 and s.controller_steps == 2000
+    assert spec["analysis"]["n_archs"] >= 100 and spec["analysis"]["ged"] == "exact"
+    # the default stays at CPU scale
+    default = controller_spec(params["controller"], "enas-rnn")
+    assert default["dataset"] == "wikitext-char" and ControllerSettings.from_dict(default["settings"]).lm.epochs <= 3

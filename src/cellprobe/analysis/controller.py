@@ -457,7 +457,9 @@ def retrain_sampled(states, splits: dict, *, cells: int, epochs: int, seed: int 
     rows = []
     for state in states:
         task = task_of(state.space)
-        _, genotypes = sample_controller(state.controller, cells, derive_seed(seed, "retrain"))
+        # each controller its own draw: with common random numbers, a controller that has barely moved from
+        # the random one's initialisation would hand over the same cells and make the comparison vacuous
+        _, genotypes = sample_controller(state.controller, cells, derive_seed(seed, "retrain", state.variant))
         shared = task.score(state.supernet, state.space, state.settings, genotypes, splits, device, None)
         for k, (g, ppl) in enumerate(zip(genotypes, shared)):
             result = task.retrain(state.space, state.settings, g, splits, device, epochs=epochs, seed=seed)

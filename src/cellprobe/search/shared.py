@@ -309,7 +309,7 @@ class TextTask(SharedTask):
                         max_batches=lm.shared_windows or None)
         out = {}
         for split in ("valid", "test"):
-            held_out = batchify(splits[split].tokens, lm.eval_batch_size).to(device)
+            held_out = batchify(splits[split].tokens, lm.test_batch_size).to(device)
             out[f"{split}_ppl"] = perplexity(model, held_out, genotype, bptt=lm.bptt)
         return out
 
