@@ -160,7 +160,7 @@ def test_the_zero_cost_reference_needs_its_batch_and_its_files(schema, params):
 
 def test_the_cluster_preset_runs_enas_rnn_at_the_papers_scale(params):
     from cellprobe.config import controller_spec
-    from cellprobe.search.settings import ControllerSettings
+    from cellprobe.search.controller_settings import ControllerSettings
 
     proxy = apply_preset(params | {"preset": "cifar10-proxy"})
     spec = controller_spec(proxy["controller"], "enas-rnn")

@@ -378,7 +378,7 @@ class _References:
 
     def check_controller(self) -> None:
         from cellprobe.data.prep import DATASET_TASKS
-        from cellprobe.search.settings import ControllerError, ControllerSettings
+        from cellprobe.search.controller_settings import ControllerError, ControllerSettings
         from cellprobe.spaces import get_space
 
         controller = self.params.get("controller", {})

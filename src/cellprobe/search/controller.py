@@ -68,7 +68,7 @@ from torch import nn
 from cellprobe.errors import CellprobeError
 from cellprobe.io import save_torch
 from cellprobe.runtime import EpochLoop, derive_seed
-from cellprobe.search.settings import VARIANTS, ControllerError, ControllerSettings
+from cellprobe.search.controller_settings import VARIANTS, ControllerError, ControllerSettings
 from cellprobe.search.shared import load_task_data, task_of
 from cellprobe.spaces import Decision, get_space
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from cellprobe.search.settings import ControllerError, ControllerSettings
+from cellprobe.search.controller_settings import ControllerError, ControllerSettings
 from cellprobe.spaces import get_space
 
 __all__ = ["SharedTask", "ImageTask", "TextTask", "TASKS", "task_of", "load_task_data"]

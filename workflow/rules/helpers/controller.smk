@@ -5,7 +5,8 @@ from cellprobe.config import controller_spec
 CTL = config["controller"]
 CTL_DIR = f"{RESULTS}/controller/{{space}}/{{variant}}"
 CTL_TABLES = ("architectures", "step_probs", "hidden", "hidden_variance", "pairs", "correlations")
-CTL_CODE = ("search/controller.py", "search/settings.py", "search/shared.py", "cli/controller.py")
+CTL_CODE = ("search/controller.py", "search/controller_settings.py", "search/settings.py", "search/shared.py",
+            "cli/controller.py")
 
 
 def ctl_spec(wildcards):
