@@ -112,9 +112,10 @@ def _variance(trained, regularised):
                          for u in range(12)], columns=["space", "variant", "unit", "variance"])
 
 
-def _activations(rho, low, high):
+def _activations(rho, low, high, random=(-0.09, -0.2, 0.02)):
     return pd.DataFrame([("enas-rnn", "regularised", 0, "common_activations", rho, low, high, 150),
-                         ("enas-rnn", "trained", 0, "common_activations", 0.3, 0.1, 0.5, 150)],
+                         ("enas-rnn", "trained", 0, "common_activations", 0.3, 0.1, 0.5, 150),
+                         ("enas-rnn", "random", 0, "common_activations", *random, 150)],
                         columns=["space", "variant", "seed", "similarity", "spearman_rho", "ci_low", "ci_high",
                                  "n_pairs"])
 
@@ -239,6 +240,23 @@ def test_controller_claims_prefer_the_papers_own_setting():
     row = _verdict_of("enas.certainty", {"controller_step_probs": both})
     assert row["verdict"] == CONTRADICTED and row["run_figure"].startswith("enas-rnn:")
     assert _verdict_of("enas.certainty", {"controller_step_probs": _steps(0.9, 0.3)})["verdict"] == REPRODUCED
+
+
+def test_a_hidden_state_collapse_needs_a_clear_gap():
+    # significant over the units but a sliver: both controllers' states barely vary
+    close = pd.DataFrame([("enas-rnn", v, u, x * (1 + 0.01 * u)) for v, x in (("trained", 1e-5), ("regularised", 1.5e-5))
+                          for u in range(64)], columns=["space", "variant", "unit", "variance"])
+    row = _verdict_of("enas.hidden_collapse", {"controller_hidden_variance": close})
+    assert row["verdict"] == INCONCLUSIVE and "1.5×" in row["run_figure"]
+
+
+def test_common_activations_must_beat_an_untrained_controller():
+    # an untrained LSTM fed its choices encodes them as well: the regulariser did nothing measurable
+    row = _verdict_of("enas.common_activations",
+                      {"controller_correlations": _activations(-0.31, -0.43, -0.2, random=(-0.31, -0.44, -0.18))})
+    assert row["verdict"] == INCONCLUSIVE and "random controller -0.310" in row["run_figure"]
+    alone = _activations(-0.3, -0.45, -0.15).query("variant != 'random'")
+    assert _verdict_of("enas.common_activations", {"controller_correlations": alone})["verdict"] == INCONCLUSIVE
 
 
 def test_weight_sharing_needs_an_advantage_to_explain():
