@@ -67,7 +67,7 @@ def main() -> None:
         start = time.perf_counter()
         table = train_shard(sample, sample_name="calibration", data_dir=data, shard=0, shards=1, seeds=[0],
                             settings=settings, device=torch.device("cpu"), checkpoint_dir=Path(tmp) / "ckpt",
-                            workers=args.workers, progress=None)
+                            workers=args.workers, progress=False)
         wall = time.perf_counter() - start
     bench_acc = table["arch_id"].map(truth).to_numpy()
     print(f"machine: {platform.machine()}, {args.workers} worker(s) x 1 thread; torch {torch.__version__}")

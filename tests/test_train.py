@@ -180,7 +180,7 @@ def test_worker_pool_gives_the_same_table_as_one_process(data_dir, tmp_path):
 
     sample = sample_table("prim", 3, 4)
     common = dict(sample_name="prim", data_dir=data_dir, shard=0, shards=1, seeds=[0],
-                  settings=replace(FAST, epochs=1), device=torch.device("cpu"), progress=None)
+                  settings=replace(FAST, epochs=1), device=torch.device("cpu"), progress=False)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the workers run single-threaded: compare like with like
     try:

@@ -14,7 +14,6 @@ checkpoints, so a rerun after a kill skips them.
 from __future__ import annotations
 
 import math
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -270,9 +269,10 @@ def train_shard(
     device: torch.device,
     checkpoint_dir: Path,
     workers: int = 1,
-    progress=sys.stderr,
+    progress: bool = True,
 ) -> pd.DataFrame:
-    """Train every architecture of one shard with every seed; return ``train_result`` rows."""
+    """Train every architecture of one shard with every seed; return ``train_result`` rows (``progress``: a
+    progress bar on stderr)."""
     from cellprobe.runtime import progress_bar
 
     rows = shard_rows(sample, shard, shards)
@@ -292,7 +292,7 @@ def train_shard(
             jobs.append((row.genotype, row.space, int(seed), str(data_dir), asdict(settings), device.type, str(ckpt), dataset))
             labels.append((row.arch_id, row.sampler))
     results = []
-    bar = progress_bar(f"{sample_name} shard {shard}/{shards}", len(jobs), unit="net", disable=progress is None)
+    bar = progress_bar(f"{sample_name} shard {shard}/{shards}", len(jobs), unit="net", disable=not progress)
     if workers > 1 and len(jobs) > 1 and device.type == "cpu":
         import multiprocessing
 
