@@ -137,6 +137,35 @@ def test_retraining_sampled_cells_from_scratch(corpus, tmp_path):
     assert len(read_frame(tmp_path / "r.parquet", CONTROLLER_RETRAINED)) == 2
 
 
+def test_a_killed_retraining_resumes_to_the_same_figures(corpus, tmp_path):
+    from cellprobe.analysis.controller import retrain_sampled
+    from cellprobe.search.shared import TextTask
+    from cellprobe.spaces import parse_genotype
+
+    splits = load_task_data("enas-rnn", corpus, ("train", "valid", "test"))
+    cell = parse_genotype("enas-rnn", "tanh|relu~0|relu~1|identity~1|tanh~2|sigmoid~3|tanh~4|identity~5|relu~6|"
+                                      "sigmoid~7|tanh~8|relu~9")
+    whole = TextTask.retrain("enas-rnn", TINY, cell, splits, CPU, epochs=3, seed=0)
+    ckpt = tmp_path / "cell.pt"
+    assert TextTask.retrain("enas-rnn", TINY, cell, splits, CPU, epochs=3, seed=0, checkpoint=ckpt,
+                            stop_after_epoch=1) is None  # killed after its first epoch
+    assert TextTask.retrain("enas-rnn", TINY, cell, splits, CPU, epochs=3, seed=0, checkpoint=ckpt) == whole
+    # a checkpoint of other settings is another run's: ignored, not resumed
+    other = replace(TINY, lm=replace(TINY.lm, lr=0.05))
+    assert TextTask.retrain("enas-rnn", other, cell, splits, CPU, epochs=3, seed=0, checkpoint=ckpt) == \
+        TextTask.retrain("enas-rnn", other, cell, splits, CPU, epochs=3, seed=0)
+    # the whole table: finished cells are only evaluated again
+    states = [run_controller("enas-rnn", v, splits, replace(TINY, lm=replace(TINY.lm, epochs=1)), seed=0, device=CPU)
+              for v in ("trained", "random")]
+    plain = retrain_sampled(states, splits, cells=1, epochs=2, seed=0)
+    folder = tmp_path / "checkpoints"
+    first_pass = retrain_sampled(states, splits, cells=1, epochs=2, seed=0, checkpoint_dir=folder)
+    assert len(list(folder.glob("*.pt"))) == 2
+    pd.testing.assert_frame_equal(first_pass, plain)
+    pd.testing.assert_frame_equal(retrain_sampled(states, splits, cells=1, epochs=2, seed=0, checkpoint_dir=folder),
+                                  plain)
+
+
 def test_the_ged_upper_bound_is_deterministic_and_not_below_the_exact_distance():
     from cellprobe.analysis.controller import graph_edit_distance
     from cellprobe.spaces.enas_rnn import ENASRNNGenotype

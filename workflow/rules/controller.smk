@@ -88,6 +88,7 @@ rule controller_retrain:
     params:
         data=lambda w, input: os.path.dirname(input.train),
         spec=lambda w: ctl_spec(w)["retrain"],
+        checkpoints=lambda w, output: os.path.join(os.path.dirname(output.table), "retrain-checkpoints"),
         seed=CTL["seed"],
         device=config["base"]["device"],
     log:
@@ -104,4 +105,5 @@ rule controller_retrain:
     shell:
         "cellprobe controller retrain --controller {input.controllers} --data {params.data}"
         " --cells {params.spec[cells]} --epochs {params.spec[epochs]} --seed {params.seed}"
-        " --device {params.device} --threads {threads} --out {output.table} 2> {log}"
+        " --device {params.device} --threads {threads} --checkpoint-dir {params.checkpoints}"
+        " --out {output.table} 2> {log}"

@@ -438,13 +438,17 @@ def analyse_controller(state, *, n_archs: int = 200, n_pairs: int = 300, seed: i
 
 
 def retrain_sampled(states, splits: dict, *, cells: int, epochs: int, seed: int = 0,
-                    device: torch.device | None = None) -> pd.DataFrame:
+                    device: torch.device | None = None, checkpoint_dir=None) -> pd.DataFrame:
     """``cells`` cells sampled (seeded) from each controller of ``states``, each retrained alone from scratch
     (:meth:`SharedTask.retrain <cellprobe.search.shared.SharedTask.retrain>`), beside its perplexity under that
     controller's shared weights: do the trained controller's cells stay better once weight sharing is gone?
 
     ``splits`` holds ``train``, ``valid`` and ``test``; one row per cell (the ``controller_retrained`` table).
+    With ``checkpoint_dir``, each cell keeps a per-epoch checkpoint there: a killed run resumes where it
+    stopped (finished cells are only evaluated again) and gives the same table.
     """
+    from pathlib import Path
+
     import torch
 
     from cellprobe.search.shared import task_of
@@ -462,7 +466,9 @@ def retrain_sampled(states, splits: dict, *, cells: int, epochs: int, seed: int 
         _, genotypes = sample_controller(state.controller, cells, derive_seed(seed, "retrain", state.variant))
         shared = task.score(state.supernet, state.space, state.settings, genotypes, splits, device, None)
         for k, (g, ppl) in enumerate(zip(genotypes, shared)):
-            result = task.retrain(state.space, state.settings, g, splits, device, epochs=epochs, seed=seed)
+            checkpoint = Path(checkpoint_dir) / f"{state.variant}-{k}-{g.arch_id}.pt" if checkpoint_dir else None
+            result = task.retrain(state.space, state.settings, g, splits, device, epochs=epochs, seed=seed,
+                                  checkpoint=checkpoint)
             rows.append({"space": state.space, "variant": state.variant, "seed": int(state.seed), "sample": k,
                          "arch_id": g.arch_id, "genotype": g.to_str(), "shared_ppl": float(ppl), "epochs": epochs,
                          "valid_ppl": result["valid_ppl"], "test_ppl": result["test_ppl"]})

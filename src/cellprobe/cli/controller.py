@@ -78,7 +78,7 @@ def _retrain(args) -> None:
         raise ControllerError(f"retrain takes controllers of one space, got {', '.join(spaces)}")
     splits = load_task_data(spaces[0], args.data, ("train", "valid", "test"))
     frame = retrain_sampled(states, splits, cells=args.cells, epochs=args.epochs, seed=args.seed,
-                            device=run_device(args))
+                            device=run_device(args), checkpoint_dir=args.checkpoint_dir)
     for row in frame.itertuples():
         say(f"{row.variant} cell {row.sample}: shared-weight ppl {row.shared_ppl:.2f}, retrained test ppl "
             f"{row.test_ppl:.2f}")
@@ -124,6 +124,7 @@ def register(commands) -> None:
     p.add_argument("--data", required=True, type=Path, help="prepared corpus folder (train/valid/test.parquet)")
     p.add_argument("--cells", type=int, default=3, help="cells sampled per controller")
     p.add_argument("--epochs", type=int, default=2, help="epochs of each cell's training from scratch")
+    p.add_argument("--checkpoint-dir", type=Path, help="per-cell, per-epoch checkpoints for resuming a killed run")
     p.add_argument("--seed", type=int, default=0)
     add_run_options(p)
     p.add_argument("--out", required=True, type=Path, help="output: controller_retrained table")

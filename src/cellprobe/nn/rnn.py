@@ -65,12 +65,14 @@ class SharedRNN(nn.Module):
 
     def _highway(self, projected: torch.Tensor, carry: torch.Tensor, act: str) -> torch.Tensor:
         c, h = projected.chunk(2, dim=-1)
-        c = torch.sigmoid(c)
-        return c * ACTIVATIONS[act](h) + (1 - c) * carry
+        # c ⊙ f(h) + (1 − c) ⊙ carry in one kernel: the cell is a chain of small ops, each op's overhead counts
+        return torch.lerp(carry, ACTIVATIONS[act](h), torch.sigmoid(c))
 
-    def step(self, x: torch.Tensor, h: torch.Tensor, genotype) -> torch.Tensor:
-        """One time step of ``genotype``'s cell: the next hidden state from the input ``x`` and ``h``."""
-        states = [self._highway(self.w_x(x) + self.w_h(h), h, genotype.nodes[0][0])]
+    def step(self, x: torch.Tensor, h: torch.Tensor, genotype, x_projected: torch.Tensor | None = None) -> torch.Tensor:
+        """One time step of ``genotype``'s cell: the next hidden state from the input ``x`` and ``h``
+        (``x_projected``: ``w_x(x)`` where the caller computed it for a whole window at once)."""
+        x_projected = self.w_x(x) if x_projected is None else x_projected
+        states = [self._highway(x_projected + self.w_h(h), h, genotype.nodes[0][0])]
         for k in range(1, N_NODES):
             act, j = genotype.nodes[k]
             states.append(self._highway(self.edges[k - 1][j](states[j]), states[j], act))
@@ -83,9 +85,10 @@ class SharedRNN(nn.Module):
         hidden state."""
         drop = self.dropout if self.training else 0.0
         x = F.dropout(self.embed(tokens), drop, self.training)
+        x_projected = self.w_x(x)  # the input's projection for every step at once
         outputs = []
         for t in range(tokens.shape[0]):
-            hidden = self.step(x[t], hidden, genotype)
+            hidden = self.step(x[t], hidden, genotype, x_projected[t])
             outputs.append(hidden)
         out = F.dropout(torch.stack(outputs), drop, self.training)
         return self.decoder(out), hidden

@@ -84,9 +84,11 @@ class SharedTask:
 
     @classmethod
     def retrain(cls, space: str, settings: ControllerSettings, genotype, splits: dict, device: torch.device, *,
-                epochs: int, seed: int) -> dict:
+                epochs: int, seed: int, checkpoint: Path | None = None,
+                stop_after_epoch: int | None = None) -> dict | None:
         """Train ``genotype`` alone from scratch; its validation and test metric (``valid_<metric>``,
-        ``test_<metric>``)."""
+        ``test_<metric>``). A per-epoch ``checkpoint`` lets a killed run resume to the same figures; ``None``
+        when stopped by ``stop_after_epoch`` before the last epoch."""
         raise ControllerError(f"{space} cells are trained from scratch by the train stage (`cellprobe train`), "
                               "not by the controller")
 
@@ -292,21 +294,34 @@ class TextTask(SharedTask):
         return [perplexity(model, streams, g, bptt=lm.bptt, max_batches=lm.score_windows) for g in genotypes]
 
     @classmethod
-    def retrain(cls, space, settings, genotype, splits, device, *, epochs, seed):
+    def retrain(cls, space, settings, genotype, splits, device, *, epochs, seed, checkpoint=None,
+                stop_after_epoch=None):
         """ENAS' last step at CPU scale: the cell alone, fresh weights, ``epochs`` passes over the training text
         (the same language model and optimiser as the shared weights); perplexity on the whole validation and
-        test text."""
+        test text (``lm.test_batch_size`` streams)."""
         from cellprobe.nn.rnn import batchify, perplexity, train_epoch
-        from cellprobe.runtime import derive_seed
+        from cellprobe.runtime import EpochLoop
 
         lm = settings.lm
-        torch.manual_seed(derive_seed(seed, "retrain", genotype.arch_id))
+        tag = {"retrain": genotype.arch_id, "space": space, "settings": settings.digest(), "seed": int(seed),
+               "epochs": int(epochs)}
+        loop = EpochLoop(epochs, checkpoint, tag, seed, key=("retrain", genotype.arch_id),
+                         stop_after_epoch=stop_after_epoch)
+        torch.manual_seed(loop.seed(0, "init"))
         model = cls.build_model(space, settings, {"vocab_size": len(splits["train"].vocab)}).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=lm.lr, weight_decay=lm.weight_decay)
+        state = loop.resume()
+        if state is not None:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
         streams = batchify(splits["train"].tokens, lm.batch_size).to(device)
-        for _ in range(epochs):
-            train_epoch(model, streams, optimizer, lambda: genotype, bptt=lm.bptt, grad_clip=lm.grad_clip,
-                        max_batches=lm.shared_windows or None)
+        for epoch in loop.epochs():
+            torch.manual_seed(loop.seed(epoch, "dropout"))
+            loss = train_epoch(model, streams, optimizer, lambda: genotype, bptt=lm.bptt, grad_clip=lm.grad_clip,
+                               max_batches=lm.shared_windows or None)
+            if not loop.finish(epoch, {"loss": loss}, {"model": model.state_dict(),
+                                                        "optimizer": optimizer.state_dict()}):
+                return None
         out = {}
         for split in ("valid", "test"):
             held_out = batchify(splits[split].tokens, lm.test_batch_size).to(device)
