@@ -255,8 +255,8 @@ def controller_section(architectures: pd.DataFrame, step_probs: pd.DataFrame, hi
                   "trained controller's advantage under the shared weights comes from weight sharing (the weights "
                   "fit the cells it samples), not from better cells; if so, the gap between controllers shrinks or "
                   "vanishes once each cell trains alone. There is an advantage to explain only where the trained "
-                  "controller's analysed cells have the lower perplexity under its shared weights (first column; "
-                  "each controller trained its own).</p>",
+                  "controller's analysed cells have the lower perplexity under its shared weights (the \"analysed "
+                  "cells\" column; each controller trained its own).</p>",
                   _table(_retrained_table(retrained, architectures), digits=2)]
     ged = correlations[correlations["similarity"] == "graph_edit_distance"]
     summary = "; ".join(f"{r.space} {r.variant}: ρ(hidden distance, GED) = "
