@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -447,8 +448,6 @@ def retrain_sampled(states, splits: dict, *, cells: int, epochs: int, seed: int 
     With ``checkpoint_dir``, each cell keeps a per-epoch checkpoint there: a killed run resumes where it
     stopped (finished cells are only evaluated again) and gives the same table.
     """
-    from pathlib import Path
-
     import torch
 
     from cellprobe.search.shared import task_of

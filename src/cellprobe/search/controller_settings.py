@@ -44,9 +44,10 @@ class LMSettings:
     at the unigram's 25 (measured on this 2-core machine). A step costs about the same for 64 or 128 streams
     (the cell runs node by node), so 128 streams (lr 0.02) read an epoch in half the time: a controller run's
     shared model reached validation perplexity 19 in 3 epochs in 31 s, against 16.5 in 46 s with 64 streams at
-    lr 0.01 (lr 0.03 at 128 streams: 16.6, but cells blew up to perplexities of 1e26 in the first epoch). ``shared_windows`` > 0 caps the BPTT windows per epoch;
-    ``reward_windows`` validation windows of ``eval_batch_size`` streams score each sampled cell (reward
-    ``reward_c`` / perplexity, ENAS' c = 80); ``score_windows`` windows score a cell in the analysis. A window
+    lr 0.01 (lr 0.03 at 128 streams: 16.6, but cells blew up to perplexities of 1e26 in the first epoch).
+    ``shared_windows`` > 0 caps the BPTT windows per epoch; ``reward_windows`` validation windows of
+    ``eval_batch_size`` streams score each sampled cell (reward ``reward_c`` / perplexity, ENAS' c = 80);
+    ``score_windows`` windows score a cell in the analysis. A window
     of 64 streams costs about as much as one of 16 on the CPU (one time step at a time either way), so wide
     windows buy the same text for a quarter of the time; a retrained cell is evaluated on the whole validation
     and test text in ``test_batch_size`` streams.
